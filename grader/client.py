@@ -1,0 +1,429 @@
+"""The checker's side of the worker: start it, call learner functions, survive it.
+
+:class:`WorkerClient` owns one worker process. Every call has a deadline; when
+it passes, the whole process group is killed and the next call starts a fresh
+worker (which imports the submission again). A crash, ``sys.exit`` or
+``os._exit`` in learner code ends only the call that caused it.
+
+:class:`Learner` is what checks see: ``learner.dense_params(784, 100)`` sends
+the arguments, waits, and returns the decoded value or raises a
+:class:`LearnerProblem` that the pytest plugin turns into a check outcome.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader import protocol
+from grader.keras_codec import install as install_keras_codec
+from grader.limits import WorkerLimits
+from grader.protocol import Codec, ProtocolError
+
+GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
+
+# Environment for every process that may import TensorFlow: no start-up noise.
+QUIET_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+_DROPPED_ENV = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONHOME", "PYTHONBREAKPOINT")
+
+
+# ----------------------------------------------------------------------------- problems
+
+
+class LearnerProblem(Exception):
+    """Something in the learner's code stopped a check from getting a value.
+
+    ``status`` is the check outcome it causes; ``message_id``/``params`` render
+    the learner-facing explanation from the message catalogue.
+    """
+
+    status = "error"
+    attempted = True
+    message_id = "engine.raised"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(params)
+        self.params = params
+        self.details = str(params.get("traceback", ""))
+
+
+class NotAttempted(LearnerProblem):
+    status = "failed"
+    attempted = False
+    message_id = "engine.not_attempted"
+
+
+class MissingFunction(LearnerProblem):
+    status = "failed"
+    message_id = "engine.missing_function"
+
+
+class LearnerRaised(LearnerProblem):
+    message_id = "engine.raised"
+
+
+class LearnerExited(LearnerProblem):
+    message_id = "engine.exited"
+
+
+class LearnerOutOfMemory(LearnerProblem):
+    message_id = "engine.memory"
+
+
+class LearnerTimeout(LearnerProblem):
+    status = "timeout"
+    message_id = "engine.timeout"
+
+
+class LearnerCrashed(LearnerProblem):
+    message_id = "engine.crashed"
+
+
+class SubmissionBroken(LearnerProblem):
+    """The submission could not be imported at all (syntax error, import error, loop at import)."""
+
+    message_id = "engine.load_failed"
+
+
+# ----------------------------------------------------------------------------- client
+
+
+@dataclass
+class _Process:
+    popen: subprocess.Popen
+    requests: int  # fd we write to
+    replies: int  # fd we read from
+    buffer: bytearray
+
+
+class WorkerClient:
+    """One worker process running one submission file, restarted on demand."""
+
+    def __init__(
+        self,
+        submission_path: str | os.PathLike,
+        session_dir: str | os.PathLike,
+        *,
+        module_name: str = "submission",
+        limits: WorkerLimits | None = None,
+        load_timeout: float = 30.0,
+    ) -> None:
+        self.submission_path = str(submission_path)
+        self.session_dir = str(session_dir)
+        self.module_name = module_name
+        self.limits = limits or WorkerLimits()
+        self.load_timeout = load_timeout
+        os.makedirs(os.path.join(self.session_dir, "exchange"), exist_ok=True)
+        self.codec = Codec(os.path.join(self.session_dir, "exchange"))
+        install_keras_codec(self.codec)
+        self._process: _Process | None = None
+        self._next_id = 0
+        self._load_reply: dict | None = None
+        self._load_sent_at = 0.0
+        self._broken: SubmissionBroken | None = None
+        self.restarts = 0
+
+    @property
+    def output_path(self) -> str:
+        return os.path.join(self.session_dir, "output.txt")
+
+    # --------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Spawn the worker and ask it to import the submission; does not wait."""
+        if self._process is not None:
+            return
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+        env.update(QUIET_TF_ENV)
+        env.update(self.limits.to_env())
+        env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+        bootstrap = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import main; main()"
+        popen = subprocess.Popen(
+            [sys.executable, "-s", "-c", bootstrap, str(to_worker_r), str(from_worker_w), self.session_dir],
+            pass_fds=(to_worker_r, from_worker_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.session_dir,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        os.set_blocking(to_worker_w, False)
+        self._process = _Process(popen, to_worker_w, from_worker_r, bytearray())
+        self._load_reply = None
+        self._load_sent_at = time.monotonic()
+        self._send({"op": "load", "path": self.submission_path, "module": self.module_name}, self._load_sent_at + 5)
+
+    def stop(self) -> None:
+        """Kill the worker and everything it started."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            process.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable
+            pass
+        for fd in (process.requests, process.replies):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    close = stop
+
+    def __enter__(self) -> "WorkerClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --------------------------------------------------------------- calls
+    def ensure_loaded(self) -> dict:
+        """Start the worker if needed and wait for the submission import to finish."""
+        if self._broken is not None:
+            raise self._broken
+        self.start()
+        if self._load_reply is None:
+            try:
+                self._load_reply = self._receive(self._load_sent_at + self.load_timeout)
+            except LearnerTimeout:
+                self.stop()
+                self._broken = SubmissionBroken(
+                    error_type="timeout",
+                    error=f"importing the file took longer than {self.load_timeout:g} s",
+                    traceback="",
+                    timeout=True,
+                )
+                raise self._broken from None
+            except LearnerCrashed as crash:
+                self.stop()
+                self._broken = SubmissionBroken(
+                    error_type="crash", error=crash.params.get("detail", "the worker stopped"), traceback=""
+                )
+                raise self._broken from None
+            if not self._load_reply.get("ok"):
+                error = self._load_reply.get("error") or {}
+                self.stop()
+                self._broken = SubmissionBroken(
+                    error_type=str(error.get("type", "Error")),
+                    error=str(error.get("message", ""))[:2000],
+                    traceback=str(error.get("traceback", "")),
+                )
+                raise self._broken
+        return self._load_reply
+
+    def call(
+        self,
+        func: str,
+        args: tuple = (),
+        kwargs: dict | None = None,
+        *,
+        timeout: float = 10.0,
+        seed: int | None = None,
+        echo_args: bool = False,
+    ) -> dict:
+        """Call ``func(*args, **kwargs)`` in the worker; return the raw reply.
+
+        Raises :class:`LearnerTimeout` (worker killed) or :class:`LearnerCrashed`
+        (worker died); the next call restarts the worker.
+        """
+        self.ensure_loaded()
+        self._next_id += 1
+        request = {
+            "op": "call",
+            "id": self._next_id,
+            "func": func,
+            "args": self.codec.encode(list(args)),
+            "kwargs": self.codec.encode(dict(kwargs or {})),
+            "seed": seed,
+            "echo_args": echo_args,
+        }
+        deadline = time.monotonic() + timeout
+        try:
+            self._send(request, deadline)
+            reply = self._receive(deadline)
+        except (LearnerTimeout, LearnerCrashed):
+            self.stop()
+            self.restarts += 1
+            raise
+        if reply.get("id") != self._next_id:
+            self.stop()
+            raise LearnerCrashed(detail="the worker answered out of turn")
+        return reply
+
+    def decode(self, tree: Any) -> Any:
+        return self.codec.decode(tree)
+
+    # --------------------------------------------------------------- wire
+    def _send(self, message: dict, deadline: float) -> None:
+        assert self._process is not None
+        data = memoryview(_frame(message))
+        fd = self._process.requests
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LearnerTimeout(seconds=None)
+            _, writable, _ = select.select([], [fd], [], remaining)
+            if not writable:
+                continue
+            try:
+                written = os.write(fd, data)
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, OSError):
+                raise LearnerCrashed(detail=self._exit_detail()) from None
+            data = data[written:]
+
+    def _receive(self, deadline: float) -> dict:
+        assert self._process is not None
+        process = self._process
+        buffer = process.buffer
+        while True:
+            if len(buffer) >= protocol.HEADER_SIZE:
+                length = protocol.frame_length(bytes(buffer[: protocol.HEADER_SIZE]))
+                end = protocol.HEADER_SIZE + length
+                if len(buffer) >= end:
+                    body = bytes(buffer[protocol.HEADER_SIZE : end])
+                    del buffer[:end]
+                    try:
+                        return protocol.decode_frame(b"", body)
+                    except ProtocolError as exc:
+                        raise LearnerCrashed(detail=f"garbled reply ({exc})") from None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LearnerTimeout(seconds=None)
+            readable, _, _ = select.select([process.replies], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(process.replies, 1 << 20)
+            if not chunk:
+                raise LearnerCrashed(detail=self._exit_detail())
+            buffer.extend(chunk)
+
+    def _exit_detail(self) -> str:
+        process = self._process
+        if process is None:
+            return "the worker stopped"
+        try:
+            code = process.popen.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the worker closed its connection"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            return f"the worker was killed by signal {name}"
+        return f"the worker process exited with code {code}"
+
+
+def _frame(message: dict) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    protocol.write_message(buffer, message)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- learner proxy
+
+
+def call_repr(func: str, args: tuple, kwargs: dict) -> str:
+    """``dense_params(784, 100, use_bias=False)`` with long values shortened."""
+    parts = [protocol.preview(a, 60) for a in args]
+    parts += [f"{k}={protocol.preview(v, 60)}" for k, v in kwargs.items()]
+    return f"{func}({', '.join(parts)})"
+
+
+class Learner:
+    """The learner's module as the checks see it: attribute access returns callables.
+
+    ``learner.conv_output_size(28, 3)`` runs in the worker and returns a safe
+    value. A function that timed out once is not called again in this session:
+    later calls fail at once with the same timeout (so one infinite loop costs
+    one time limit, not one per check).
+    """
+
+    def __init__(self, client: WorkerClient, *, timeout: float = 10.0, seed: int | None = None) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._seed = seed
+        self._timed_out: dict[str, LearnerTimeout] = getattr(client, "_timed_out_functions", None) or {}
+        client._timed_out_functions = self._timed_out  # type: ignore[attr-defined]
+
+    def with_timeout(self, seconds: float) -> "Learner":
+        """The same learner with another per-call time limit (e.g. for training)."""
+        return Learner(self._client, timeout=seconds, seed=self._seed)
+
+    def call(self, func: str, *args: Any, _echo_args: bool = False, **kwargs: Any) -> Any:
+        """Call ``func`` and return its value, or the value and the (mutated) arguments with ``_echo_args``."""
+        shown = call_repr(func, args, kwargs)
+        if func in self._timed_out:
+            raise LearnerTimeout(call=shown, seconds=self._timed_out[func].params.get("seconds"), repeated=True)
+        try:
+            reply = self._client.call(func, args, kwargs, timeout=self._timeout, seed=self._seed, echo_args=_echo_args)
+        except LearnerTimeout:
+            problem = LearnerTimeout(call=shown, seconds=self._timeout, repeated=False)
+            self._timed_out[func] = problem
+            raise problem from None
+        except LearnerCrashed as crash:
+            raise LearnerCrashed(call=shown, detail=crash.params.get("detail", "")) from None
+        if not reply.get("ok"):
+            raise _problem_from_error(func, shown, reply.get("error") or {})
+        try:
+            value = self._client.decode(reply.get("value"))
+            if _echo_args:
+                return value, tuple(self._client.decode(reply.get("args", [])))
+        except ProtocolError as exc:
+            raise LearnerCrashed(call=shown, detail=f"unreadable value ({exc})") from None
+        return value
+
+    def functions(self) -> list[str]:
+        """Names of the public callables the submission defines."""
+        return list(self._client.ensure_loaded().get("functions", []))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def learner_function(*args: Any, **kwargs: Any) -> Any:
+            return self.call(name, *args, **kwargs)
+
+        learner_function.__name__ = name
+        return learner_function
+
+
+def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:
+    kind = error.get("kind")
+    params = {
+        "call": shown,
+        "function": func,
+        "error_type": str(error.get("type", "")),
+        "error": str(error.get("message", ""))[:2000],
+        "traceback": str(error.get("traceback", "")),
+    }
+    if kind == "not_implemented":
+        return NotAttempted(**params)
+    if kind == "missing":
+        return MissingFunction(**params)
+    if kind == "exit":
+        return LearnerExited(**params)
+    if kind == "memory":
+        return LearnerOutOfMemory(**params)
+    if kind in ("raised", "syntax"):
+        return LearnerRaised(**params)
+    return LearnerCrashed(call=shown, detail=str(error.get("message", kind)))

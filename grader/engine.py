@@ -1,0 +1,177 @@
+"""Grade one submission for one exercise: worker + hidden checks -> ExerciseResult.
+
+This process never imports the learner's code: the checks run here, under
+pytest, and talk to a :class:`~grader.client.WorkerClient` that runs the
+submission in another process. The worker starts first, so its imports overlap
+with pytest's start-up and collection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from grader.client import WorkerClient
+from grader.limits import WorkerLimits
+from grader.messages import catalogue_for
+from grader.plugin import CheckCollector
+from grader.registry import Exercise
+from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.submission import Submission
+
+MAX_OUTPUT_CHARS = 4000
+
+
+@dataclass
+class GradeOptions:
+    """Knobs for one grading run (all have sensible defaults)."""
+
+    language: str = "en"
+    seed: int = 0
+    limits: WorkerLimits = field(default_factory=WorkerLimits)
+    call_timeout: float | None = None  # None: the exercise's own
+    load_timeout: float | None = None
+    keep_session: bool = False
+
+
+def grade_exercise(exercise: Exercise, submission: Submission, options: GradeOptions | None = None) -> ExerciseResult:
+    """Run ``exercise``'s hidden checks against ``submission`` and return the result.
+
+    Never raises for anything the submission does; a fault of the grader itself
+    is reported in ``result.error`` (and makes ``result.internal_error`` true).
+    """
+    options = options or GradeOptions()
+    catalogue = catalogue_for(exercise, options.language)
+    result = ExerciseResult(
+        exercise=exercise.id,
+        slug=exercise.slug,
+        title=catalogue.title(),
+        submission=str(submission.path),
+    )
+    started = time.perf_counter()
+    session_dir = tempfile.mkdtemp(prefix=f"kerasdrill-{exercise.number:02d}-")
+    client = None
+    try:
+        source = submission.prepare(session_dir)
+        client = WorkerClient(
+            source,
+            session_dir,
+            module_name=exercise.module_name,
+            limits=options.limits,
+            load_timeout=options.load_timeout or exercise.load_timeout,
+        )
+        client.start()
+        collector = CheckCollector(
+            exercise_id=exercise.id,
+            client=client,
+            catalogue=catalogue,
+            call_timeout=options.call_timeout or exercise.call_timeout,
+            base_seed=options.seed,
+        )
+        exit_code = _run_pytest(exercise, collector)
+        result.checks = collector.ordered_results()
+        if collector.collection_errors or (exit_code not in (0, 1) and not result.checks):
+            result.error = "could not collect the checks: " + "\n".join(collector.collection_errors)[-2000:]
+    except Exception:
+        result.error = traceback.format_exc()[-4000:]
+    finally:
+        if client is not None:
+            client.close()
+        result.output, result.output_truncated = _read_output(os.path.join(session_dir, "output.txt"))
+        if not options.keep_session:
+            shutil.rmtree(session_dir, ignore_errors=True)
+        result.duration_s = time.perf_counter() - started
+    return result
+
+
+def grade_exercises(
+    items: Iterable[tuple[Exercise, Submission | None]],
+    options: GradeOptions | None = None,
+    on_result: Callable[[ExerciseResult], None] | None = None,
+) -> RunResult:
+    """Grade several exercises one after another. ``None`` as submission means "no file"."""
+    options = options or GradeOptions()
+    run = RunResult()
+    started = time.perf_counter()
+    for exercise, submission in items:
+        if submission is None:
+            exercise_result = missing_submission_result(exercise, options.language)
+        else:
+            exercise_result = grade_exercise(exercise, submission, options)
+        run.exercises.append(exercise_result)
+        if on_result is not None:
+            on_result(exercise_result)
+    run.duration_s = time.perf_counter() - started
+    return run
+
+
+def missing_submission_result(exercise: Exercise, language: str = "en") -> ExerciseResult:
+    """A zero result for an exercise with no file (its checks listed, so max_score is honest)."""
+    catalogue = catalogue_for(exercise, language)
+    checks = [
+        CheckResult(name=name, title=catalogue.check_title(name), status="failed", points=0, max_points=points, message=catalogue.render("report.no_submission"), attempted=False)
+        for name, points in list_checks(exercise)
+    ]
+    return ExerciseResult(exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks)
+
+
+def list_checks(exercise: Exercise) -> list[tuple[str, int]]:
+    """(name, points) of every check of ``exercise``, by collecting without running."""
+
+    class Lister:
+        def __init__(self) -> None:
+            self.found: list[tuple[str, int]] = []
+
+        def pytest_configure(self, config):  # noqa: ANN001
+            config.addinivalue_line("markers", "check(points, timeout=None): a graded check")
+
+        def pytest_collection_modifyitems(self, items):  # noqa: ANN001
+            from grader.plugin import _points, check_name
+
+            self.found = [(check_name(item.name), _points(item)) for item in items]
+
+    lister = Lister()
+    with contextlib.redirect_stdout(io.StringIO()):
+        import pytest
+
+        pytest.main([*_pytest_args(exercise), "--collect-only"], plugins=[lister])
+    return lister.found
+
+
+def _pytest_args(exercise: Exercise) -> list[str]:
+    return [
+        str(exercise.checks_path),
+        "-c", os.devnull,  # never read the learner's or the repo's pytest config
+        "--rootdir", str(exercise.directory),
+        "--confcutdir", str(exercise.directory),
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "-p", "no:legacypath",
+        "-W", "ignore::DeprecationWarning",
+    ]
+
+
+def _run_pytest(exercise: Exercise, collector: CheckCollector) -> int:
+    import pytest
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return int(pytest.main(_pytest_args(exercise), plugins=[collector]))
+
+
+def _read_output(path: str) -> tuple[str, int]:
+    """The first ``MAX_OUTPUT_CHARS`` of what the learner's code printed, and how much was cut."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_OUTPUT_CHARS)
+    except OSError:
+        return "", 0
+    text = head.decode("utf-8", errors="replace")
+    return text, max(0, size - len(head))

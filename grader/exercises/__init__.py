@@ -1,0 +1,1 @@
+"""One sub-package per exercise: exercise.json, checks.py and messages/."""

@@ -1,0 +1,184 @@
+"""The pytest plugin that runs one exercise's hidden checks and collects outcomes.
+
+It is passed to ``pytest.main(args, plugins=[plugin])`` by the engine. It
+provides the ``learner`` and ``rng`` fixtures, registers the ``check`` marker,
+and turns each test's outcome into a :class:`grader.results.CheckResult`:
+
+* passed -> full points;
+* :class:`~grader.checking.CheckFailed` or ``AssertionError`` -> ``failed``;
+* :class:`~grader.client.LearnerProblem` -> its own status (``error``,
+  ``timeout``, or ``failed`` for "not attempted");
+* any other exception -> ``error`` marked *internal*: the grader is at fault.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import zlib
+from typing import Any
+
+import pytest
+
+from grader.checking import CheckFailed
+from grader.client import Learner, LearnerProblem, LearnerTimeout, SubmissionBroken, WorkerClient
+from grader.messages import Catalogue
+from grader.results import CheckResult
+
+
+def check_seed(base_seed: int, exercise_id: str, check_name: str) -> int:
+    """A stable per-check seed: the same run seed always draws the same inputs."""
+    return zlib.crc32(f"{base_seed}:{exercise_id}:{check_name}".encode()) & 0x7FFFFFFF
+
+
+class CheckCollector:
+    """pytest plugin object for one exercise and one worker."""
+
+    def __init__(
+        self,
+        *,
+        exercise_id: str,
+        client: WorkerClient,
+        catalogue: Catalogue,
+        call_timeout: float,
+        base_seed: int = 0,
+    ) -> None:
+        self.exercise_id = exercise_id
+        self.client = client
+        self.catalogue = catalogue
+        self.call_timeout = call_timeout
+        self.base_seed = base_seed
+        self.results: dict[str, CheckResult] = {}
+        self.order: list[str] = []
+        self.collection_errors: list[str] = []
+        self._started: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ fixtures
+    @pytest.fixture
+    def learner(self, request: pytest.FixtureRequest) -> Learner:
+        marker = request.node.get_closest_marker("check")
+        timeout = (marker.kwargs.get("timeout") if marker else None) or self.call_timeout
+        return Learner(self.client, timeout=timeout, seed=self.seed_for(request.node.name))
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> Any:
+        import numpy as np
+
+        return np.random.default_rng(self.seed_for(request.node.name))
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        return self.seed_for(request.node.name)
+
+    def seed_for(self, test_name: str) -> int:
+        return check_seed(self.base_seed, self.exercise_id, test_name)
+
+    # ------------------------------------------------------------------ hooks
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "check(points, timeout=None): a graded check worth `points`")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(str(report.longrepr))
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            name = check_name(item.name)
+            self.order.append(name)
+            self.results[name] = self._result(name, "error", 0, message=self.catalogue.render("engine.internal", error_type="NotRun", error="the check did not run"), internal=True, points=_points(item))
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._started[item.name] = time.perf_counter()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "teardown" and not report.failed:
+            return
+        if call.when == "setup" and report.passed:
+            return
+        name = check_name(item.name)
+        max_points = _points(item)
+        duration = time.perf_counter() - self._started.get(item.name, time.perf_counter())
+        if call.when == "call" and report.passed:
+            result = self._result(name, "passed", max_points, points=max_points)
+        else:
+            result = self._from_exception(name, max_points, call.excinfo)
+        result.duration_s = duration
+        if call.when == "teardown" and name in self.results and self.results[name].status != "passed":
+            return  # keep the first failure
+        self.results[name] = result
+
+    # ------------------------------------------------------------------ mapping
+    def _from_exception(self, name: str, max_points: int, excinfo: Any) -> CheckResult:
+        exc = excinfo.value if excinfo is not None else None
+        if isinstance(exc, CheckFailed):
+            return self._result(name, "failed", max_points, message_id=exc.message_id, params=exc.params)
+        if isinstance(exc, SubmissionBroken):
+            params = dict(exc.params)
+            message_id = "engine.load_timeout" if params.get("timeout") else exc.message_id
+            return self._result(name, "timeout" if params.get("timeout") else "error", max_points, message_id=message_id, params=_clean(params), details=exc.details)
+        if isinstance(exc, LearnerTimeout) and exc.params.get("repeated"):
+            return self._result(name, "timeout", max_points, message_id="engine.timeout_repeated", params=_clean(exc.params))
+        if isinstance(exc, LearnerProblem):
+            return self._result(
+                name, exc.status, max_points, message_id=exc.message_id, params=_clean(exc.params), details=exc.details, attempted=exc.attempted
+            )
+        if isinstance(exc, AssertionError):
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else "check failed"
+            return self._result(name, "failed", max_points, message=text)
+        error_type = type(exc).__name__ if exc is not None else "Error"
+        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc is not None else ""
+        return self._result(
+            name, "error", max_points, message_id="engine.internal", params={"error_type": error_type, "error": str(exc)[:500]}, details=details, internal=True
+        )
+
+    def _result(
+        self,
+        name: str,
+        status: str,
+        max_points: int,
+        *,
+        points: int = 0,
+        message: str = "",
+        message_id: str = "",
+        params: dict | None = None,
+        details: str = "",
+        attempted: bool = True,
+        internal: bool = False,
+    ) -> CheckResult:
+        params = params or {}
+        if message_id and not message:
+            message = self.catalogue.render(message_id, **params)
+        return CheckResult(
+            name=name,
+            title=self.catalogue.check_title(name),
+            status=status,
+            points=points,
+            max_points=max_points,
+            message=message,
+            message_id=message_id,
+            params=params,
+            details=details,
+            hints=self.catalogue.hints(name) if status != "passed" else [],
+            attempted=attempted,
+            internal=internal,
+        )
+
+    def ordered_results(self) -> list[CheckResult]:
+        return [self.results[name] for name in self.order]
+
+
+def check_name(test_name: str) -> str:
+    """``test_dense_params_bias`` -> ``dense_params_bias`` (parametrised ids kept)."""
+    return test_name[5:] if test_name.startswith("test_") else test_name
+
+
+def _points(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("check")
+    return int(marker.kwargs.get("points", 0)) if marker else 0
+
+
+def _clean(params: dict) -> dict:
+    return {k: v for k, v in params.items() if k != "traceback"}

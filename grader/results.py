@@ -1,0 +1,132 @@
+"""Result objects: what grading produced, independent of how it is shown.
+
+Writers (:mod:`grader.report`) turn these into text or JSON; later ones
+(CSV, JUnit XML, Gradescope, Exercism) read the same objects. Every message is
+kept both rendered (``message``) and as ``message_id`` + ``params`` so a report
+can be re-rendered in another language without grading again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one hidden check."""
+
+    name: str
+    title: str
+    status: str
+    points: int
+    max_points: int
+    message: str = ""
+    message_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    details: str = ""
+    hints: list[str] = field(default_factory=list)
+    attempted: bool = True
+    internal: bool = False
+    duration_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ExerciseResult:
+    """All checks of one exercise for one submission."""
+
+    exercise: str
+    slug: str
+    title: str
+    submission: str
+    checks: list[CheckResult] = field(default_factory=list)
+    duration_s: float = 0.0
+    output: str = ""
+    output_truncated: int = 0
+    error: str = ""  # a fault of the grader itself, not of the submission
+
+    @property
+    def score(self) -> int:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_score(self) -> int:
+        return sum(c.max_points for c in self.checks)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks) and not self.error
+
+    @property
+    def internal_error(self) -> bool:
+        return bool(self.error) or any(c.internal for c in self.checks)
+
+    @property
+    def first_failure(self) -> CheckResult | None:
+        return next((c for c in self.checks if not c.passed), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "slug": self.slug,
+            "title": self.title,
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_score,
+            "passed": self.passed,
+            "duration_s": round(self.duration_s, 3),
+            "checks": [c.to_dict() for c in self.checks],
+            "output": self.output,
+            "output_truncated": self.output_truncated,
+            "error": self.error,
+        }
+
+
+@dataclass
+class RunResult:
+    """Several exercises graded together (``grade all``)."""
+
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def score(self) -> int:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> int:
+        return sum(e.max_score for e in self.exercises)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.exercises) and all(e.passed for e in self.exercises)
+
+    @property
+    def internal_error(self) -> bool:
+        return any(e.internal_error for e in self.exercises)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "passed": self.passed,
+            "duration_s": round(self.duration_s, 3),
+            "exercises": [e.to_dict() for e in self.exercises],
+        }

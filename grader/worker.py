@@ -1,0 +1,177 @@
+"""The worker: the only process where learner code runs.
+
+It is started by :class:`grader.client.WorkerClient` as
+``python -I -c "...; grader.worker.main()" REQUEST_FD REPLY_FD SESSION_DIR``.
+Before any learner code runs it moves the protocol onto the two inherited pipe
+descriptors, points stdout/stderr at a capture file, applies resource limits and
+changes into a scratch folder. Then it serves requests:
+
+* ``{"op": "load", "path": ..., "module": ...}`` imports the submission;
+* ``{"op": "call", "func": ..., "args": [...], "kwargs": {...}}`` calls one of
+  its functions and replies with the value (or the learner's exception);
+* ``{"op": "exit"}`` stops.
+
+Nothing here decides a score: the worker only runs code and reports values.
+Learner code may replace anything in this process; the checker treats every
+reply as untrusted data.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+from grader import limits
+from grader.protocol import Codec, read_message, write_message
+
+MAX_TRACEBACK_CHARS = 4000
+
+
+class Worker:
+    def __init__(self, requests: Any, replies: Any, session_dir: str) -> None:
+        self.requests = requests
+        self.replies = replies
+        self.session_dir = session_dir
+        self.codec = Codec(os.path.join(session_dir, "exchange"))
+        from grader.keras_codec import install
+
+        install(self.codec, load_models=True)
+        self.module: ModuleType | None = None
+        self.module_path = ""
+
+    # ------------------------------------------------------------------ loop
+    def serve(self) -> None:
+        while True:
+            try:
+                request = read_message(self.requests)
+            except EOFError:
+                return
+            op = request.get("op")
+            if op == "exit":
+                return
+            handler = {"load": self.load, "call": self.call}.get(op)
+            reply = handler(request) if handler else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
+            reply["id"] = request.get("id")
+            write_message(self.replies, reply)
+
+    # ------------------------------------------------------------------ ops
+    def load(self, request: dict) -> dict:
+        path = request["path"]
+        self.module_path = os.path.realpath(path)
+        directory = os.path.dirname(self.module_path)
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+        try:
+            spec = importlib.util.spec_from_file_location(request["module"], path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot import {path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[request["module"]] = module
+            spec.loader.exec_module(module)
+        except BaseException as exc:  # SyntaxError, ImportError, SystemExit, ...
+            return {"ok": False, "error": self.describe(exc)}
+        self.module = module
+        functions = sorted(name for name, value in vars(module).items() if callable(value) and not name.startswith("_"))
+        return {"ok": True, "functions": functions}
+
+    def call(self, request: dict) -> dict:
+        if self.module is None:
+            return {"ok": False, "error": {"kind": "not_loaded", "message": "submission not loaded"}}
+        name = request["func"]
+        function = getattr(self.module, name, None)
+        if function is None or not callable(function):
+            return {"ok": False, "error": {"kind": "missing", "message": name}}
+        try:
+            args = self.codec.decode(request.get("args", []))
+            kwargs = self.codec.decode(request.get("kwargs", {}))
+        except Exception as exc:
+            return {"ok": False, "error": {"kind": "protocol", "message": f"bad arguments: {exc}"}}
+        seed_everything(request.get("seed"))
+        try:
+            value = function(*args, **kwargs)
+        except BaseException as exc:
+            return {"ok": False, "error": self.describe(exc)}
+        try:
+            reply = {"ok": True, "value": self.codec.encode(value)}
+            if request.get("echo_args"):
+                reply["args"] = self.codec.encode(list(args))
+        except BaseException as exc:
+            return {"ok": False, "error": self.describe(exc)}
+        return reply
+
+    # ------------------------------------------------------------------ errors
+    def describe(self, exc: BaseException) -> dict:
+        """A learner exception as data: type, message and the learner's own frames."""
+        kind = "raised"
+        if isinstance(exc, NotImplementedError):
+            kind = "not_implemented"
+        elif isinstance(exc, SystemExit):
+            kind = "exit"
+        elif isinstance(exc, SyntaxError):
+            kind = "syntax"
+        elif isinstance(exc, MemoryError):
+            kind = "memory"
+        try:
+            message = str(exc)
+        except Exception:
+            message = ""
+        return {
+            "kind": kind,
+            "type": type(exc).__name__,
+            "message": message[:2000],
+            "traceback": self.learner_traceback(exc),
+        }
+
+    def learner_traceback(self, exc: BaseException) -> str:
+        try:
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.realpath(f.filename) == self.module_path]
+            lines = traceback.format_list(frames)
+            lines += traceback.format_exception_only(type(exc), exc)
+            text = "".join(lines).replace(os.path.dirname(self.module_path) + os.sep, "")
+        except Exception:
+            text = f"{type(exc).__name__}"
+        return text[-MAX_TRACEBACK_CHARS:]
+
+
+def seed_everything(seed: int | None) -> None:
+    """Seed Python, numpy and (if the learner imported it) Keras before a call."""
+    if seed is None:
+        return
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed % 2**32)
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        try:
+            keras.utils.set_random_seed(seed % 2**32)
+        except Exception:
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the worker process."""
+    request_fd, reply_fd, session_dir = (argv or sys.argv[1:])[:3]
+    requests = os.fdopen(int(request_fd), "rb", buffering=0)
+    replies = os.fdopen(int(reply_fd), "wb", buffering=0)
+    output = os.open(os.path.join(session_dir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
+    os.close(devnull)
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
+    scratch = os.path.join(session_dir, "scratch")
+    os.makedirs(scratch, exist_ok=True)
+    os.chdir(scratch)
+    limits.apply_worker_limits()
+    Worker(requests, replies, session_dir).serve()
+    sys.stdout.flush()
+    os._exit(0)
