@@ -265,6 +265,24 @@ class WorkerClient:
             raise LearnerCrashed(detail="the worker answered out of turn")
         return reply
 
+    def probe(self, name: str, args: tuple = (), *, timeout: float = 10.0) -> dict:
+        """Run the grader-owned probe ``grader.probes.<name>(module, *args)`` in the worker."""
+        self.ensure_loaded()
+        self._next_id += 1
+        request = {"op": "probe", "id": self._next_id, "name": name, "args": self.codec.encode(list(args))}
+        deadline = time.monotonic() + timeout
+        try:
+            self._send(request, deadline)
+            reply = self._receive(deadline)
+        except (LearnerTimeout, LearnerCrashed):
+            self.stop()
+            self.restarts += 1
+            raise
+        if reply.get("id") != self._next_id:
+            self.stop()
+            raise LearnerCrashed(detail="the worker answered out of turn")
+        return reply
+
     def decode(self, tree: Any) -> Any:
         return self.codec.decode(tree)
 
@@ -369,6 +387,23 @@ class Learner:
         """The same learner with another per-call time limit (e.g. for training)."""
         return Learner(self._client, timeout=seconds, seed=self._seed)
 
+    def with_seed(self, seed: int | None) -> "Learner":
+        """The same learner, seeding the worker with ``seed`` before each call (``None``: no seeding)."""
+        return Learner(self._client, timeout=self._timeout, seed=seed)
+
+    def probe(self, name: str, *args: Any) -> Any:
+        """Run the grader-owned probe ``grader.probes.<name>`` in the worker and return its value."""
+        shown = f"{name}(...)"
+        try:
+            reply = self._client.probe(name, args, timeout=self._timeout)
+        except LearnerTimeout:
+            raise LearnerTimeout(call=shown, seconds=f"{self._timeout:g}", repeated=False) from None
+        except LearnerCrashed as crash:
+            raise LearnerCrashed(call=shown, detail=crash.params.get("detail", "")) from None
+        if not reply.get("ok"):
+            raise _problem_from_error(name, shown, reply.get("error") or {})
+        return self._client.decode(reply.get("value"))
+
     def call(self, func: str, *args: Any, _echo_args: bool = False, **kwargs: Any) -> Any:
         """Call ``func`` and return its value, or the value and the (mutated) arguments with ``_echo_args``."""
         shown = call_repr(func, args, kwargs)
@@ -377,7 +412,7 @@ class Learner:
         try:
             reply = self._client.call(func, args, kwargs, timeout=self._timeout, seed=self._seed, echo_args=_echo_args)
         except LearnerTimeout:
-            problem = LearnerTimeout(call=shown, seconds=self._timeout, repeated=False)
+            problem = LearnerTimeout(call=shown, seconds=f"{self._timeout:g}", repeated=False)
             self._timed_out[func] = problem
             raise problem from None
         except LearnerCrashed as crash:

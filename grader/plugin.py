@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from grader.checking import CheckFailed
+from grader.explain import explain
 from grader.client import Learner, LearnerProblem, LearnerTimeout, SubmissionBroken, WorkerClient
 from grader.messages import Catalogue
 from grader.results import CheckResult
@@ -115,16 +116,18 @@ class CheckCollector:
         exc = excinfo.value if excinfo is not None else None
         if isinstance(exc, CheckFailed):
             return self._result(name, "failed", max_points, message_id=exc.message_id, params=exc.params)
-        if isinstance(exc, SubmissionBroken):
-            params = dict(exc.params)
-            message_id = "engine.load_timeout" if params.get("timeout") else exc.message_id
-            return self._result(name, "timeout" if params.get("timeout") else "error", max_points, message_id=message_id, params=_clean(params), details=exc.details)
+        if isinstance(exc, SubmissionBroken) and exc.params.get("timeout"):
+            return self._result(name, "timeout", max_points, message_id="engine.load_timeout", params=_clean(exc.params))
         if isinstance(exc, LearnerTimeout) and exc.params.get("repeated"):
             return self._result(name, "timeout", max_points, message_id="engine.timeout_repeated", params=_clean(exc.params))
         if isinstance(exc, LearnerProblem):
-            return self._result(
+            result = self._result(
                 name, exc.status, max_points, message_id=exc.message_id, params=_clean(exc.params), details=exc.details, attempted=exc.attempted
             )
+            tip = explain(str(exc.params.get("error_type", "")), str(exc.params.get("error", "")))
+            if tip:
+                result.message += "\n" + self.catalogue.render(tip)
+            return result
         if isinstance(exc, AssertionError):
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else "check failed"
             return self._result(name, "failed", max_points, message=text)

@@ -54,7 +54,7 @@ class Worker:
             op = request.get("op")
             if op == "exit":
                 return
-            handler = {"load": self.load, "call": self.call}.get(op)
+            handler = {"load": self.load, "call": self.call, "probe": self.probe}.get(op)
             reply = handler(request) if handler else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
             reply["id"] = request.get("id")
             write_message(self.replies, reply)
@@ -103,6 +103,21 @@ class Worker:
         except BaseException as exc:
             return {"ok": False, "error": self.describe(exc)}
         return reply
+
+    def probe(self, request: dict) -> dict:
+        """Run a grader-owned probe from :mod:`grader.probes` (e.g. "is the random state
+        reproducible after the learner's set_seed?"). Its result is data like any other reply."""
+        from grader import probes
+
+        function = getattr(probes, str(request.get("name", "")), None)
+        if function is None or not getattr(function, "is_probe", False):
+            return {"ok": False, "error": {"kind": "protocol", "message": f"no probe {request.get('name')!r}"}}
+        try:
+            args = self.codec.decode(request.get("args", []))
+            value = function(self.module, *args)
+            return {"ok": True, "value": self.codec.encode(value)}
+        except BaseException as exc:
+            return {"ok": False, "error": self.describe(exc)}
 
     # ------------------------------------------------------------------ errors
     def describe(self, exc: BaseException) -> dict:
