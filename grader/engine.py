@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from grader.client import WorkerClient
+from grader.client import QUIET_TF_ENV, WorkerClient
 from grader.limits import WorkerLimits
 from grader.messages import catalogue_for
 from grader.plugin import CheckCollector
@@ -48,6 +48,8 @@ def grade_exercise(exercise: Exercise, submission: Submission, options: GradeOpt
     is reported in ``result.error`` (and makes ``result.internal_error`` true).
     """
     options = options or GradeOptions()
+    for key, value in QUIET_TF_ENV.items():  # before any check imports TensorFlow
+        os.environ.setdefault(key, value)
     catalogue = catalogue_for(exercise, options.language)
     result = ExerciseResult(
         exercise=exercise.id,
