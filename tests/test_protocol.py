@@ -1,0 +1,99 @@
+"""The value codec: what crosses between worker and checker, and what may not."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+from grader.protocol import Codec, Opaque, ProtocolError, read_message, write_message
+
+
+@pytest.fixture
+def codec(tmp_path):
+    return Codec(str(tmp_path))
+
+
+def roundtrip(codec, value):
+    buffer = io.BytesIO()
+    write_message(buffer, {"value": codec.encode(value)})
+    buffer.seek(0)
+    return codec.decode(read_message(buffer)["value"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 0, -7, 2**70, 1.5, "텍스트", [1, [2, 3]], (1, (2, 3)), {"a": (1, 2)}, {(1, 2): "tuple key", 3: "int key"}, {"__tuple__": "looks like a tag"}],
+)
+def test_plain_values_round_trip_exactly(codec, value):
+    found = roundtrip(codec, value)
+    assert found == value and type(found) is type(value)
+
+
+def test_non_finite_floats_survive(codec):
+    found = roundtrip(codec, [math.inf, -math.inf, math.nan])
+    assert found[0] == math.inf and found[1] == -math.inf and math.isnan(found[2])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool"])
+def test_arrays_keep_dtype_shape_and_values(codec, dtype):
+    array = (np.random.default_rng(0).random((3, 4, 2)) * 100).astype(dtype)
+    found = roundtrip(codec, array)
+    assert found.dtype == array.dtype and found.shape == array.shape and np.array_equal(found, array)
+
+
+def test_numpy_scalars_stay_numpy_scalars(codec):
+    found = roundtrip(codec, np.float32(0.5))
+    assert isinstance(found, np.float32) and found == np.float32(0.5)
+    assert isinstance(roundtrip(codec, np.int64(3)), np.int64)
+
+
+def test_array_subclasses_arrive_as_plain_arrays(codec):
+    class Sneaky(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    sneaky = np.arange(4).view(Sneaky)
+    found = roundtrip(codec, sneaky)
+    assert type(found) is np.ndarray and found.tolist() == [0, 1, 2, 3]
+
+
+def test_unknown_objects_become_opaque_descriptions(codec):
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+        def __repr__(self):
+            return "<AlwaysEqual>"
+
+    found = roundtrip(codec, AlwaysEqual())
+    assert isinstance(found, Opaque) and found.type_name == "AlwaysEqual"
+    assert found != 3
+    assert isinstance(roundtrip(codec, np.array([object()], dtype=object)), Opaque)
+    assert isinstance(roundtrip(codec, (x for x in range(3))), Opaque)
+
+
+def test_pickled_arrays_are_refused(codec):
+    import base64
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    forged = {"__ndarray__": base64.b64encode(buffer.getvalue()).decode(), "scalar": False}
+    with pytest.raises(ValueError):
+        codec.decode(forged)
+
+
+def test_unknown_tags_are_a_protocol_error(codec):
+    with pytest.raises(ProtocolError):
+        codec.decode({"__pickle__": "gASV..."})
+
+
+def test_files_outside_the_session_folder_are_refused(codec, tmp_path):
+    with pytest.raises(ProtocolError):
+        codec.checked_path("../../etc/passwd")
+    with pytest.raises(ProtocolError):
+        codec.checked_path("missing.keras")
+    (tmp_path / "model.keras").write_bytes(b"x")
+    assert codec.checked_path("model.keras").endswith("model.keras")
