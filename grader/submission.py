@@ -44,8 +44,27 @@ def _load_python(path: Path, session_dir: Path) -> Path:
     return path
 
 
+def _load_notebook(path: Path, session_dir: Path) -> Path:
+    """A notebook's code cells, in order, as one module; IPython magics and shell escapes are commented out."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        lines = []
+        for line in str(cell.get("source", "")).splitlines():
+            stripped = line.lstrip()
+            lines.append(line[: len(line) - len(stripped)] + "pass  # " + stripped if stripped.startswith(("%", "!")) else line)
+        cells.append(f"# --- cell {index + 1} ---\n" + "\n".join(lines))
+    target = session_dir / f"{path.stem}.py"
+    target.write_text("\n\n".join(cells) + "\n", encoding="utf-8")
+    return target
+
+
 # suffix -> loader(path, session_dir) -> importable .py path
-LOADERS: dict[str, Callable[[Path, Path], Path]] = {".py": _load_python}
+LOADERS: dict[str, Callable[[Path, Path], Path]] = {".py": _load_python, ".ipynb": _load_notebook}
 
 
 def workspace_exercises_dir(workspace: str | os.PathLike | None = None) -> Path:
