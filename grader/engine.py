@@ -41,56 +41,77 @@ class GradeOptions:
     keep_session: bool = False
 
 
+class _Session:
+    """One submission's temp folder and worker, started before its checks run."""
+
+    def __init__(self, exercise: Exercise, submission: Submission, options: GradeOptions) -> None:
+        self.exercise = exercise
+        self.submission = submission
+        self.options = options
+        self.started = time.perf_counter()
+        self.dir = tempfile.mkdtemp(prefix=f"kerasdrill-{exercise.number:02d}-")
+        self.client: WorkerClient | None = None
+        self.error = ""
+        try:
+            source = submission.prepare(self.dir)
+            self.client = WorkerClient(
+                source,
+                self.dir,
+                module_name=exercise.module_name,
+                limits=options.limits,
+                load_timeout=options.load_timeout or exercise.load_timeout,
+            )
+            self.client.start()  # the worker imports the submission while pytest starts here
+        except Exception:
+            self.error = traceback.format_exc()[-4000:]
+
+    def grade(self) -> ExerciseResult:
+        exercise, options = self.exercise, self.options
+        catalogue = catalogue_for(exercise, options.language)
+        result = ExerciseResult(exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission=str(self.submission.path))
+        try:
+            if self.error or self.client is None:
+                result.error = self.error or "the worker did not start"
+                return result
+            collector = CheckCollector(
+                exercise_id=exercise.id,
+                client=self.client,
+                catalogue=catalogue,
+                call_timeout=options.call_timeout or exercise.call_timeout,
+                base_seed=options.seed,
+            )
+            exit_code = _run_pytest(exercise, collector)
+            result.checks = collector.ordered_results()
+            if collector.collection_errors or (exit_code not in (0, 1) and not result.checks):
+                result.error = "could not collect the checks: " + "\n".join(collector.collection_errors)[-2000:]
+        except Exception:
+            result.error = traceback.format_exc()[-4000:]
+        finally:
+            self.close()
+            result.output, result.output_truncated = _read_output(os.path.join(self.dir, "output.txt"))
+            if not options.keep_session:
+                shutil.rmtree(self.dir, ignore_errors=True)
+            result.duration_s = time.perf_counter() - self.started
+        return result
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+
+def _quiet_tensorflow() -> None:
+    for key, value in QUIET_TF_ENV.items():  # before any check imports TensorFlow
+        os.environ.setdefault(key, value)
+
+
 def grade_exercise(exercise: Exercise, submission: Submission, options: GradeOptions | None = None) -> ExerciseResult:
     """Run ``exercise``'s hidden checks against ``submission`` and return the result.
 
     Never raises for anything the submission does; a fault of the grader itself
     is reported in ``result.error`` (and makes ``result.internal_error`` true).
     """
-    options = options or GradeOptions()
-    for key, value in QUIET_TF_ENV.items():  # before any check imports TensorFlow
-        os.environ.setdefault(key, value)
-    catalogue = catalogue_for(exercise, options.language)
-    result = ExerciseResult(
-        exercise=exercise.id,
-        slug=exercise.slug,
-        title=catalogue.title(),
-        submission=str(submission.path),
-    )
-    started = time.perf_counter()
-    session_dir = tempfile.mkdtemp(prefix=f"kerasdrill-{exercise.number:02d}-")
-    client = None
-    try:
-        source = submission.prepare(session_dir)
-        client = WorkerClient(
-            source,
-            session_dir,
-            module_name=exercise.module_name,
-            limits=options.limits,
-            load_timeout=options.load_timeout or exercise.load_timeout,
-        )
-        client.start()
-        collector = CheckCollector(
-            exercise_id=exercise.id,
-            client=client,
-            catalogue=catalogue,
-            call_timeout=options.call_timeout or exercise.call_timeout,
-            base_seed=options.seed,
-        )
-        exit_code = _run_pytest(exercise, collector)
-        result.checks = collector.ordered_results()
-        if collector.collection_errors or (exit_code not in (0, 1) and not result.checks):
-            result.error = "could not collect the checks: " + "\n".join(collector.collection_errors)[-2000:]
-    except Exception:
-        result.error = traceback.format_exc()[-4000:]
-    finally:
-        if client is not None:
-            client.close()
-        result.output, result.output_truncated = _read_output(os.path.join(session_dir, "output.txt"))
-        if not options.keep_session:
-            shutil.rmtree(session_dir, ignore_errors=True)
-        result.duration_s = time.perf_counter() - started
-    return result
+    _quiet_tensorflow()
+    return _Session(exercise, submission, options or GradeOptions()).grade()
 
 
 def grade_exercises(
@@ -98,18 +119,38 @@ def grade_exercises(
     options: GradeOptions | None = None,
     on_result: Callable[[ExerciseResult], None] | None = None,
 ) -> RunResult:
-    """Grade several exercises one after another. ``None`` as submission means "no file"."""
+    """Grade several exercises one after another. ``None`` as submission means "no file".
+
+    The next submission's worker is started while the current one's checks
+    run, so its imports (TensorFlow: ~4 s) overlap with useful work; the checks
+    all run in this process, which imports TensorFlow at most once.
+    """
+    _quiet_tensorflow()
     options = options or GradeOptions()
+    pending = list(items)
     run = RunResult()
     started = time.perf_counter()
-    for exercise, submission in items:
-        if submission is None:
-            exercise_result = missing_submission_result(exercise, options.language)
-        else:
-            exercise_result = grade_exercise(exercise, submission, options)
-        run.exercises.append(exercise_result)
-        if on_result is not None:
-            on_result(exercise_result)
+    sessions: dict[int, _Session] = {}
+
+    def prepare(index: int) -> None:
+        if index < len(pending) and index not in sessions and pending[index][1] is not None:
+            sessions[index] = _Session(pending[index][0], pending[index][1], options)  # type: ignore[arg-type]
+
+    try:
+        for index, (exercise, submission) in enumerate(pending):
+            prepare(index)
+            prepare(index + 1)
+            if submission is None:
+                exercise_result = missing_submission_result(exercise, options.language)
+            else:
+                exercise_result = sessions.pop(index).grade()
+            run.exercises.append(exercise_result)
+            if on_result is not None:
+                on_result(exercise_result)
+    finally:
+        for session in sessions.values():
+            session.close()
+            shutil.rmtree(session.dir, ignore_errors=True)
     run.duration_s = time.perf_counter() - started
     return run
 

@@ -134,3 +134,30 @@ def test_verbose_shows_the_learners_traceback(runner, tmp_path):
     assert "ZeroDivisionError" in quiet
     assert "exercise_04_parameter_counts.py" in loud and "return 1 / 0" in loud
     assert "grader/" not in loud.split("Score:")[0], "only the learner's own frames should be shown"
+
+
+def test_grading_several_exercises_reports_each_and_the_total(tmp_path):
+    from grader.engine import grade_exercises
+    from grader.registry import find_exercise
+    from grader.submission import locate_submission
+
+    ex04, ex05 = find_exercise("04"), find_exercise("05")
+    run = grade_exercises([(ex04, locate_submission(ex04, solutions=True)), (ex05, None)])
+    first, missing = run.exercises
+    assert first.passed and first.score == first.max_score
+    assert missing.score == 0 and missing.max_score > 0 and not any(c.attempted for c in missing.checks)
+    assert run.score == first.score and run.max_score == first.max_score + missing.max_score
+    assert not run.passed and set(run.to_dict()) >= {"score", "max_score", "exercises"}
+
+
+def test_grade_all_summary(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exercises").mkdir()
+    for name in ("exercise_04_parameter_counts.py", "exercise_05_cnn_shapes.py"):
+        shutil.copy(solutions_dir() / name, tmp_path / "exercises" / name)
+    result = runner.invoke(main, ["all", "--format", "json"])
+    data = json.loads(result.output)
+    by_id = {e["exercise"]: e for e in data["exercises"]}
+    assert by_id["exercise-04"]["passed"] and by_id["exercise-05"]["passed"]
+    assert data["max_score"] > data["score"] or len(by_id) == 2
+    assert result.exit_code == (EXIT_OK if len(by_id) == 2 else EXIT_BELOW)
