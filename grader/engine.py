@@ -181,7 +181,7 @@ def list_checks(exercise: Exercise) -> list[tuple[str, int]]:
             self.found = [(check_name(item.name), _points(item)) for item in items]
 
     lister = Lister()
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _isolated_pytest():
         import pytest
 
         pytest.main([*_pytest_args(exercise), "--collect-only"], plugins=[lister])
@@ -201,10 +201,25 @@ def _pytest_args(exercise: Exercise) -> list[str]:
     ]
 
 
+@contextlib.contextmanager
+def _isolated_pytest():
+    """No third-party pytest plugins (randomly, xdist, ...) may reorder or reseed the checks."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
 def _run_pytest(exercise: Exercise, collector: CheckCollector) -> int:
     import pytest
 
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _isolated_pytest():
         return int(pytest.main(_pytest_args(exercise), plugins=[collector]))
 
 
