@@ -44,6 +44,8 @@ def check(points: int, *, timeout: float | None = None) -> pytest.MarkDecorator:
 
 
 def _safe(value: Any) -> Any:
+    if value is None:
+        return None
     if isinstance(value, (bool, int, str)) and not (isinstance(value, str) and len(value) > 2000):
         return value
     if isinstance(value, float):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 
 import pytest
 
@@ -72,8 +71,15 @@ def test_every_check_has_points_a_title_and_a_hint(exercise):
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
 def test_every_message_id_used_by_the_checks_exists(exercise):
     catalogue = catalogue_for(exercise)
-    source = exercise.checks_path.read_text(encoding="utf-8")
-    for message_id in set(re.findall(r"""(?:fail|expect)\([^"']*?["']([\w.]+)["']""", source)):
+    tree = ast.parse(exercise.checks_path.read_text(encoding="utf-8"))
+    used = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("fail", "expect"):
+            position = 0 if node.func.id == "fail" else 1
+            if len(node.args) > position and isinstance(node.args[position], ast.Constant):
+                used.add(node.args[position].value)
+    assert used, "no fail()/expect() message ids found"
+    for message_id in used:
         assert catalogue.lookup(message_id) is not None, f"message id {message_id!r} is not in the catalogue"
 
 

@@ -1,0 +1,84 @@
+"""Exercise 03 loss-choice: stub 0, solution full, wrong answers lose exactly their checks,
+and one_hot's expected values equal keras.utils.to_categorical."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from support import assert_loses_exactly, describe, grade_source, mutate, solution_source, stub_source
+
+EXERCISE = "exercise-03"
+
+
+def test_stub_scores_zero(tmp_path):
+    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
+    assert result.score == 0 and result.max_score > 0, describe(result)
+    assert all(not c.attempted for c in result.checks), describe(result)
+
+
+def test_solution_scores_full_marks(tmp_path):
+    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
+    assert result.passed and result.score == result.max_score, describe(result)
+
+
+WRONG_ANSWERS = {
+    "threshold > 0.5 instead of >= 0.5": (
+        [("np.where(probabilities >= 0.5, 1, 0)", "np.where(probabilities > 0.5, 1, 0)")],
+        {"predict_classes_sigmoid"},
+    ),
+    "multi-label gets softmax": (
+        [('return (n_classes, "sigmoid")  # multilabel', 'return (n_classes, "softmax")  # multilabel')],
+        {"output_layer_multilabel"},
+    ),
+    "sparse and one-hot losses swapped": (
+        [('        return "categorical_crossentropy"\n    return "sparse_categorical_crossentropy"',
+          '        return "sparse_categorical_crossentropy"\n    return "categorical_crossentropy"')],
+        {"loss_multiclass_by_label_format"},
+    ),
+    "one-hot as integers": (
+        [("np.eye(n_classes, dtype=np.float32)", "np.eye(n_classes, dtype=int)")],
+        {"one_hot_float32"},
+    ),
+    "unknown task returns None instead of raising": (
+        [("        raise ValueError(f\"unknown task {task!r}: choose one of {', '.join(TASKS)}\")", "        return None")],
+        {"unknown_task_raises_value_error"},
+    ),
+    "argmax over the wrong axis": (
+        [("return probabilities.argmax(axis=-1)", "return probabilities.argmax(axis=0)")],
+        {"predict_classes_softmax"},
+    ),
+    "binary output with softmax": (
+        [('        return (1, "sigmoid")', '        return (2, "softmax")')],
+        {"output_layer_regression_and_binary"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_ANSWERS))
+def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
+    edits, expected = WRONG_ANSWERS[name]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    assert_loses_exactly(result, expected)
+
+
+def test_boundary_feedback_names_the_rule(tmp_path):
+    edits, _ = WRONG_ANSWERS["threshold > 0.5 instead of >= 0.5"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    check = next(c for c in result.checks if c.name == "predict_classes_sigmoid")
+    assert ">= 0.5" in check.message or "p >= 0.5" in check.message, check.message
+
+
+def test_linear_is_accepted_for_regression(tmp_path):
+    source = mutate(solution_source(EXERCISE), ('        return (1, None)', '        return (1, "linear")'))
+    assert grade_source(EXERCISE, source, tmp_path).passed
+
+
+def test_one_hot_matches_keras_to_categorical():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n_classes = int(rng.integers(2, 12))
+        labels = rng.integers(0, n_classes, size=int(rng.integers(1, 50)))
+        expected = keras.utils.to_categorical(labels, n_classes)
+        np.testing.assert_array_equal(np.eye(n_classes)[labels], expected)
