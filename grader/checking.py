@@ -44,6 +44,14 @@ def check(points: int, *, timeout: float | None = None) -> pytest.MarkDecorator:
 
 
 def _safe(value: Any) -> Any:
+    """Message parameters as JSON-safe, short values (numpy shown as plain lists/numbers)."""
+    import sys
+
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
+        value = value.tolist()
+        if isinstance(value, list):
+            return preview(value)
     if value is None:
         return None
     if isinstance(value, (bool, int, str)) and not (isinstance(value, str) and len(value) > 2000):

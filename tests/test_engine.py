@@ -11,7 +11,7 @@ from grader.client import WorkerClient
 from grader.engine import GradeOptions
 from support import describe, grade_source, solution_source
 
-PLAIN_DATA = ["exercise-04", "exercise-05"]
+PLAIN_DATA = ["exercise-01", "exercise-03", "exercise-04", "exercise-05", "exercise-06", "exercise-07"]
 
 REPORT_MODULES = '''
 
