@@ -115,8 +115,8 @@ class WorkerClient:
         limits: WorkerLimits | None = None,
         load_timeout: float = 30.0,
     ) -> None:
-        self.submission_path = str(submission_path)
-        self.session_dir = str(session_dir)
+        self.submission_path = os.path.abspath(submission_path)
+        self.session_dir = os.path.abspath(session_dir)
         self.module_name = module_name
         self.limits = limits or WorkerLimits()
         self.load_timeout = load_timeout

@@ -58,6 +58,9 @@ def render_text(
                 continue
             previous_message = check.message
             for paragraph in check.message.splitlines():
+                if paragraph.startswith("  "):  # preformatted (e.g. a side-by-side layer table)
+                    lines.append("      " + paragraph)
+                    continue
                 lines.extend(textwrap.wrap(paragraph, WIDTH - 6, initial_indent="      ", subsequent_indent="      ") or [""])
             if verbose and check.details:
                 lines.extend("      " + style(line, fg="bright_black") for line in check.details.rstrip().splitlines())

@@ -1,0 +1,48 @@
+"""Exercise 10 · A ConvNet (합성곱 신경망, CNN)
+
+The course's ConvNet for 28x28 grayscale images (MNIST / Fashion-MNIST):
+
+    model = Sequential([Conv2D(32, kernel_size=(3, 3), input_shape=(28, 28, 1),
+                               padding='same', activation='relu'),
+                        MaxPooling2D(pool_size=(2, 2), strides=2),
+                        Conv2D(64, kernel_size=(3, 3), padding='same', activation='relu'),
+                        MaxPooling2D(pool_size=(2, 2), strides=2),
+                        Flatten(),
+                        Dense(128, activation='relu'),
+                        Dense(10, activation='softmax')])
+
+- Conv2D: 필터 (filters) slide over the image and extract local features
+  (합성곱: multiply cell by cell, then add). padding='same' keeps the size.
+- MaxPooling2D: 풀링 summarises each 2x2 block by its maximum, halving the size.
+- Flatten: 펼치기, so the Dense layers can take the features.
+- The output: one unit per class with softmax; labels are integers 0..9, so the
+  loss is sparse_categorical_crossentropy.
+
+A CNN needs 3-D images (height, width, channels): reshape (N, 28, 28) data to
+(N, 28, 28, 1) first (exercise 05's to_4d). The grader trains your model on
+scikit-learn's 8x8 digits, as (8, 8, 1) images, so use `input_shape` and
+`n_classes` rather than writing 28 and 10. Offline data for your own experiments:
+`from grader.datasets import load_course_images`.
+
+Replace `raise NotImplementedError` with your code, then run:
+
+    grade exercise-10
+"""
+
+from tensorflow import keras
+from tensorflow.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.optimizers import Adam
+
+
+def build_cnn(input_shape=(28, 28, 1), n_classes=10):
+    """Build and compile the course's ConvNet.
+
+    Layers: Conv2D(32, 3, padding="same", relu), MaxPooling2D(2),
+    Conv2D(64, 3, padding="same", relu), MaxPooling2D(2), Flatten,
+    Dense(128, relu), Dense(n_classes, softmax).
+    Compile with Adam(learning_rate=0.001), loss "sparse_categorical_crossentropy",
+    metrics ["accuracy"]. Return the compiled model.
+    """
+    # TODO: build the Sequential model, compile it, return it
+    raise NotImplementedError
