@@ -1,0 +1,95 @@
+"""Hidden checks for exercise 02: regression stacks, compile settings, training.
+
+Expected layer tables come from reference models the grader builds with Keras
+itself. The MLP is trained here, in the grading process, on scikit-learn's
+diabetes data (features and targets standardised with training statistics) and
+must beat the predict-the-mean baseline on held-out patients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader import datasets
+from grader.checking import check, expect, fail, type_name
+from grader.modelcheck import expect_compiled, expect_same_layers, keras, layer_table, learner_model, train
+
+EPOCHS = 20
+MIN_R2 = 0.25  # the reference reaches ~0.41 on this split; a relu output head ~0.12
+SPLIT = 3
+
+
+def reference(n_features: int, hidden_units: tuple = ()):
+    layers = [keras.Input(shape=(n_features,))]
+    layers += [keras.layers.Dense(u, activation="relu") for u in hidden_units]
+    layers.append(keras.layers.Dense(1))
+    return keras.Sequential(layers)
+
+
+@check(points=2)
+def test_linear_regression_layers(learner, rng):
+    for n_features in (int(rng.integers(1, 30)), 10):
+        call = f"build_linear_regression({n_features})"
+        expect_same_layers(learner_model(learner.build_linear_regression(n_features), call), layer_table(reference(n_features)), call)
+
+
+@check(points=3)
+def test_mlp_layers(learner, rng):
+    for _ in range(2):
+        n_features = int(rng.integers(1, 30))
+        hidden = tuple(int(u) for u in rng.integers(2, 80, size=int(rng.integers(1, 4))))
+        call = f"build_mlp_regression({n_features}, hidden_units={hidden})"
+        model = learner_model(learner.build_mlp_regression(n_features, hidden_units=hidden), call)
+        expect_same_layers(model, layer_table(reference(n_features, hidden)), call)
+
+
+@check(points=1)
+def test_mlp_default_hidden_units(learner):
+    call = "build_mlp_regression(10)"
+    expect_same_layers(learner_model(learner.build_mlp_regression(10), call), layer_table(reference(10, (64, 32))), call)
+
+
+@check(points=2)
+def test_compile_regression(learner, rng):
+    learning_rate = float(rng.choice([0.0005, 0.003, 0.02]))
+    call = f"compile_regression(model, learning_rate={learning_rate})"
+    returned = learner.compile_regression(reference(5, (4,)), learning_rate=learning_rate)
+    if returned is None:
+        fail("compile_returned_none", call=call)
+    model = learner_model(returned, call)
+    expect_compiled(model, call, optimizer="Adam", learning_rate=learning_rate, loss="mse")
+
+
+@check(points=2, timeout=120)
+def test_train_returns_history(learner, rng):
+    data = datasets.diabetes(0)
+    model = reference(data.x_train.shape[1], (16,))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
+    epochs = int(rng.integers(4, 9))
+    call = f"train(model, x {data.x_train.shape}, y, epochs={epochs})"
+    history = learner.train(model, data.x_train, data.y_train, epochs=epochs)
+    if not isinstance(history, dict):
+        fail("history_not_dict", call=call, found_type=type_name(history))
+    for key in ("loss", "val_loss"):
+        values = history.get(key)
+        if not isinstance(values, (list, tuple)) or len(values) != epochs:
+            fail("history_key", call=call, key=key, epochs=epochs, found=None if values is None else len(values) if isinstance(values, (list, tuple)) else type_name(values))
+    losses = [float(v) for v in history["loss"]]
+    expect(losses[-1] < losses[0], "loss_not_falling", call=call, first=round(losses[0], 4), last=round(losses[-1], 4))
+
+
+@check(points=3, timeout=120)
+def test_mlp_beats_the_mean_on_diabetes(learner, seed):
+    data = datasets.diabetes(SPLIT)
+    call = f"build_mlp_regression({data.x_train.shape[1]})"
+    model = learner_model(learner.build_mlp_regression(data.x_train.shape[1]), call)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse")
+    try:
+        train(model, data.x_train, data.y_train, seed=seed, epochs=EPOCHS)
+        predictions = np.asarray(model.predict(data.x_test, verbose=0)).reshape(-1)
+    except Exception as exc:
+        fail("model.train_failed", data="diabetes", error_type=type(exc).__name__, error=str(exc).splitlines()[0][:300] if str(exc) else "")
+    baseline = float(np.mean((data.y_test - data.y_train.mean()) ** 2))
+    r2 = 1.0 - float(np.mean((data.y_test - predictions) ** 2)) / baseline
+    if not np.isfinite(r2) or r2 < MIN_R2:
+        fail("model.too_weak", data="diabetes", epochs=EPOCHS, seed=seed, metric="R² (1 = perfect, 0 = predicting the mean)", found=round(r2, 3), expected=MIN_R2, advice="")
