@@ -45,7 +45,7 @@ def render_text(
     if result.submission:
         lines.append(style(result.submission, fg="bright_black"))
     lines.append("")
-    title_width = min(52, max([len(c.title) for c in result.checks] + [10]))
+    title_width = min(60, max([len(c.title) for c in result.checks] + [10]))
     previous_message = None
     for check in result.checks:
         key = _mark_key(check)
