@@ -1,0 +1,92 @@
+"""Hidden checks for exercise 09: a softmax MLP for images, class names, top classes.
+
+The MLP is trained here, in the grading process, on scikit-learn's 8x8 digits
+(input_shape (8, 8)) and scored on held-out digits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader import datasets
+from grader.checking import check, expect, fail, type_name
+from grader.modelcheck import compile_settings, expect_same_layers, keras, layer_table, learner_model, loss_advice, train
+
+FASHION_MNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+EPOCHS = 10
+MIN_ACCURACY = 0.90
+
+
+def reference(input_shape: tuple, n_classes: int, hidden_units: tuple):
+    layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
+    layers += [keras.layers.Dense(u, activation="relu") for u in hidden_units]
+    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+    return keras.Sequential(layers)
+
+
+@check(points=3)
+def test_course_mlp_layers(learner):
+    call = "build_mlp_classifier()"
+    model = learner_model(learner.build_mlp_classifier(), call)
+    expect_same_layers(model, layer_table(reference((28, 28), 10, (300, 100))), call)
+    expect(model.count_params() == 266610, "param_count", call=call, found=model.count_params())
+
+
+@check(points=2)
+def test_other_shapes_classes_and_hidden_units(learner, rng):
+    input_shape = (int(rng.integers(4, 30)), int(rng.integers(4, 30)))
+    n_classes = int(rng.integers(2, 20))
+    hidden = tuple(int(u) for u in rng.integers(4, 64, size=int(rng.integers(1, 4))))
+    call = f"build_mlp_classifier(input_shape={input_shape}, n_classes={n_classes}, hidden_units={hidden})"
+    model = learner_model(learner.build_mlp_classifier(input_shape=input_shape, n_classes=n_classes, hidden_units=hidden), call)
+    expect_same_layers(model, layer_table(reference(input_shape, n_classes, hidden)), call)
+
+
+@check(points=2)
+def test_loss_matches_integer_labels(learner):
+    call = "build_mlp_classifier()"
+    model = learner_model(learner.build_mlp_classifier(), call)
+    settings = compile_settings(model)
+    if not settings.compiled:
+        fail("model.not_compiled", call=call)
+    if settings.loss != "sparse_categorical_crossentropy":
+        fail("model.wrong_loss", call=call, found=settings.loss, expected="sparse_categorical_crossentropy", advice=loss_advice(model, settings.loss))
+    expect("accuracy" in settings.metrics or "acc" in settings.metrics, "model.missing_metric", call=call, metric="accuracy", found=list(settings.metrics))
+
+
+@check(points=3, timeout=120)
+def test_learns_digits(learner, seed):
+    data = datasets.digits(0)
+    call = "build_mlp_classifier(input_shape=(8, 8), n_classes=10)"
+    model = learner_model(learner.build_mlp_classifier(input_shape=(8, 8), n_classes=10), call)
+    try:
+        train(model, data.x_train, data.y_train, seed=seed, epochs=EPOCHS)
+        probabilities = np.asarray(model.predict(data.x_test, verbose=0))
+    except Exception as exc:
+        fail("model.train_failed", data="8x8 digits", error_type=type(exc).__name__, error=str(exc).splitlines()[0][:300] if str(exc) else "")
+    found = float(np.mean(probabilities.reshape(len(data.x_test), -1).argmax(axis=1) == data.y_test))
+    expect(found >= MIN_ACCURACY, "model.too_weak", data="8x8 digits", epochs=EPOCHS, seed=seed, metric="validation accuracy", found=round(found, 3), expected=MIN_ACCURACY, advice="")
+
+
+@check(points=1)
+def test_class_names(learner):
+    found = learner.class_names()
+    if not isinstance(found, (list, tuple)):
+        fail("engine.wrong_type", call="class_names()", found_type=type_name(found), found=found, expected_type="a list of 10 strings")
+    expect(list(found) == FASHION_MNIST, "class_names_wrong", found=list(found)[:10], expected=FASHION_MNIST)
+
+
+@check(points=2)
+def test_top_class(learner, rng):
+    for _ in range(3):
+        k = int(rng.integers(2, 8))
+        names = [f"class-{chr(97 + i)}" for i in rng.permutation(k)]
+        probabilities = rng.dirichlet(np.ones(k), size=int(rng.integers(1, 20)))
+        call = f"top_class(<probabilities {probabilities.shape}>, {names})"
+        found = learner.top_class(probabilities, names)
+        expected = [names[i] for i in probabilities.argmax(axis=1)]
+        if not isinstance(found, (list, tuple)):
+            fail("engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="a list of class names")
+        if list(found) == [names[i] for i in probabilities.argmin(axis=1)]:
+            fail("top_class_argmin", call=call)
+        expect(list(found) == expected, "top_class_wrong", call=call, found=list(found)[:5], expected=expected[:5])

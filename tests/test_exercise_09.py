@@ -1,0 +1,69 @@
+"""Exercise 09 multiclass-classifier: stub 0, solution full, wrong answers lose exactly their checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_loses_exactly, describe, grade_source, mutate, solution_source, stub_source
+
+EXERCISE = "exercise-09"
+pytestmark = pytest.mark.slow
+
+
+def test_stub_scores_zero(tmp_path):
+    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
+    assert result.score == 0 and result.max_score > 0, describe(result)
+    assert all(not c.attempted for c in result.checks), describe(result)
+
+
+def test_solution_scores_full_marks(tmp_path):
+    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
+    assert result.passed and result.score == result.max_score, describe(result)
+
+
+WRONG_ANSWERS = {
+    "one-hot loss with integer labels": (
+        [('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')],
+        {"loss_matches_integer_labels", "learns_digits"},
+    ),
+    "sigmoid output": (
+        [('model.add(keras.layers.Dense(n_classes, activation="softmax"))', 'model.add(keras.layers.Dense(n_classes, activation="sigmoid"))')],
+        {"course_mlp_layers", "other_shapes_classes_and_hidden_units"},
+    ),
+    "hidden units hard-coded": (
+        [("    for units in hidden_units:", "    for units in (300, 100):")],
+        {"other_shapes_classes_and_hidden_units"},
+    ),
+    "top class by argmin": (
+        [("np.asarray(probabilities).argmax(axis=1)", "np.asarray(probabilities).argmin(axis=1)")],
+        {"top_class"},
+    ),
+    "class names in the wrong order": (
+        [('"Sandal", "Shirt", "Sneaker"', '"Shirt", "Sandal", "Sneaker"')],
+        {"class_names"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_ANSWERS))
+def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
+    edits, expected = WRONG_ANSWERS[name]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    assert_loses_exactly(result, expected)
+
+
+def test_one_hot_loss_feedback_names_the_label_format(tmp_path):
+    edits, _ = WRONG_ANSWERS["one-hot loss with integer labels"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    message = next(c.message for c in result.checks if c.name == "loss_matches_integer_labels")
+    assert "one-hot" in message and "integers" in message, message
+
+
+def test_hands_on_ml_style_with_flatten_input_shape_gets_full_marks(tmp_path):
+    source = solution_source(EXERCISE).replace(
+        "    model = keras.Sequential([keras.Input(shape=input_shape), keras.layers.Flatten()])",
+        "    model = keras.models.Sequential()\n    model.add(keras.layers.Flatten(input_shape=list(input_shape)))",
+    )
+    assert source != solution_source(EXERCISE)
+    result = grade_source(EXERCISE, source, tmp_path)
+    assert result.passed, describe(result)
