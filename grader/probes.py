@@ -25,3 +25,29 @@ def probe(function: Callable[..., Any]) -> Callable[..., Any]:
 def defined_names(module: ModuleType) -> list[str]:
     """The public names the learner's module defines (a smoke test for the probe op)."""
     return sorted(name for name in vars(module) if not name.startswith("_"))
+
+
+@probe
+def random_draws_after_set_seed(module: ModuleType, seed: int) -> dict:
+    """Call the learner's ``set_seed(seed)``, then draw from every random source a course uses.
+
+    Two calls with the same seed must give identical draws if set_seed works.
+    """
+    import random
+    import sys
+
+    module.set_seed(seed)
+    draws: dict = {"python": [random.random() for _ in range(3)]}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        draws["numpy"] = numpy.random.rand(3).tolist()
+    if "tensorflow" in sys.modules or "keras" in sys.modules:
+        import keras
+
+        tensorflow = sys.modules.get("tensorflow")
+        if tensorflow is not None:
+            draws["tensorflow"] = tensorflow.random.uniform((3,)).numpy().tolist()
+        layer = keras.layers.Dense(3)
+        layer.build((None, 2))
+        draws["keras_init"] = keras.ops.convert_to_numpy(layer.kernel).ravel().tolist()
+    return draws

@@ -1,0 +1,1 @@
+"""Hidden checks for exercise 11 (optimizers and data)."""

@@ -1,0 +1,154 @@
+"""Hidden checks for exercise 11: optimizer configs, tf.data pipelines, seeding.
+
+Optimizers arrive as their public config (class name + get_config()); datasets
+as their batches in numpy; seeding is observed by a grader-owned probe that
+calls the learner's set_seed twice inside the worker and compares the draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checking import check, expect, fail, type_name
+from grader.client import LearnerRaised
+from grader.protocol import DatasetSample, KerasObjectSpec, preview
+
+DEFAULTS = {"SGD": 0.01, "RMSprop": 0.001, "Adagrad": 0.001, "Adam": 0.001}
+CLASSES = {"sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adam": "Adam"}
+
+
+def _optimizer(learner, name: str, **kwargs) -> tuple[str, KerasObjectSpec]:
+    call = f"make_optimizer({name!r}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
+    value = learner.make_optimizer(name, **kwargs)
+    if not isinstance(value, KerasObjectSpec):
+        if isinstance(value, str):
+            fail("optimizer_string", call=call, found=value)
+        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a keras.optimizers object")
+    expected_class = CLASSES[name]
+    expect(value.class_name == expected_class, "optimizer_class", call=call, found=value.class_name, expected=expected_class)
+    return call, value
+
+
+def _close(a, b) -> bool:
+    return a is not None and b is not None and abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b)))
+
+
+@check(points=2)
+def test_optimizer_classes_and_given_learning_rates(learner, rng):
+    for name in CLASSES:
+        learning_rate = float(rng.choice([0.003, 0.02, 0.05]))
+        call, spec = _optimizer(learner, name, learning_rate=learning_rate)
+        expect(_close(spec.config.get("learning_rate"), learning_rate), "optimizer_rate", call=call, found=spec.config.get("learning_rate"), expected=learning_rate)
+
+
+@check(points=2)
+def test_default_learning_rates(learner):
+    for name in CLASSES:
+        call, spec = _optimizer(learner, name)
+        expected = DEFAULTS[CLASSES[name]]
+        found = spec.config.get("learning_rate")
+        expect(_close(found, expected), "optimizer_default_rate", call=call, found=found, expected=expected, optimizer=CLASSES[name])
+
+
+@check(points=2)
+def test_momentum_and_nesterov(learner, rng):
+    call, spec = _optimizer(learner, "momentum")
+    expect(_close(spec.config.get("momentum"), 0.9), "momentum_default", call=call, found=spec.config.get("momentum"))
+    expect(not spec.config.get("nesterov"), "nesterov_unwanted", call=call)
+    given = float(rng.choice([0.8, 0.95, 0.99]))
+    call, spec = _optimizer(learner, "momentum", momentum=given)
+    expect(_close(spec.config.get("momentum"), given), "momentum_given", call=call, found=spec.config.get("momentum"), expected=given)
+    call, spec = _optimizer(learner, "nesterov")
+    expect(bool(spec.config.get("nesterov")) and _close(spec.config.get("momentum"), 0.9), "nesterov_missing", call=call, found=spec.config)
+    call, spec = _optimizer(learner, "sgd")
+    expect(_close(spec.config.get("momentum"), 0.0) and not spec.config.get("nesterov"), "sgd_plain", call=call)
+
+
+@check(points=1)
+def test_unknown_optimizer_raises(learner):
+    call = "make_optimizer('adamw2')"
+    try:
+        found = learner.make_optimizer("adamw2")
+    except LearnerRaised as raised:
+        expect(raised.params.get("error_type") == "ValueError", "unknown_optimizer_error", call=call, error_type=raised.params.get("error_type"))
+        return
+    fail("engine.expected_error", call=call, found=preview(found), error_type="ValueError", reason="a misspelt optimizer name should stop the program, not train with something else")
+
+
+@check(points=1)
+def test_default_compile_optimizer(learner):
+    found = learner.default_compile_optimizer()
+    expect(isinstance(found, str) and found.lower() == "rmsprop", "default_optimizer", found=found)
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+def paired_data(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """x rows carry their own id, y = 3 * id + 1: a pair can be checked after shuffling."""
+    ids = np.arange(n)
+    x = np.column_stack([ids, rng.normal(size=(n, 2))]).astype(np.float32)
+    return x, (3 * ids + 1).astype(np.int64)
+
+
+def _batches(learner, x, y, **kwargs) -> tuple[str, list[tuple[np.ndarray, np.ndarray]]]:
+    call = f"make_dataset(x {x.shape}, y{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
+    value = learner.make_dataset(x, y, **kwargs)
+    if not isinstance(value, DatasetSample):
+        fail("not_a_dataset", call=call, found_type=type_name(value))
+    batches = []
+    for element in value.elements:
+        if not isinstance(element, tuple) or len(element) != 2:
+            fail("element_not_pair", call=call, found=preview(element))
+        batches.append((np.asarray(element[0]), np.asarray(element[1])))
+    return call, batches
+
+
+@check(points=3)
+def test_batches_cover_every_sample_once_with_its_label(learner, rng):
+    n, batch_size = int(rng.integers(50, 150)), int(rng.integers(5, 40))
+    x, y = paired_data(rng, n)
+    call, batches = _batches(learner, x, y, batch_size=batch_size, shuffle=True, seed=int(rng.integers(0, 1000)))
+    ids = np.concatenate([b[0][:, 0] for b in batches]).astype(int) if batches else np.array([], dtype=int)
+    labels = np.concatenate([b[1].reshape(-1) for b in batches]) if batches else np.array([])
+    expect(sorted(ids.tolist()) == list(range(n)), "coverage", call=call, found=len(ids), expected=n)
+    expect(np.array_equal(labels, 3 * ids + 1), "pairs_broken", call=call)
+
+
+@check(points=1)
+def test_batch_sizes(learner, rng):
+    n, batch_size = int(rng.integers(50, 150)), int(rng.integers(5, 40))
+    x, y = paired_data(rng, n)
+    call, batches = _batches(learner, x, y, batch_size=batch_size, shuffle=False)
+    sizes = [len(b[0]) for b in batches]
+    expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    expect(sizes == expected, "batch_sizes", call=call, found=sizes[:6], expected=expected[:6], count=len(expected))
+
+
+@check(points=2)
+def test_shuffle_is_seeded_and_optional(learner, rng):
+    x, y = paired_data(rng, 80)
+    order = lambda batches: np.concatenate([b[0][:, 0] for b in batches]).astype(int).tolist()  # noqa: E731
+    call, plain = _batches(learner, x, y, batch_size=16, shuffle=False)
+    expect(order(plain) == list(range(80)), "shuffle_false_shuffles", call=call)
+    call, first = _batches(learner, x, y, batch_size=16, shuffle=True, seed=7)
+    expect(order(first) != list(range(80)), "shuffle_ignored", call=call)
+    _, again = _batches(learner, x, y, batch_size=16, shuffle=True, seed=7)
+    expect(order(first) == order(again), "shuffle_not_seeded", call=call)
+    _, other = _batches(learner, x, y, batch_size=16, shuffle=True, seed=8)
+    expect(order(first) != order(other), "seed_ignored", call=call)
+
+
+# ----------------------------------------------------------------------------- seeds
+
+
+@check(points=2)
+def test_set_seed_makes_runs_repeatable(learner, rng):
+    seed = int(rng.integers(0, 10_000))
+    first = learner.probe("random_draws_after_set_seed", seed)
+    second = learner.probe("random_draws_after_set_seed", seed)
+    for source in ("python", "numpy", "tensorflow", "keras_init"):
+        if source in first and first[source] != second.get(source):
+            fail("seed_source", source=source, seed=seed)
+    other = learner.probe("random_draws_after_set_seed", seed + 1)
+    expect(other != first, "seed_constant", seed=seed)

@@ -1,0 +1,75 @@
+"""Exercise 11 optimizers-and-data: stub 0, solution full, wrong answers lose exactly their checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_loses_exactly, describe, grade_source, mutate, solution_source, stub_source
+
+EXERCISE = "exercise-11"
+pytestmark = pytest.mark.slow
+
+
+def test_stub_scores_zero(tmp_path):
+    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
+    assert result.score == 0 and result.max_score > 0, describe(result)
+    assert all(not c.attempted for c in result.checks), describe(result)
+
+
+def test_solution_scores_full_marks(tmp_path):
+    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
+    assert result.passed and result.score == result.max_score, describe(result)
+
+
+WRONG_ANSWERS = {
+    "x and y shuffled separately": (
+        [("    dataset = tf.data.Dataset.from_tensor_slices((x, y))  # x and y stay paired\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n",
+          "    if shuffle:\n        x = tf.random.shuffle(x, seed=seed)\n        y = tf.random.shuffle(y, seed=seed + 1)\n    dataset = tf.data.Dataset.from_tensor_slices((x, y))\n")],
+        {"batches_cover_every_sample_once_with_its_label"},
+    ),
+    "learning_rate=None passed through": (
+        [('    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}', '    kwargs = {"learning_rate": learning_rate or 0.001}')],
+        {"default_learning_rates"},
+    ),
+    "momentum defaults to 0": (
+        [("        kwargs[\"momentum\"] = momentum or 0.9", "        kwargs[\"momentum\"] = momentum")],
+        {"momentum_and_nesterov"},
+    ),
+    "nesterov ignored": (
+        [('        kwargs["nesterov"] = name == "nesterov" or nesterov', '        kwargs["nesterov"] = nesterov')],
+        {"momentum_and_nesterov"},
+    ),
+    "only numpy is seeded": (
+        [("    random.seed(seed)\n    np.random.seed(seed)\n    tf.random.set_seed(seed)", "    np.random.seed(seed)")],
+        {"set_seed_makes_runs_repeatable"},
+    ),
+    "shuffle without a seed": (
+        [("dataset.shuffle(len(x), seed=seed)", "dataset.shuffle(len(x))")],
+        {"shuffle_is_seeded_and_optional"},
+    ),
+    "adam as the compile default": (
+        [('    return "rmsprop"', '    return "adam"')],
+        {"default_compile_optimizer"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_ANSWERS))
+def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
+    edits, expected = WRONG_ANSWERS[name]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    assert_loses_exactly(result, expected)
+
+
+def test_separate_shuffle_feedback_names_the_broken_pairs(tmp_path):
+    edits, _ = WRONG_ANSWERS["x and y shuffled separately"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    message = next(c.message for c in result.checks if c.name == "batches_cover_every_sample_once_with_its_label")
+    assert "shuffled separately" in message, message
+
+
+def test_keras2_lr_habit_gets_the_keras3_form(tmp_path):
+    source = mutate(solution_source(EXERCISE), ('{"learning_rate": learning_rate}', '{"lr": learning_rate}'))
+    result = grade_source(EXERCISE, source, tmp_path)
+    check = next(c for c in result.checks if c.name == "optimizer_classes_and_given_learning_rates")
+    assert "learning_rate" in check.message and "Keras 3" in check.message, check.message
