@@ -1,0 +1,217 @@
+"""Hidden checks for exercise 12: penalties, a regularised MLP, early stopping, histories, augmentation.
+
+Penalties against the formula (the project's tests prove it equals
+keras.regularizers); the MLP by walking its layers' public configs; the
+augmentation model by applying it here, in the grading process, to a seeded
+batch in training and in inference mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checking import as_int, check, expect, fail, type_name
+from grader.keras_codec import load_model
+from grader.modelcheck import keras, layer_table, learner_model
+from grader.protocol import KerasObjectSpec, ModelFile
+
+
+def _number(value, call: str) -> float:
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="one number")
+    return float(value)
+
+
+# ----------------------------------------------------------------------------- penalties
+
+
+def _penalty(learner, name: str, rng) -> None:
+    for _ in range(4):
+        weights = rng.normal(0, 2, size=tuple(int(v) for v in rng.integers(1, 8, size=2)))
+        lam = float(rng.choice([1e-4, 0.01, 0.3]))
+        call = f"{name}(<weights {weights.shape}>, lam={lam})"
+        found = _number(learner.call(name, weights, lam), call)
+        l1, l2 = lam * np.abs(weights).sum(), lam * np.square(weights).sum()
+        expected = l1 if name == "l1_penalty" else l2
+        if abs(found - expected) <= 1e-6 * max(1.0, abs(expected)):
+            continue
+        other = l2 if name == "l1_penalty" else l1
+        if abs(found - other) <= 1e-6 * max(1.0, abs(other)):
+            fail("penalty_swapped", call=call, found=round(found, 6), expected=round(expected, 6))
+        if abs(found - expected / lam) <= 1e-6 * max(1.0, abs(expected / lam)):
+            fail("penalty_no_lambda", call=call)
+        fail("penalty_wrong", call=call, found=round(found, 6), expected=round(expected, 6))
+
+
+@check(points=1)
+def test_l1_penalty(learner, rng):
+    _penalty(learner, "l1_penalty", rng)
+
+
+@check(points=1)
+def test_l2_penalty(learner, rng):
+    _penalty(learner, "l2_penalty", rng)
+
+
+# ----------------------------------------------------------------------------- the MLP
+
+
+def _mlp(learner, rng, batch_norm: bool = True):
+    n_features, n_classes = int(rng.integers(3, 40)), int(rng.integers(2, 12))
+    dropout, l2 = float(rng.choice([0.2, 0.3, 0.5])), float(rng.choice([1e-4, 1e-3, 0.01]))
+    call = f"build_regularized_mlp({n_features}, {n_classes}, dropout={dropout}, l2={l2}, batch_norm={batch_norm})"
+    model = learner_model(learner.build_regularized_mlp(n_features, n_classes, dropout=dropout, l2=l2, batch_norm=batch_norm), call)
+    return call, model, layer_table(model), n_classes, dropout, l2
+
+
+def _hidden_blocks(rows) -> list[list]:
+    """Split the layers before the output (the last Dense) into blocks, each starting with a Dense.
+
+    Layers after the output are judged by test_output_layer_comes_last alone."""
+    dense_positions = [i for i, row in enumerate(rows) if row.kind == "Dense"]
+    output = dense_positions[-1] if dense_positions else len(rows)
+    blocks: list[list] = []
+    for row in rows[:output]:
+        if row.kind == "Dense" or not blocks:
+            blocks.append([row])
+        else:
+            blocks[-1].append(row)
+    return blocks
+
+
+def _l2_factor(row) -> float | None:
+    regularizer = row.extra.get("kernel_regularizer")
+    if not isinstance(regularizer, dict):
+        return None
+    config = regularizer.get("config", {})
+    return config.get("l2")
+
+
+@check(points=2)
+def test_output_layer_comes_last(learner, rng):
+    call, _, rows, n_classes, _, _ = _mlp(learner, rng)
+    last = rows[-1]
+    if last.kind in ("Dropout", "BatchNormalization"):
+        fail("after_output", call=call, kind=last.kind)
+    expect(last.kind == "Dense" and last.units == n_classes and last.activation == "softmax", "output_wrong", call=call, found=last.describe(), n_classes=n_classes)
+
+
+@check(points=2)
+def test_hidden_layers_have_l2(learner, rng):
+    call, _, rows, _, _, l2 = _mlp(learner, rng)
+    hidden = [block[0] for block in _hidden_blocks(rows) if block[0].kind == "Dense"]
+    expect(hidden, "no_hidden", call=call)
+    for index, row in enumerate(hidden):
+        expect(row.activation == "relu", "hidden_activation", call=call, index=index + 1, found=row.activation)
+        factor = _l2_factor(row)
+        if factor is None:
+            fail("l2_missing", call=call, index=index + 1)
+        expect(abs(float(factor) - l2) <= 1e-9 + 1e-6 * l2, "l2_factor", call=call, index=index + 1, found=factor, expected=l2)
+
+
+@check(points=2)
+def test_batchnorm_and_dropout_after_each_hidden_layer(learner, rng):
+    call, _, rows, _, dropout, _ = _mlp(learner, rng)
+    for index, block in enumerate(_hidden_blocks(rows)):
+        kinds = [row.kind for row in block[1:]]
+        expect(kinds == ["BatchNormalization", "Dropout"], "block_order", call=call, index=index + 1, found=kinds)
+        rate = block[-1].extra.get("rate")
+        expect(rate is not None and abs(float(rate) - dropout) < 1e-9, "dropout_rate", call=call, index=index + 1, found=rate, expected=dropout)
+
+
+@check(points=1)
+def test_batch_norm_can_be_turned_off(learner, rng):
+    call, _, rows, _, _, _ = _mlp(learner, rng, batch_norm=False)
+    kinds = [row.kind for row in rows]
+    expect("BatchNormalization" not in kinds and "Dropout" in kinds, "batch_norm_flag", call=call, found=kinds)
+
+
+# ----------------------------------------------------------------------------- early stopping and histories
+
+
+@check(points=2)
+def test_early_stopping_config(learner, rng):
+    patience = int(rng.integers(2, 12))
+    call = f"early_stopping(patience={patience})"
+    value = learner.early_stopping(patience=patience)
+    if not isinstance(value, KerasObjectSpec) or value.class_name != "EarlyStopping":
+        fail("not_early_stopping", call=call, found_type=getattr(value, "class_name", type_name(value)))
+    config = value.config
+    expect(config.get("monitor") == "val_loss", "monitor_wrong", call=call, found=config.get("monitor"))
+    expect(config.get("patience") == patience, "patience_wrong", call=call, found=config.get("patience"), expected=patience)
+    expect(config.get("restore_best_weights") is True, "restore_missing", call=call)
+
+
+def random_history(rng, overfit: bool) -> dict:
+    epochs = int(rng.integers(6, 25))
+    loss = np.sort(rng.uniform(0.1, 2.0, size=epochs))[::-1]
+    best = int(rng.integers(0, epochs - 4)) if overfit else int(rng.integers(epochs - 2, epochs))
+    val = np.empty(epochs)
+    val[: best + 1] = np.sort(rng.uniform(0.5, 2.5, size=best + 1))[::-1]
+    val[best + 1 :] = val[best] + np.cumsum(rng.uniform(0.01, 0.2, size=epochs - best - 1))
+    return {"loss": [round(float(v), 5) for v in loss], "val_loss": [round(float(v), 5) for v in val]}
+
+
+@check(points=2)
+def test_best_epoch(learner, rng):
+    for _ in range(6):
+        history = random_history(rng, bool(rng.integers(0, 2)))
+        expected = int(np.argmin(history["val_loss"]))
+        call = f"best_epoch(<history of {len(history['val_loss'])} epochs>)"
+        found = as_int(learner.best_epoch(history), call)
+        if found == expected:
+            continue
+        if found == expected + 1:
+            fail("best_epoch_one_based", call=call, found=found, expected=expected)
+        if found == int(np.argmin(history["loss"])):
+            fail("best_epoch_training_loss", call=call, found=found, expected=expected)
+        expect(found == expected, "best_epoch_wrong", call=call, found=found, expected=expected)
+
+
+@check(points=2)
+def test_is_overfitting(learner, rng):
+    for overfit in (True, False, True, False):
+        history = random_history(rng, overfit)
+        window = 3
+        best = int(np.argmin(history["val_loss"]))
+        expected = (len(history["val_loss"]) - 1 - best >= window) and history["loss"][-1] < history["loss"][best]
+        call = f"is_overfitting(<history: best val_loss at epoch {best} of {len(history['val_loss'])}>, window={window})"
+        found = learner.is_overfitting(history, window=window)
+        if not isinstance(found, (bool, np.bool_)):
+            fail("engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="True or False")
+        expect(bool(found) == expected, "overfitting_wrong", call=call, found=bool(found), expected=expected, window=window)
+
+
+# ----------------------------------------------------------------------------- augmentation
+
+
+def _augmentation(learner):
+    call = "augmentation()"
+    value = learner.augmentation()
+    if not isinstance(value, ModelFile):
+        fail("model.not_a_model", call=call, found_type=type_name(value), found=value)
+    try:
+        return call, load_model(value)
+    except ValueError as exc:
+        fail("model.unsafe", call=call, error=str(exc)[:300])
+
+
+@check(points=1)
+def test_augmentation_layers(learner):
+    call, model = _augmentation(learner)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    expect("RandomFlip" in kinds and "RandomRotation" in kinds, "augmentation_layers", call=call, found=kinds)
+
+
+@check(points=2)
+def test_augmentation_changes_images_in_training_only(learner, seed):
+    call, model = _augmentation(learner)
+    keras.utils.set_random_seed(seed % 2**31)
+    images = np.random.default_rng(seed).random((4, 16, 16, 3)).astype("float32")
+    inference = keras.ops.convert_to_numpy(model(images, training=False))
+    training = keras.ops.convert_to_numpy(model(images, training=True))
+    expect(training.shape == images.shape, "augmentation_shape", call=call, found=training.shape, expected=images.shape)
+    expect(np.allclose(inference, images), "augmentation_at_inference", call=call)
+    expect(not np.allclose(training, images), "augmentation_no_change", call=call)
