@@ -67,6 +67,7 @@ class _Session:
             self.error = traceback.format_exc()[-4000:]
 
     def grade(self) -> ExerciseResult:
+        self.started = time.perf_counter()  # a pre-started worker's head start is not this exercise's time
         exercise, options = self.exercise, self.options
         catalogue = catalogue_for(exercise, options.language)
         result = ExerciseResult(exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission=str(self.submission.path))
