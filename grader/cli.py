@@ -77,6 +77,12 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show traceb
 seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score).")
 
 
+def timeout_options(function: Any) -> Any:
+    """--timeout / --load-timeout: per-call and import time limits for the learner's code."""
+    function = click.option("--load-timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds the learner's file may take to import (default: per exercise).")(function)
+    return click.option("--timeout", "call_timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds one call of a learner function may take (default: per exercise).")(function)
+
+
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kerasdrill")
 def main() -> None:
@@ -99,6 +105,7 @@ def main() -> None:
 @verbose_option
 @fail_under_option
 @seed_option
+@timeout_options
 def check_command(
     exercise: Exercise,
     submission: Path | None,
@@ -108,6 +115,8 @@ def check_command(
     verbose: bool,
     fail_under: float | None,
     seed: int,
+    call_timeout: float | None,
+    load_timeout: float | None,
 ) -> None:
     """Grade one EXERCISE (exercise-05, 05, 5 or cnn-shapes)."""
     from grader.engine import GradeOptions, grade_exercise
@@ -121,7 +130,7 @@ def check_command(
         paths = ", ".join(str(p) for p in missing.looked_in)
         click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
         sys.exit(EXIT_USAGE)
-    result = grade_exercise(exercise, found, GradeOptions(seed=seed))
+    result = grade_exercise(exercise, found, GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout))
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     else:
@@ -138,7 +147,17 @@ def check_command(
 @verbose_option
 @fail_under_option
 @seed_option
-def all_command(workspace: Path | None, fmt: str, solutions: bool, verbose: bool, fail_under: float | None, seed: int) -> None:
+@timeout_options
+def all_command(
+    workspace: Path | None,
+    fmt: str,
+    solutions: bool,
+    verbose: bool,
+    fail_under: float | None,
+    seed: int,
+    call_timeout: float | None,
+    load_timeout: float | None,
+) -> None:
     """Grade every exercise and print one summary table."""
     from grader.engine import GradeOptions, grade_exercises
     from grader.progress import record_progress
@@ -160,7 +179,7 @@ def all_command(workspace: Path | None, fmt: str, solutions: bool, verbose: bool
         if not solutions and result.submission:
             record_progress(result, workspace)
 
-    run = grade_exercises(items, GradeOptions(seed=seed), on_result=show)
+    run = grade_exercises(items, GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout), on_result=show)
     if fmt == "json":
         click.echo(render_json(run), nl=False)
     else:

@@ -24,7 +24,7 @@ from typing import Any
 
 from grader import protocol
 from grader.keras_codec import install as install_keras_codec
-from grader.limits import WorkerLimits
+from grader.limits import WorkerLimits, remove_pids_cgroup
 from grader.protocol import Codec, ProtocolError
 
 GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -131,6 +131,10 @@ class WorkerClient:
         self.restarts = 0
 
     @property
+    def cgroup_name(self) -> str:
+        return "kerasdrill-" + os.path.basename(self.session_dir.rstrip(os.sep))
+
+    @property
     def output_path(self) -> str:
         return os.path.join(self.session_dir, "output.txt")
 
@@ -144,8 +148,9 @@ class WorkerClient:
         env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
         env.update(QUIET_TF_ENV)
         env.update(self.limits.to_env())
+        env["KERASDRILL_CGROUP"] = self.cgroup_name
         env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
-        bootstrap = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import main; main()"
+        bootstrap = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import launch; launch()"
         popen = subprocess.Popen(
             [sys.executable, "-s", "-c", bootstrap, str(to_worker_r), str(from_worker_w), self.session_dir],
             pass_fds=(to_worker_r, from_worker_w),
@@ -182,6 +187,7 @@ class WorkerClient:
                 os.close(fd)
             except OSError:
                 pass
+        remove_pids_cgroup(self.cgroup_name)
 
     close = stop
 

@@ -27,12 +27,14 @@ class WorkerLimits:
     memory_mb: int = 2048
     file_size_mb: int = 256
     cpu_seconds: int = 0
+    extra_tasks: int = 512  # processes + threads the worker may add to what its user already runs
 
     def to_env(self) -> dict[str, str]:
         return {
             "KERASDRILL_MEMORY_MB": str(self.memory_mb),
             "KERASDRILL_FILE_SIZE_MB": str(self.file_size_mb),
             "KERASDRILL_CPU_SECONDS": str(self.cpu_seconds),
+            "KERASDRILL_EXTRA_TASKS": str(self.extra_tasks),
         }
 
     @classmethod
@@ -42,6 +44,7 @@ class WorkerLimits:
             memory_mb=int(env.get("KERASDRILL_MEMORY_MB", cls.memory_mb)),
             file_size_mb=int(env.get("KERASDRILL_FILE_SIZE_MB", cls.file_size_mb)),
             cpu_seconds=int(env.get("KERASDRILL_CPU_SECONDS", cls.cpu_seconds)),
+            extra_tasks=int(env.get("KERASDRILL_EXTRA_TASKS", cls.extra_tasks)),
         )
 
 
@@ -72,3 +75,69 @@ def apply_worker_limits(limits: WorkerLimits | None = None) -> None:
         _cap(resource.RLIMIT_FSIZE, limits.file_size_mb * MiB)
     if limits.cpu_seconds:
         _cap(resource.RLIMIT_CPU, limits.cpu_seconds)
+    if limits.extra_tasks:
+        _limit_tasks(limits.extra_tasks)
+
+
+def tasks_of_user(uid: int) -> int:
+    """Processes and threads the user ``uid`` runs now (what RLIMIT_NPROC counts)."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                total += int(fields.get("Threads", "1"))
+        except (OSError, KeyError, ValueError):
+            continue
+    return total
+
+
+PIDS_CGROUP_ROOT = "/sys/fs/cgroup/pids"
+
+
+def pids_cgroup_path(name: str) -> str:
+    return os.path.join(PIDS_CGROUP_ROOT, name)
+
+
+def _join_pids_cgroup(name: str, limit: int) -> bool:
+    """Root ignores RLIMIT_NPROC, so cap root's worker with a pids cgroup (v1) where one is writable."""
+    path = pids_cgroup_path(name)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with open(os.path.join(path, "pids.max"), "w") as handle:
+            handle.write(str(limit))
+        with open(os.path.join(path, "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
+        return True
+    except OSError:
+        return False
+
+
+def remove_pids_cgroup(name: str) -> None:
+    """Remove a worker's pids cgroup once its processes are gone (best effort)."""
+    path = pids_cgroup_path(name)
+    if not os.path.isdir(path):
+        return
+    import time
+
+    for _ in range(50):
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+def _limit_tasks(extra: int) -> None:
+    """Cap new processes/threads (a fork bomb hits the cap instead of the machine)."""
+    if not os.path.isdir("/proc"):
+        return
+    if os.geteuid() == 0:
+        name = os.environ.get("KERASDRILL_CGROUP")
+        if name:
+            _join_pids_cgroup(name, extra)
+        return
+    _cap(resource.RLIMIT_NPROC, tasks_of_user(os.getuid()) + extra)
