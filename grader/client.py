@@ -247,35 +247,27 @@ class WorkerClient:
         Raises :class:`LearnerTimeout` (worker killed) or :class:`LearnerCrashed`
         (worker died); the next call restarts the worker.
         """
-        self.ensure_loaded()
-        self._next_id += 1
-        request = {
-            "op": "call",
-            "id": self._next_id,
-            "func": func,
-            "args": self.codec.encode(list(args)),
-            "kwargs": self.codec.encode(dict(kwargs or {})),
-            "seed": seed,
-            "echo_args": echo_args,
-        }
-        deadline = time.monotonic() + timeout
-        try:
-            self._send(request, deadline)
-            reply = self._receive(deadline)
-        except (LearnerTimeout, LearnerCrashed):
-            self.stop()
-            self.restarts += 1
-            raise
-        if reply.get("id") != self._next_id:
-            self.stop()
-            raise LearnerCrashed(detail="the worker answered out of turn")
-        return reply
+        return self._request(
+            {
+                "op": "call",
+                "func": func,
+                "args": self.codec.encode(list(args)),
+                "kwargs": self.codec.encode(dict(kwargs or {})),
+                "seed": seed,
+                "echo_args": echo_args,
+            },
+            timeout,
+        )
 
     def probe(self, name: str, args: tuple = (), *, timeout: float = 10.0) -> dict:
         """Run the grader-owned probe ``grader.probes.<name>(module, *args)`` in the worker."""
+        return self._request({"op": "probe", "name": name, "args": self.codec.encode(list(args))}, timeout)
+
+    def _request(self, request: dict, timeout: float) -> dict:
+        """Send one request and wait for its reply; a timeout or crash stops the worker."""
         self.ensure_loaded()
         self._next_id += 1
-        request = {"op": "probe", "id": self._next_id, "name": name, "args": self.codec.encode(list(args))}
+        request["id"] = self._next_id
         deadline = time.monotonic() + timeout
         try:
             self._send(request, deadline)

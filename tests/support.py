@@ -72,3 +72,18 @@ def assert_loses_exactly(result: ExerciseResult, expected_failures: set[str]) ->
     for check in result.checks:
         if check.name in expected_failures:
             assert check.message, f"{check.name} failed without a message"
+
+
+def wrong_answer_test(exercise: str, wrong_answers: dict[str, tuple[list[tuple[str, str]], set[str]]]):
+    """The parametrised test every exercise's self-test module uses for its wrong answers.
+
+    ``wrong_answers`` maps a name to (text edits of the reference solution, the checks it must fail).
+    """
+    import pytest
+
+    @pytest.mark.parametrize("name", list(wrong_answers))
+    def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
+        edits, expected = wrong_answers[name]
+        assert_loses_exactly(grade_source(exercise, mutate(solution_source(exercise), *edits), tmp_path), expected)
+
+    return test_wrong_answer_loses_exactly_its_points

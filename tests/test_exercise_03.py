@@ -6,20 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from support import assert_loses_exactly, describe, grade_source, mutate, solution_source, stub_source
+from support import grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-03"
-
-
-def test_stub_scores_zero(tmp_path):
-    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
-    assert result.score == 0 and result.max_score > 0, describe(result)
-    assert all(not c.attempted for c in result.checks), describe(result)
-
-
-def test_solution_scores_full_marks(tmp_path):
-    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
-    assert result.passed and result.score == result.max_score, describe(result)
 
 
 WRONG_ANSWERS = {
@@ -55,11 +44,7 @@ WRONG_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("name", list(WRONG_ANSWERS))
-def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
-    edits, expected = WRONG_ANSWERS[name]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    assert_loses_exactly(result, expected)
+test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
 def test_boundary_feedback_names_the_rule(tmp_path):

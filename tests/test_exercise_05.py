@@ -7,22 +7,11 @@ import numpy as np
 import pytest
 
 from grader.exercises.exercise_05_cnn_shapes import checks
-from support import assert_loses_exactly, describe, grade_source, mutate, solution_source, stub_source
+from support import grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-05"
 VALID = "return (size - kernel_size) // strides + 1"
 SAME = "return math.ceil(size / strides)"
-
-
-def test_stub_scores_zero(tmp_path):
-    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
-    assert result.score == 0 and result.max_score > 0, describe(result)
-    assert all(not c.attempted for c in result.checks), describe(result)
-
-
-def test_solution_scores_full_marks(tmp_path):
-    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
-    assert result.passed and result.score == result.max_score, describe(result)
 
 
 SHAPES = {"output_shapes_course_convnet", "output_shapes_random_stacks", "output_shapes_rectangular"}
@@ -69,11 +58,7 @@ WRONG_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("name", list(WRONG_ANSWERS))
-def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
-    edits, expected = WRONG_ANSWERS[name]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    assert_loses_exactly(result, expected)
+test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
 def test_same_padding_feedback_explains_ceil(tmp_path):

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from support import assert_loses_exactly, describe, grade_source, mutate, solution_source, stub_source
+from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-10"
 pytestmark = pytest.mark.slow
 
 TABLES = {"course_convnet_layers", "other_input_shapes_and_classes"}
-
-
-def test_stub_scores_zero(tmp_path):
-    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
-    assert result.score == 0 and result.max_score > 0, describe(result)
-    assert all(not c.attempted for c in result.checks), describe(result)
-
-
-def test_solution_scores_full_marks(tmp_path):
-    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
-    assert result.passed and result.score == result.max_score, describe(result)
 
 
 COURSE_STYLE = '''
@@ -72,11 +61,7 @@ WRONG_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("name", list(WRONG_ANSWERS))
-def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
-    edits, expected = WRONG_ANSWERS[name]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    assert_loses_exactly(result, expected)
+test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
 def test_relu_head_feedback_explains_softmax_side_by_side(tmp_path):
