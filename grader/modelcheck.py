@@ -22,6 +22,7 @@ from typing import Any
 
 from grader.checking import fail, type_name
 from grader.client import QUIET_TF_ENV
+from grader.messages import catalogue_for
 from grader.protocol import ModelFile, Opaque
 
 for _key, _value in QUIET_TF_ENV.items():
@@ -139,8 +140,6 @@ def layer_table(model: Any) -> list[Row]:
 
 
 def _reason(expected: Row | None, found: Row | None, index: int, total: int) -> str:
-    from grader.messages import catalogue_for
-
     catalogue = catalogue_for(None)
     if found is None:
         return catalogue.render("model.reason_missing", kind=expected.kind if expected else "")
@@ -204,8 +203,7 @@ def expect_same_layers(
             "model.layers_differ",
             call=call,
             layer=index + 1,
-            found_count=len(found),
-            expected_count=len(expected),
+            counts="" if len(found) == len(expected) else catalogue_for(None).render("model.counts", found=len(found), expected=len(expected)),
             reason=reason,
             table=side_by_side(project(expected), project(found), index),
         )
@@ -286,8 +284,6 @@ def expect_compiled(model: Any, call: str, *, optimizer: str | None = None, lear
 
 def loss_advice(model: Any, loss: str | None) -> str:
     """Why a loss does not fit the model's output layer, in the learner's terms."""
-    from grader.messages import catalogue_for
-
     catalogue = catalogue_for(None)
     rows = layer_table(model)
     last = rows[-1] if rows else None
