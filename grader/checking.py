@@ -103,6 +103,17 @@ def as_int(value: Any, call: str) -> int:
     fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a whole number (int)")
 
 
+def as_number(value: Any, call: str, expected_type: str = "a number") -> float:
+    """``value`` as a float: Python and numpy ints and floats (and 0-d arrays) pass, bools and others fail."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type=expected_type)
+    return float(value)
+
+
 def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
     """A shape-like answer: a tuple or list of whole numbers."""
     if not isinstance(value, (tuple, list)):

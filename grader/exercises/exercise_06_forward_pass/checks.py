@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import as_array, check, expect, fail, type_name
+from grader.checking import as_array, as_number, check, expect, fail
 
 EPSILON = 1e-7
 ATOL, RTOL = 1e-5, 1e-5
@@ -77,11 +77,7 @@ def _activation(learner, name: str, z: np.ndarray, **kwargs) -> np.ndarray:
 
 
 def _number(value, call: str) -> float:
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="one number (the mean loss)")
-    return float(value)
+    return as_number(value, call, "one number (the mean loss)")
 
 
 # ----------------------------------------------------------------------------- activations

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from grader.checking import as_array, as_int, check, expect, fail, type_name
+from grader.checking import as_array, as_int, as_number, check, expect, fail, type_name
 
 # ----------------------------------------------------------------------------- the math
 
@@ -57,11 +57,7 @@ def linear_problem(rng, noise: float = 0.1):
 
 
 def _number(value, call: str) -> float:
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a number")
-    return float(value)
+    return as_number(value, call, "a number")
 
 
 def _pair(value, call: str, what: str) -> tuple:

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import as_int, check, expect, fail, type_name
+from grader.checking import as_int, as_number, check, expect, fail, type_name
 from grader.keras_codec import load_model
 from grader.modelcheck import keras, layer_table, learner_model
 from grader.protocol import KerasObjectSpec, ModelFile
 
 
 def _number(value, call: str) -> float:
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="one number")
-    return float(value)
+    return as_number(value, call, "one number")
 
 
 # ----------------------------------------------------------------------------- penalties
