@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,24 @@ class SubmissionBroken(LearnerProblem):
 
 @dataclass
 class _Process:
-    popen: subprocess.Popen
+    launched: Future  # -> (Popen, pid), or (None, pid) when the fork server forked it (not our child)
     requests: int  # fd we write to
     replies: int  # fd we read from
     buffer: bytearray
+
+    @property
+    def popen(self) -> subprocess.Popen | None:
+        return self.launched.result()[0]
+
+    @property
+    def pid(self) -> int:
+        return self.launched.result()[1]
+
+
+def _done(value: Any) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
 
 
 class WorkerClient:
@@ -114,12 +129,14 @@ class WorkerClient:
         module_name: str = "submission",
         limits: WorkerLimits | None = None,
         load_timeout: float = 30.0,
+        warm_tensorflow: bool = False,
     ) -> None:
         self.submission_path = os.path.abspath(submission_path)
         self.session_dir = os.path.abspath(session_dir)
         self.module_name = module_name
         self.limits = limits or WorkerLimits()
         self.load_timeout = load_timeout
+        self.warm_tensorflow = warm_tensorflow  # fork from a process that already imported Keras
         os.makedirs(os.path.join(self.session_dir, "exchange"), exist_ok=True)
         self.codec = Codec(os.path.join(self.session_dir, "exchange"))
         install_keras_codec(self.codec)
@@ -145,26 +162,45 @@ class WorkerClient:
             return
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-        env.update(QUIET_TF_ENV)
-        env.update(self.limits.to_env())
-        env["KERASDRILL_CGROUP"] = self.cgroup_name
-        env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
-        bootstrap = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import launch; launch()"
-        popen = subprocess.Popen(
-            [sys.executable, "-s", "-c", bootstrap, str(to_worker_r), str(from_worker_w), self.session_dir],
-            pass_fds=(to_worker_r, from_worker_w),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=self.session_dir,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(to_worker_r)
-        os.close(from_worker_w)
+        base_env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+        base_env.update(QUIET_TF_ENV)
+        base_env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+        env = dict(base_env, **self.limits.to_env(), KERASDRILL_CGROUP=self.cgroup_name)
+        child_fds = (to_worker_r, from_worker_w)
+        argv = [str(to_worker_r), str(from_worker_w), self.session_dir]
+
+        def launch() -> tuple[subprocess.Popen | None, int]:
+            try:
+                if self.warm_tensorflow:
+                    from grader import forkserver
+
+                    pid = forkserver.spawn_worker(GRADER_ROOT, base_env, ["{0}", "{1}", self.session_dir], env, self.session_dir, child_fds)
+                    if pid is not None:
+                        return None, pid
+                bootstrap = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import launch; launch()"
+                popen = subprocess.Popen(
+                    [sys.executable, "-s", "-c", bootstrap, *argv],
+                    pass_fds=child_fds,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    cwd=self.session_dir,
+                    env=env,
+                    start_new_session=True,
+                )
+                return popen, popen.pid
+            finally:
+                for fd in child_fds:
+                    os.close(fd)
+
+        if self.warm_tensorflow:  # the fork server may still be importing Keras: do not wait for it here
+            from grader import forkserver
+
+            launched = forkserver.run_in_background(launch)
+        else:
+            launched = _done(launch())
         os.set_blocking(to_worker_w, False)
-        self._process = _Process(popen, to_worker_w, from_worker_r, bytearray())
+        self._process = _Process(launched, to_worker_w, from_worker_r, bytearray())
         self._load_reply = None
         self._load_sent_at = time.monotonic()
         self._send({"op": "load", "path": self.submission_path, "module": self.module_name}, self._load_sent_at + 5)
@@ -175,13 +211,16 @@ class WorkerClient:
         if process is None:
             return
         try:
-            os.killpg(process.popen.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        try:
-            process.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable
-            pass
+        if process.popen is not None:
+            try:
+                process.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - unkillable
+                pass
+        else:
+            _wait_until_gone(process.pid)
         for fd in (process.requests, process.replies):
             try:
                 os.close(fd)
@@ -334,6 +373,9 @@ class WorkerClient:
         process = self._process
         if process is None:
             return "the worker stopped"
+        if process.popen is None:
+            _wait_until_gone(process.pid, 2.0)
+            return "the worker process ended"
         try:
             code = process.popen.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -345,6 +387,19 @@ class WorkerClient:
                 name = str(-code)
             return f"the worker was killed by signal {name}"
         return f"the worker process exited with code {code}"
+
+
+def _wait_until_gone(pid: int, seconds: float = 5.0) -> None:
+    """Wait for a process that is not our child (the fork server's) to disappear."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                if stat.read().split(") ", 1)[-1].startswith("Z"):
+                    return
+        except OSError:
+            return
+        time.sleep(0.01)
 
 
 def _frame(message: dict) -> bytes:

@@ -40,6 +40,7 @@ class GradeOptions:
     call_timeout: float | None = None  # None: the exercise's own
     load_timeout: float | None = None
     keep_session: bool = False
+    warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
 
 
 class _Session:
@@ -61,6 +62,7 @@ class _Session:
                 module_name=exercise.module_name,
                 limits=options.limits,
                 load_timeout=options.load_timeout or exercise.load_timeout,
+                warm_tensorflow=exercise.needs_tf and options.warm_tensorflow,
             )
             self.client.start()  # the worker imports the submission while pytest starts here
         except Exception:

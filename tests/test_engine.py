@@ -80,3 +80,16 @@ def test_learner_monkeypatching_in_the_worker_cannot_touch_the_verdict(tmp_path)
     result = grade_source("exercise-04", source, tmp_path)
     failed = {c.name for c in result.checks if not c.passed}
     assert {"dense_with_bias", "dense_without_bias", "mlp_random_stacks", "course_examples"} <= failed, describe(result)
+
+
+def test_model_workers_survive_a_dead_fork_server(tmp_path):
+    from grader import forkserver
+
+    first = grade_source("exercise-11", solution_source("exercise-11"), tmp_path)
+    assert first.passed, describe(first)
+    server = forkserver._server
+    assert server is not None and server.alive(), "model exercises should fork their worker from the warm server"
+    server.process.kill()
+    server.process.wait()
+    second = grade_source("exercise-11", solution_source("exercise-11"), tmp_path)
+    assert second.passed, describe(second)

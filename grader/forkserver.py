@@ -1,0 +1,185 @@
+"""A warm TensorFlow for workers: fork them from a process that has already imported Keras.
+
+Importing TensorFlow costs about 4 s. The fork server imports Keras once (and
+runs no TensorFlow op: a process that has run one cannot fork safely) and then,
+for each model-exercise worker, forks a child that becomes the worker. A child
+starts with Keras already imported, so the learner's ``import tensorflow`` is free.
+
+The grading process talks to the server over a Unix socket pair: it sends the
+worker's argv, environment and folder, plus the two protocol pipe descriptors
+(``SCM_RIGHTS``), and gets back the child's pid. The child calls
+``os.setsid()``, so the grading process can kill its whole process group as it
+would a worker it had started itself. Plain-data exercises never use the
+server, so they never import TensorFlow.
+
+If the server cannot be started or dies (learner code can find and kill it),
+:func:`spawn_worker` returns ``None`` and the client starts the worker directly.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from typing import Any
+
+_MAX_MESSAGE = 1 << 20
+
+
+class ForkServer:
+    """The grading process's handle on one fork-server process."""
+
+    def __init__(self, grader_root: str, env: dict[str, str]) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        bootstrap = f"import sys; sys.path.insert(0, {grader_root!r}); from grader.forkserver import serve; serve({theirs.fileno()})"
+        self.process = subprocess.Popen(
+            [sys.executable, "-s", "-c", bootstrap],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        theirs.close()
+        self.socket = ours
+        self.lock = threading.Lock()
+
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int], timeout: float = 60.0) -> int:
+        """Fork a worker; ``argv`` uses ``{0}``/``{1}`` where the child's pipe descriptors go."""
+        with self.lock:
+            self.socket.settimeout(timeout)
+            payload = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
+            socket.send_fds(self.socket, [len(payload).to_bytes(4, "big") + payload], list(fds))
+            reply = self.socket.recv(64)
+        if not reply:
+            raise ConnectionError("fork server closed the connection")
+        return int(reply.decode())
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.socket.close()
+        finally:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                pass
+
+
+_server: ForkServer | None = None
+_server_lock = threading.Lock()
+
+
+def spawn_worker(grader_root: str, server_env: dict[str, str], argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int]) -> int | None:
+    """Fork a worker from the (lazily started) server; ``None`` if that is not possible."""
+    global _server
+    with _server_lock:
+        try:
+            if _server is None or not _server.alive():
+                if _server is not None:
+                    _server.close()
+                _server = ForkServer(grader_root, server_env)
+                atexit.register(_server.close)
+            return _server.spawn(argv, env, cwd, fds)
+        except (OSError, ValueError, ConnectionError):
+            if _server is not None:
+                _server.close()
+                _server = None
+            return None
+
+
+_launcher = None
+
+
+def run_in_background(job: Any) -> Any:
+    """Run ``job`` on the single launcher thread (requests reach the server in order); return its Future."""
+    global _launcher
+    with _server_lock:
+        if _launcher is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasdrill-launcher")
+    return _launcher.submit(job)
+
+
+def shutdown() -> None:
+    """Stop the fork server, if one is running."""
+    global _server
+    with _server_lock:
+        if _server is not None:
+            _server.close()
+            _server = None
+
+
+# ----------------------------------------------------------------------------- the server process
+
+
+def _receive(channel: socket.socket) -> tuple[dict, list[int]] | None:
+    data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE + 4, 2)
+    if not data:
+        return None
+    size = int.from_bytes(data[:4], "big")
+    body = data[4:]
+    while len(body) < size:
+        more = channel.recv(size - len(body))
+        if not more:
+            return None
+        body += more
+    return json.loads(body.decode()), list(fds)
+
+
+def serve(channel_fd: int) -> None:
+    """Run in the fork-server process: import Keras once, then fork a worker per request."""
+    import importlib
+
+    importlib.import_module("keras")  # the whole point: children start with it imported (no op is run)
+    importlib.import_module("grader.worker")  # and with the worker's own modules
+
+    channel = socket.socket(fileno=channel_fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    while True:
+        try:
+            received = _receive(channel)
+        except OSError:
+            return
+        if received is None:
+            return
+        request, fds = received
+        pid = os.fork()
+        if pid == 0:
+            _become_worker(channel, request, fds)
+        for fd in fds:
+            os.close(fd)
+        channel.sendall(str(pid).encode())
+
+
+def _become_worker(channel: socket.socket, request: dict, fds: list[int]) -> None:
+    try:
+        channel.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        argv = [a.format(*fds) for a in request["argv"]]
+        from grader.worker import launch
+
+        launch(argv)
+    finally:
+        os._exit(70)
+
+
+def _describe() -> Any:  # pragma: no cover - debugging aid
+    return {"server": _server.process.pid if _server else None}
