@@ -29,9 +29,6 @@ import pytest
 
 from grader.protocol import Opaque, preview
 
-# Re-exported so check modules need one import.
-from grader.client import LearnerProblem  # noqa: F401
-
 
 def check(points: int, *, timeout: float | None = None) -> pytest.MarkDecorator:
     """Mark a test function as a graded check worth ``points``.

@@ -180,6 +180,3 @@ def _become_worker(channel: socket.socket, request: dict, fds: list[int]) -> Non
     finally:
         os._exit(70)
 
-
-def _describe() -> Any:  # pragma: no cover - debugging aid
-    return {"server": _server.process.pid if _server else None}

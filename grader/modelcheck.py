@@ -210,11 +210,6 @@ def expect_same_layers(
     return found
 
 
-def expected_rows(model: Any) -> list[Row]:
-    """Rows of a reference model the checker builds itself with Keras."""
-    return layer_table(model)
-
-
 # ----------------------------------------------------------------------------- compile settings
 
 
