@@ -67,3 +67,10 @@ def test_one_hot_matches_keras_to_categorical():
         labels = rng.integers(0, n_classes, size=int(rng.integers(1, 50)))
         expected = keras.utils.to_categorical(labels, n_classes)
         np.testing.assert_array_equal(np.eye(n_classes)[labels], expected)
+
+
+def test_activation_feedback_gives_the_tasks_reason(tmp_path):
+    edits, _ = WRONG_ANSWERS["multi-label gets softmax"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    message = next(c.message for c in result.checks if c.name == "output_layer_multilabel")
+    assert "own yes/no question" in message and "'sigmoid'" in message, message

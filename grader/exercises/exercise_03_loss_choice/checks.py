@@ -20,11 +20,12 @@ LOSS = {
     ("multiclass", "onehot"): "categorical_crossentropy",
     ("multilabel", "integer"): "binary_crossentropy",
 }
-WHY = {
-    "regression": "a regression output is any real number, so it needs no squashing activation",
-    "binary": "sigmoid turns one score into the probability of class 1",
-    "multiclass": "softmax turns the class scores into probabilities that sum to 1",
-    "multilabel": "each label is its own yes/no question, so each output unit gets its own sigmoid",
+# The reason each task needs its activation lives in the catalogue (messages/<lang>.json).
+WRONG_ACTIVATION = {
+    "regression": "wrong_activation_regression",
+    "binary": "wrong_activation_binary",
+    "multiclass": "wrong_activation_multiclass",
+    "multilabel": "wrong_activation_multilabel",
 }
 LOSS_ALIASES = {"mean_squared_error": "mse", "MeanSquaredError": "mse"}
 
@@ -44,7 +45,7 @@ def _output(learner, task: str, n_classes: int) -> None:
     if task == "regression" and activation == "linear":
         activation = None  # Keras treats "linear" and None alike
     if activation != expected_activation:
-        fail("wrong_activation", call=call, task=task, found=activation, expected=expected_activation, why=WHY[task])
+        fail(WRONG_ACTIVATION[task], call=call, found=activation, expected=expected_activation)
     expect(units == expected_units, "wrong_units", call=call, task=task, found=units, expected=expected_units)
 
 
