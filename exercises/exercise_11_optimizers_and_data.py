@@ -1,22 +1,31 @@
-"""Exercise 11 · Optimizers, data pipelines and seeds (옵티마이저, tf.data, 난수 고정)
+"""Exercise 11 · Optimizers, data pipelines and seeds (옵티마이저, 배치, 난수 고정)
 
-Optimizers (혼공머신 7장): the algorithm that updates the weights.
-- SGD (확률적 경사 하강법): learning_rate 0.01 by default (`optimizer='sgd'`).
-- Momentum: SGD(momentum=0.9) uses past gradients like velocity (보통 0.9 이상).
-- Nesterov momentum: SGD(momentum=0.9, nesterov=True).
-- Adaptive learning rates: Adagrad, RMSprop (compile()'s default optimizer),
-  and Adam, which combines momentum and RMSprop (learning_rate 0.001 by default).
-Keras 3 writes the rate as `learning_rate=...`; `lr=` no longer exists.
+Optimizers (옵티마이저, 혼공머신 7장) are the algorithms that update a network's
+weights and biases from the gradients:
 
-Data pipelines (tf.data): build a Dataset from (x, y) TOGETHER, then shuffle
-and batch. ⚠️ Shuffling x and y separately breaks the pairs: every label would
-belong to another sample.
+- SGD (확률적 경사 하강법): the most basic one; `optimizer='sgd'` in compile()
+  is keras.optimizers.SGD with learning_rate 0.01.
+- Momentum (모멘텀 최적화): SGD(momentum=0.9) uses past gradients like a
+  velocity (가속도처럼); the course sets momentum to 0.9 or more.
+- Nesterov momentum (네스테로프 모멘텀): SGD(momentum=0.9, nesterov=True).
+- Adaptive learning rates (적응적 학습률): Adagrad and RMSprop lower the step as
+  the model nears the optimum; 'rmsprop' is compile()'s default optimizer.
+- Adam combines momentum and RMSprop (learning_rate 0.001 by default).
 
-    train_ds = tf.data.Dataset.from_tensor_slices((x, y))
-    train_ds = train_ds.shuffle(len(x)).batch(batch_size=5)
+Keras 3 writes the rate as `learning_rate=...`; Keras 2's `lr=` is gone.
 
-Seeds (난수 생성 방식을 고정): np.random.seed(100); tf.random.set_seed(100) —
-or keras.utils.set_random_seed, which also seeds Python's `random`.
+Data pipelines (tf.data, 배치): a model trains on mini-batches. With 1000
+samples and batch_size 100, one epoch is 10 batches. Build the dataset from
+(x, y) TOGETHER, then shuffle, then batch:
+
+    train_ds = tf.data.Dataset.from_tensor_slices((train_X.values, train_Y.values))
+    train_ds = train_ds.shuffle(len(train_X)).batch(batch_size=5)
+
+⚠️ 주의: shuffling x and y separately breaks the pairs (feature와 label의
+매칭이 엇갈림): every label would then belong to another sample.
+
+Seeds (난수 고정): the course writes np.random.seed(100); tf.random.set_seed(100)
+so that a run can be repeated exactly.
 
 Replace each `raise NotImplementedError` with your code, then run:
 
@@ -31,36 +40,89 @@ from tensorflow import keras
 
 
 def make_optimizer(name, learning_rate=None, momentum=0.0, nesterov=False):
-    """A Keras optimizer by name: "sgd", "momentum", "nesterov", "rmsprop", "adagrad" or "adam".
+    """A Keras optimizer object by name.
 
-    - learning_rate=None keeps Keras's default for that optimizer (SGD 0.01, Adam 0.001, ...):
-      pass learning_rate to the constructor only when it is given.
+    Names: "sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam".
+
+    - learning_rate=None keeps Keras's own default for that optimizer
+      (SGD 0.01, RMSprop/Adagrad/Adam 0.001). Keras refuses learning_rate=None,
+      so pass learning_rate to the constructor only when it is given.
     - "momentum": SGD with momentum 0.9 (or `momentum` if a non-zero value is given).
-    - "nesterov": the same with nesterov=True.
-    - "sgd": plain SGD with the given momentum and nesterov.
-    Unknown names raise ValueError.
+    - "nesterov": the same, with nesterov=True.
+    - "sgd": plain SGD with the given `momentum` and `nesterov` (0.0 and False by default).
+    - Any other name raises ValueError (a typo should stop the program, not
+      silently train with something else).
+
+    Why: the optimizer decides how each gradient becomes a weight update, so
+    it is one of the first hyperparameters to tune.
+
+    Worked example (혼공머신 7장):
+
+        sgd = keras.optimizers.SGD(learning_rate=0.1)
+        sgd = keras.optimizers.SGD(momentum=0.9, nesterov=True)
+        model.compile(optimizer=keras.optimizers.Adam(), loss='sparse_categorical_crossentropy')
+
+    so make_optimizer("nesterov") has learning_rate 0.01, momentum 0.9 and
+    nesterov True, and make_optimizer("adam", learning_rate=0.01) is Adam(learning_rate=0.01).
     """
-    # TODO
+    # TODO: map the name to a class; build the keyword arguments only for values that were given
     raise NotImplementedError
 
 
 def default_compile_optimizer():
-    """The name of the optimizer model.compile() uses when you give none (a string)."""
+    """The name (a string) of the optimizer model.compile() uses when you give none.
+
+    Why: `model.compile(loss=...)` without an optimizer still trains; you
+    should know with what.
+
+    Worked example (혼공머신 7장): compile()'s optimizer parameter has a default
+    value, one of the adaptive-learning-rate optimizers ('sgd', 'adagrad',
+    'rmsprop', 'adam' are the candidates).
+    """
+    # TODO
     raise NotImplementedError
 
 
 def make_dataset(x, y, batch_size=32, shuffle=True, seed=0):
     """A tf.data.Dataset of (x_batch, y_batch) pairs.
 
-    Build it from (x, y) together, shuffle the whole dataset (buffer = len(x),
-    seed=seed) when `shuffle` is True, then batch. Every sample appears exactly
-    once per pass, still with its own label.
+    Build it from (x, y) together; when `shuffle` is True shuffle the whole
+    dataset (buffer = len(x), seed=seed) BEFORE batching; then batch. Every
+    sample appears exactly once per pass, still with its own label. Batches
+    have `batch_size` samples, the last one may be smaller. With the same seed
+    the order is the same; with shuffle=False it is the original order.
+
+    Why: shuffling stops the model from learning the order of the file, and
+    shuffling before batching mixes new batches in every epoch (shuffling
+    after batching only reorders the same fixed batches).
+
+    Worked example (the course, batch_size=5):
+
+        train_ds = tf.data.Dataset.from_tensor_slices((train_X.values, train_Y.values))
+        train_ds = train_ds.shuffle(len(train_X)).batch(batch_size=5)
+        [(train_features_batch, label_batch)] = train_ds.take(1)   # 5 samples and their 5 labels
+
+    With 12 samples and batch_size=5 you get batches of 5, 5 and 2.
     """
     # TODO
     raise NotImplementedError
 
 
 def set_seed(seed):
-    """Make Python's, numpy's and TensorFlow's random numbers repeatable from `seed`."""
+    """Make Python's, numpy's and TensorFlow's random numbers repeatable from `seed`.
+
+    Why: weight initialisation, shuffling and dropout are random; with every
+    source seeded, two runs give identical weights and you can compare
+    experiments fairly.
+
+    Worked example (the course):
+
+        np.random.seed(100)
+        tf.random.set_seed(100)
+
+    plus random.seed(100) for Python's own random module
+    (keras.utils.set_random_seed(100) does all three at once).
+    After set_seed(7), np.random.rand() gives the same number every time.
+    """
     # TODO
     raise NotImplementedError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-11"
 pytestmark = pytest.mark.slow
@@ -19,6 +19,15 @@ WRONG_ANSWERS = {
     "learning_rate=None passed through": (
         [('    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}', '    kwargs = {"learning_rate": learning_rate or 0.001}')],
         {"default_learning_rates"},
+    ),
+    "learning_rate=None passed on to Keras": (
+        [('    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}  # None: Keras\'s default', '    kwargs = {"learning_rate": learning_rate}')],
+        {"default_learning_rates"},
+    ),
+    "batch before shuffle": (
+        [("    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset.batch(batch_size)",
+          "    dataset = dataset.batch(batch_size)\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset")],
+        {"shuffle_is_seeded_and_optional"},
     ),
     "momentum defaults to 0": (
         [("        kwargs[\"momentum\"] = momentum or 0.9", "        kwargs[\"momentum\"] = momentum")],
@@ -58,3 +67,33 @@ def test_keras2_lr_habit_gets_the_keras3_form(tmp_path):
     result = grade_source(EXERCISE, source, tmp_path)
     check = next(c for c in result.checks if c.name == "optimizer_classes_and_given_learning_rates")
     assert "learning_rate" in check.message and "Keras 3" in check.message, check.message
+
+
+def test_learning_rate_none_feedback_names_the_default(tmp_path):
+    edits, _ = WRONG_ANSWERS["learning_rate=None passed on to Keras"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    check = next(c for c in result.checks if c.name == "default_learning_rates")
+    assert check.status == "failed" and "learning_rate=None should keep Keras's default" in check.message, check.message
+
+
+def test_batch_then_shuffle_feedback(tmp_path):
+    edits, _ = WRONG_ANSWERS["batch before shuffle"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    check = next(c for c in result.checks if c.name == "shuffle_is_seeded_and_optional")
+    assert "shuffle first, then batch" in check.message, check.message
+
+
+def test_keras_set_random_seed_alone_is_enough(tmp_path):
+    source = mutate(solution_source(EXERCISE), ("    random.seed(seed)\n    np.random.seed(seed)\n    tf.random.set_seed(seed)", "    keras.utils.set_random_seed(seed)"))
+    result = grade_source(EXERCISE, source, tmp_path)
+    assert result.score == result.max_score, describe(result)
+
+
+def test_hints_have_a_nudge_and_a_formula():
+    import json
+
+    from grader.registry import find_exercise
+
+    catalogue = json.loads((find_exercise(EXERCISE).directory / "messages" / "en.json").read_text(encoding="utf-8"))
+    for name, entry in catalogue["checks"].items():
+        assert isinstance(entry["hint"], list) and len(entry["hint"]) >= 2, name
