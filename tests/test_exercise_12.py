@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from support import grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-12"
 pytestmark = pytest.mark.slow
@@ -29,9 +29,9 @@ WRONG_ANSWERS = {
         [("restore_best_weights=True", "restore_best_weights=False")],
         {"early_stopping_config"},
     ),
-    "best epoch counted from 1": (
+    "best epoch counted from 1": (  # is_overfitting builds on best_epoch, so it is off by one too (the boundary case shows it)
         [('    return int(np.argmin(history["val_loss"]))', '    return int(np.argmin(history["val_loss"])) + 1')],
-        {"best_epoch"},
+        {"best_epoch", "is_overfitting"},
     ),
     "L1 and L2 swapped": (
         [("np.sum(np.abs(weights))", "np.sum(np.square(weights))"), ("np.sum(np.square(weights)))\n\n\ndef build", "np.sum(np.abs(weights)))\n\n\ndef build")],
@@ -40,6 +40,28 @@ WRONG_ANSWERS = {
     "batch_norm flag ignored": (
         [("        if batch_norm:\n            model.add(layers.BatchNormalization())", "        model.add(layers.BatchNormalization())")],
         {"batch_norm_can_be_turned_off"},
+    ),
+    "input hard-coded to the course's 784": (
+        [("keras.Input(shape=(n_features,))", "keras.Input(shape=(784,))")],
+        {"input_takes_n_features"},
+    ),
+    "Dropout before BatchNormalization": (
+        [("        if batch_norm:\n            model.add(layers.BatchNormalization())\n        model.add(layers.Dropout(dropout))",
+          "        model.add(layers.Dropout(dropout))\n        if batch_norm:\n            model.add(layers.BatchNormalization())")],
+        {"batchnorm_and_dropout_after_each_hidden_layer"},
+    ),
+    "is_overfitting ignores the training loss": (
+        [('    return bool(stalled and history["loss"][-1] < history["loss"][best])', "    return bool(stalled)")],
+        {"is_overfitting"},
+    ),
+    "is_overfitting needs more than window epochs": (
+        [("len(history[\"val_loss\"]) - 1 - best >= window", "len(history[\"val_loss\"]) - 1 - best > window")],
+        {"is_overfitting"},
+    ),
+    "augmentation also rescales (ImageDataGenerator's rescale=)": (
+        [('keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])',
+          'keras.Sequential([layers.Rescaling(1.0 / 255), layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])')],
+        {"augmentation_changes_images_in_training_only"},
     ),
 }
 
@@ -62,3 +84,57 @@ def test_penalties_equal_keras_regularizers():
         lam = float(rng.choice([1e-4, 0.01, 0.3]))
         assert lam * np.abs(weights).sum() == pytest.approx(float(keras.regularizers.L1(lam)(weights)), rel=1e-5)
         assert lam * np.square(weights).sum() == pytest.approx(float(keras.regularizers.L2(lam)(weights)), rel=1e-5)
+
+
+def _message(result, check_name: str) -> str:
+    return next(c.message for c in result.checks if c.name == check_name)
+
+
+def test_dropout_after_output_feedback(tmp_path):
+    edits, _ = WRONG_ANSWERS["dropout after the output"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    assert "Dropout after the output layer randomly zeroes predictions" in _message(result, "output_layer_comes_last")
+
+
+def test_rescaling_feedback_names_preprocessing(tmp_path):
+    edits, _ = WRONG_ANSWERS["augmentation also rescales (ImageDataGenerator's rescale=)"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    message = _message(result, "augmentation_changes_images_in_training_only")
+    assert "preprocessing, not augmentation" in message and "0.003922" in message, message
+
+
+def test_diverging_history_feedback(tmp_path):
+    edits, _ = WRONG_ANSWERS["is_overfitting ignores the training loss"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    assert "diverging" in _message(result, "is_overfitting")
+
+
+def test_keras_regularizers_and_keras2_input_shape_get_full_marks(tmp_path):
+    source = mutate(
+        solution_source(EXERCISE),
+        ("    return float(lam * np.sum(np.abs(weights)))", "    return float(keras.regularizers.L1(lam)(weights))"),
+        ("    return float(lam * np.sum(np.square(weights)))", "    return keras.regularizers.L2(lam)(weights)"),  # a tensor crosses as a 0-d array
+        ("    model = keras.Sequential([keras.Input(shape=(n_features,))])\n    for units in hidden_units:\n        model.add(layers.Dense(units, ",
+         "    model = keras.Sequential()\n    for i, units in enumerate(hidden_units):\n        model.add(layers.Dense(units, **({'input_shape': (n_features,)} if i == 0 else {}), "),
+    )
+    result = grade_source(EXERCISE, source, tmp_path)
+    assert result.score == result.max_score, describe(result)
+
+
+def test_is_overfitting_definition_matches_the_stub_examples():
+    from grader.exercises.exercise_12_regularization.checks import overfitting_expected
+
+    history = {"loss": [1.0, 0.8, 0.6, 0.5, 0.4], "val_loss": [0.9, 0.7, 0.75, 0.8, 0.9]}
+    assert overfitting_expected(history, 3) is True and overfitting_expected(history, 4) is False
+    diverging = {"loss": [1.0, 0.8, 0.9, 1.0, 1.1], "val_loss": [0.9, 0.7, 0.75, 0.8, 0.9]}
+    assert overfitting_expected(diverging, 3) is False
+
+
+def test_hints_have_a_nudge_and_a_formula():
+    import json
+
+    from grader.registry import find_exercise
+
+    catalogue = json.loads((find_exercise(EXERCISE).directory / "messages" / "en.json").read_text(encoding="utf-8"))
+    for name, entry in catalogue["checks"].items():
+        assert isinstance(entry["hint"], list) and len(entry["hint"]) >= 2, name

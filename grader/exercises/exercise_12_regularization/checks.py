@@ -59,7 +59,7 @@ def _mlp(learner, rng, batch_norm: bool = True):
     dropout, l2 = float(rng.choice([0.2, 0.3, 0.5])), float(rng.choice([1e-4, 1e-3, 0.01]))
     call = f"build_regularized_mlp({n_features}, {n_classes}, dropout={dropout}, l2={l2}, batch_norm={batch_norm})"
     model = learner_model(learner.build_regularized_mlp(n_features, n_classes, dropout=dropout, l2=l2, batch_norm=batch_norm), call)
-    return call, model, layer_table(model), n_classes, dropout, l2
+    return call, model, layer_table(model), n_classes, dropout, l2, n_features
 
 
 def _hidden_blocks(rows) -> list[list]:
@@ -87,16 +87,28 @@ def _l2_factor(row) -> float | None:
 
 @check(points=2)
 def test_output_layer_comes_last(learner, rng):
-    call, _, rows, n_classes, _, _ = _mlp(learner, rng)
+    call, _, rows, n_classes, _, _, _ = _mlp(learner, rng)
     last = rows[-1]
-    if last.kind in ("Dropout", "BatchNormalization"):
-        fail("after_output", call=call, kind=last.kind)
+    if last.kind == "Dropout":
+        fail("dropout_after_output", call=call)
+    if last.kind == "BatchNormalization":
+        fail("batchnorm_after_output", call=call)
     expect(last.kind == "Dense" and last.units == n_classes and last.activation == "softmax", "output_wrong", call=call, found=last.describe(), n_classes=n_classes)
+
+
+@check(points=1)
+def test_input_takes_n_features(learner, rng):
+    call, model, _, _, _, _, n_features = _mlp(learner, rng)
+    try:
+        found = tuple(model.inputs[0].shape)[1:]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        found = None
+    expect(found == (n_features,), "input_shape_wrong", call=call, found=found, expected=(n_features,))
 
 
 @check(points=2)
 def test_hidden_layers_have_l2(learner, rng):
-    call, _, rows, _, _, l2 = _mlp(learner, rng)
+    call, _, rows, _, _, l2, _ = _mlp(learner, rng)
     hidden = [block[0] for block in _hidden_blocks(rows) if block[0].kind == "Dense"]
     expect(hidden, "no_hidden", call=call)
     for index, row in enumerate(hidden):
@@ -109,7 +121,7 @@ def test_hidden_layers_have_l2(learner, rng):
 
 @check(points=2)
 def test_batchnorm_and_dropout_after_each_hidden_layer(learner, rng):
-    call, _, rows, _, dropout, _ = _mlp(learner, rng)
+    call, _, rows, _, dropout, _, _ = _mlp(learner, rng)
     for index, block in enumerate(_hidden_blocks(rows)):
         kinds = [row.kind for row in block[1:]]
         expect(kinds == ["BatchNormalization", "Dropout"], "block_order", call=call, index=index + 1, found=kinds)
@@ -119,7 +131,7 @@ def test_batchnorm_and_dropout_after_each_hidden_layer(learner, rng):
 
 @check(points=1)
 def test_batch_norm_can_be_turned_off(learner, rng):
-    call, _, rows, _, _, _ = _mlp(learner, rng, batch_norm=False)
+    call, _, rows, _, _, _, _ = _mlp(learner, rng, batch_norm=False)
     kinds = [row.kind for row in rows]
     expect("BatchNormalization" not in kinds and "Dropout" in kinds, "batch_norm_flag", call=call, found=kinds)
 
@@ -166,17 +178,50 @@ def test_best_epoch(learner, rng):
         expect(found == expected, "best_epoch_wrong", call=call, found=found, expected=expected)
 
 
+def shaped_history(rng, epochs: int, best: int, train_falls: bool) -> dict:
+    """val_loss falls to its minimum at ``best`` and rises after it; the training loss falls
+    all along (``train_falls``) or rises again after ``best`` (a diverging run, not overfitting)."""
+    val = np.empty(epochs)
+    val[: best + 1] = np.sort(rng.uniform(0.5, 2.5, size=best + 1))[::-1]
+    val[best + 1 :] = val[best] + np.cumsum(rng.uniform(0.01, 0.2, size=epochs - best - 1))
+    loss = np.sort(rng.uniform(0.1, 2.0, size=epochs))[::-1]
+    if not train_falls:
+        loss[best + 1 :] = loss[best] + np.cumsum(rng.uniform(0.01, 0.2, size=epochs - best - 1))
+    return {"loss": [round(float(v), 5) for v in loss], "val_loss": [round(float(v), 5) for v in val]}
+
+
+def overfitting_expected(history: dict, window: int) -> bool:
+    """The stub's definition: the lowest val_loss is at least ``window`` epochs before the last
+    epoch, and the last training loss is lower than the training loss at that best epoch."""
+    val, loss = history["val_loss"], history["loss"]
+    best = int(np.argmin(val))
+    return len(val) - 1 - best >= window and loss[-1] < loss[best]
+
+
 @check(points=2)
 def test_is_overfitting(learner, rng):
-    for overfit in (True, False, True, False):
-        history = random_history(rng, overfit)
-        window = 3
+    cases = []
+    for window in (3, int(rng.integers(2, 6))):
+        epochs = int(rng.integers(window + 6, window + 20))
+        stalled = int(rng.integers(window + 1, epochs - 1))
+        cases += [
+            (shaped_history(rng, epochs, epochs - 1 - stalled, True), window),  # overfitting
+            (shaped_history(rng, epochs, epochs - 1 - window, True), window),  # overfitting, exactly `window` epochs
+            (shaped_history(rng, epochs, epochs - window, True), window),  # one epoch short of `window`
+            (shaped_history(rng, epochs, epochs - 1, True), window),  # still improving
+            (shaped_history(rng, epochs, epochs - 1 - stalled, False), window),  # both losses rise: diverging
+        ]
+    for index in rng.permutation(len(cases)):
+        history, window = cases[int(index)]
+        expected = overfitting_expected(history, window)
         best = int(np.argmin(history["val_loss"]))
-        expected = (len(history["val_loss"]) - 1 - best >= window) and history["loss"][-1] < history["loss"][best]
-        call = f"is_overfitting(<history: best val_loss at epoch {best} of {len(history['val_loss'])}>, window={window})"
+        trend = "kept falling" if history["loss"][-1] < history["loss"][best] else "rose again"
+        call = f"is_overfitting(<{len(history['val_loss'])} epochs, lowest val_loss at epoch {best}, training loss {trend}>, window={window})"
         found = learner.is_overfitting(history, window=window)
         if not isinstance(found, (bool, np.bool_)):
             fail("engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="True or False")
+        if bool(found) != expected and trend == "rose again":
+            fail("overfitting_training_rose", call=call, found=bool(found), expected=expected)
         expect(bool(found) == expected, "overfitting_wrong", call=call, found=bool(found), expected=expected, window=window)
 
 
@@ -206,8 +251,15 @@ def test_augmentation_changes_images_in_training_only(learner, seed):
     call, model = _augmentation(learner)
     keras.utils.set_random_seed(seed % 2**31)
     images = np.random.default_rng(seed).random((4, 16, 16, 3)).astype("float32")
-    inference = keras.ops.convert_to_numpy(model(images, training=False))
-    training = keras.ops.convert_to_numpy(model(images, training=True))
+    try:
+        inference = np.asarray(keras.ops.convert_to_numpy(model(images, training=False)))
+        training = np.asarray(keras.ops.convert_to_numpy(model(images, training=True)))
+    except Exception as exc:  # the learner's layers could not process a batch of RGB images
+        fail("augmentation_failed", call=call, shape=images.shape, error=f"{type(exc).__name__}: {str(exc)[:300]}")
     expect(training.shape == images.shape, "augmentation_shape", call=call, found=training.shape, expected=images.shape)
-    expect(np.allclose(inference, images), "augmentation_at_inference", call=call)
+    if inference.shape != images.shape or not np.allclose(inference, images):
+        scale = float(np.sum(inference * images) / np.sum(images * images)) if inference.shape == images.shape else 0.0
+        if scale and np.allclose(inference, scale * images, atol=1e-5):
+            fail("augmentation_rescales", call=call, scale=round(scale, 6))
+        fail("augmentation_at_inference", call=call)
     expect(not np.allclose(training, images), "augmentation_no_change", call=call)
