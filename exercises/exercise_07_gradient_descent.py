@@ -1,21 +1,28 @@
-"""Exercise 07 · Gradient descent by hand (경사하강법, 학습률, 에포크와 배치)
+"""Exercise 07 · Gradient descent by hand (경사하강법, 학습률, 에포크와 배치, 퍼셉트론)
 
-Training = repeating three steps until the loss stops falling:
-순전파 (forward: predict), 손실 계산 (loss: how wrong), 역전파 (backward: the
-gradient of the loss with respect to every weight), then a small step against
-the gradient: w = w - learning_rate * gradient.
+Training a network repeats the course's four steps until the loss stops falling:
+1. 순전파 (forward propagation): predict with the current weights;
+2. 손실 계산 (the loss): measure how wrong the predictions are;
+3. 역전파 (back propagation): compute the gradient of the loss with respect to
+   every weight, i.e. which way each weight makes the loss grow;
+4. 경사하강법 (gradient descent): take a small step AGAINST the gradient,
+   w = w - learning_rate * gradient, and repeat.
 
-The learning rate (학습률) sets the step size. From the course notes: a small
-one converges slowly but surely; a large one is fast but can overshoot the
-minimum, and past a point every step makes the loss larger — divergence (발산).
+The learning rate (학습률) is the size of that step. From the course notes:
+"작은 학습률은 안정적으로 모델을 수렴 가능, 수렴까지 오래 걸릴 수 있음" (a small one
+converges safely but slowly); "큰 학습률은 빠르게 수렴할 수 있지만, 최적값을 지나치거나
+발산할 가능성이 있음" (a large one is fast but can overshoot the minimum, and past
+a point every step makes the loss larger: divergence, 발산).
 
-Epochs, batches and iterations: 1 epoch = one pass over all the data. With
-1000 samples and batch_size 100 there are 1000 / 100 = 10 mini-batches, so one
-epoch takes 10 iterations (weight updates).
+Epochs, batches and iterations (에포크, 배치, 반복): 1 epoch is one pass over the
+whole data set. The data is fed in mini-batches; one iteration is one batch,
+one weight update. The course: 1000 samples with batch size 100 make 10
+mini-batches, so 1 epoch = 10 iterations.
 
-The perceptron (퍼셉트론, Hands-On ML ch. 10) is the oldest neural network: one
-neuron with a step function. It learns AND and OR, but no straight line
-separates XOR, which is why we stack layers.
+The perceptron (퍼셉트론, Hands-On ML ch. 10) is the oldest neural network:
+one TLU that applies a step function (계단 함수) to a weighted sum. It learns
+AND and OR, but it cannot solve XOR, which is why layers are stacked into a
+multi-layer perceptron (MLP) trained with back propagation.
 
 Replace each `raise NotImplementedError` with your code, then run:
 
@@ -26,55 +33,102 @@ import numpy as np
 
 
 def iterations_per_epoch(n_samples, batch_size):
-    """How many weight updates one epoch takes; a partial last batch still counts.
+    """How many iterations (weight updates) one epoch takes; return an int.
+
+    Why: Keras's progress bar counts these steps ("10/10"), and the number of
+    updates, not the number of epochs, is what moves the weights.
+    A partial last batch still counts: it is one more update.
+
+    The course's example: 1000 samples, batch size 100 -> 10 mini-batches.
 
     >>> iterations_per_epoch(1000, 100)
     10
-    >>> iterations_per_epoch(1001, 100)   # 10 full batches + 1 sample
+    >>> iterations_per_epoch(1001, 100)   # 10 full batches + 1 batch of 1 sample
     11
+    >>> iterations_per_epoch(50, 100)     # fewer samples than one batch: still 1 update
+    1
     """
+    # TODO: divide and round UP
     raise NotImplementedError
 
 
 def gradient_step(w, b, x, y, learning_rate):
     """One full-batch gradient-descent step for linear regression with MSE loss.
 
-    Prediction: y_hat = x @ w + b, with x (N, F), w (F,), b a float, y (N,).
-    Loss: mean((y_hat - y) ** 2).
-    Gradients: dL/dw = (2 / N) * x.T @ (y_hat - y);  dL/db = 2 * mean(y_hat - y).
+    Prediction (순전파): y_hat = x @ w + b, with x (N, F), w (F,), b a float, y (N,).
+    Loss (손실 함수): L = mean((y_hat - y) ** 2).
+    Gradients (역전파), with error = y_hat - y:
+        dL/dw = (2 / N) * x.T @ error
+        dL/db = 2 * mean(error)
     Returns the updated (w, b): each parameter minus learning_rate * its gradient.
+    The gradient points uphill (where the loss grows), so we SUBTRACT it.
+
+    Example: x = [[1], [2]], y = [2, 4], w = [0], b = 0, learning_rate = 0.1:
+    error = [-2, -4]; dL/dw = (2/2) * (1*-2 + 2*-4) = -10; dL/db = 2 * -3 = -6;
+    so w = 0 - 0.1 * -10 = 1.0 and b = 0 - 0.1 * -6 = 0.6 (towards y = 2x).
+
+    >>> gradient_step(np.array([0.0]), 0.0, np.array([[1.0], [2.0]]), np.array([2.0, 4.0]), 0.1)
+    (array([1.]), 0.6000000000000001)
     """
-    # TODO
+    # TODO: error, the two gradients, then the two updates
     raise NotImplementedError
 
 
 def fit_linear(x, y, learning_rate=0.01, epochs=100):
-    """Gradient descent from w = zeros, b = 0 for `epochs` full-batch steps.
+    """Gradient descent from w = zeros(F), b = 0.0 for `epochs` full-batch steps.
 
-    Returns (w, b, losses) where losses[i] is the MSE after the update of epoch i
-    (so len(losses) == epochs). Do not hide a growing loss: if the learning rate
-    is too large the losses must show it.
+    Returns (w, b, losses): losses is a list with one float per epoch, where
+    losses[i] is the MSE of the w and b after epoch i's update (so
+    len(losses) == epochs). This list is the learning curve (학습곡선) that
+    `history.history["loss"]` holds in Keras.
+
+    Why: with a small learning rate the losses fall towards the least-squares
+    solution; with a too-large one they grow every epoch (발산). Report the
+    real losses either way: do not clip, stop early or hide a growing loss,
+    because a rising learning curve is exactly how you notice divergence.
     """
+    # TODO: start from zeros, call gradient_step once per epoch, record the loss after each step
     raise NotImplementedError
 
 
 def step_function(z):
-    """Heaviside step, element-wise: 1 where z >= 0, else 0 (as integers)."""
+    """The Heaviside step function (계단 함수), element by element: 1 where z >= 0, else 0.
+
+    Why: the perceptron's TLU outputs step(z) with z = x @ w + b: "fire" (1) or
+    "do not fire" (0). Note that z = 0 gives 1.
+
+    >>> step_function(np.array([-2.0, 0.0, 3.0]))
+    array([0, 1, 1])
+    """
+    # TODO: integers 0/1, with z = 0 mapped to 1
     raise NotImplementedError
 
 
 def perceptron_train(x, y, epochs=10, learning_rate=1.0):
-    """Rosenblatt's perceptron rule, starting from w = zeros, b = 0.
+    """Train a perceptron with Rosenblatt's rule, starting from w = zeros, b = 0.0.
 
     For each epoch, for each sample (x_i, y_i) in order:
         prediction = step_function(x_i @ w + b)
         w = w + learning_rate * (y_i - prediction) * x_i
         b = b + learning_rate * (y_i - prediction)
-    Returns (w, b). Learns AND and OR: x = [[0,0],[0,1],[1,0],[1,1]].
+    A right prediction changes nothing; a wrong one moves the line towards the
+    sample. Returns (w, b) with w a numpy array and b a float.
+
+    Example: AND on x = [[0,0],[0,1],[1,0],[1,1]] with y = [0,0,0,1]. The
+    first sample gives z = 0, so prediction 1, error -1: b becomes -1. After 5
+    epochs the rule reaches w = [2, 1], b = -3, and step(x @ w + b) is
+    [0, 0, 0, 1]. OR (y = [0, 1, 1, 1]) is learned the same way.
     """
+    # TODO: two nested loops (epochs, samples) and the update rule
     raise NotImplementedError
 
 
 def xor_separable():
-    """Can a single perceptron (one straight line) separate XOR? Return True or False."""
+    """Can a single perceptron separate XOR? Return True or False.
+
+    XOR is 1 for (0,1) and (1,0), 0 for (0,0) and (1,1). A perceptron draws one
+    straight line (w @ x + b = 0) and says 1 on one side. Try to draw such a
+    line on the four points (Hands-On ML: "퍼셉트론은 XOR 문제를 풀 수 없다").
+    """
+    # TODO: return a bool
     raise NotImplementedError
