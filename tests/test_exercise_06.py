@@ -154,12 +154,11 @@ def test_odd_return_values_fail_with_a_message_never_crash_the_checker(old, new,
     assert found.status == "failed" and word in found.message, describe(result)
 
 
-@pytest.mark.parametrize("exercise", ["06", "07"])
-def test_grading_never_imports_tensorflow_in_the_grading_process(exercise):
+def test_grading_never_imports_tensorflow_in_the_grading_process():
     code = (
         "import sys; from grader.registry import find_exercise; from grader.submission import locate_submission; "
         "from grader.engine import grade_exercise; "
-        f"r = grade_exercise(find_exercise('{exercise}'), locate_submission(find_exercise('{exercise}'), solutions=True)); "
+        "r = grade_exercise(find_exercise('06'), locate_submission(find_exercise('06'), solutions=True)); "
         "assert r.passed, r.to_dict(); assert 'tensorflow' not in sys.modules; assert 'keras' not in sys.modules"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
