@@ -29,6 +29,10 @@ WRONG_ANSWERS = {
           "    dataset = dataset.batch(batch_size)\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset")],
         {"shuffle_is_seeded_and_optional"},
     ),
+    "batch() forgotten": (
+        [("    return dataset.batch(batch_size)", "    return dataset")],
+        {"batch_sizes"},
+    ),
     "momentum defaults to 0": (
         [("        kwargs[\"momentum\"] = momentum or 0.9", "        kwargs[\"momentum\"] = momentum")],
         {"momentum_and_nesterov"},

@@ -41,6 +41,10 @@ WRONG_ANSWERS = {
         [("        if batch_norm:\n            model.add(layers.BatchNormalization())", "        model.add(layers.BatchNormalization())")],
         {"batch_norm_can_be_turned_off"},
     ),
+    "BatchNormalization after the output": (
+        [('    model.add(layers.Dense(n_classes, activation="softmax"))  # nothing after the output', '    model.add(layers.Dense(n_classes, activation="softmax"))\n    model.add(layers.BatchNormalization())')],
+        {"output_layer_comes_last"},
+    ),
     "input hard-coded to the course's 784": (
         [("keras.Input(shape=(n_features,))", "keras.Input(shape=(784,))")],
         {"input_takes_n_features"},

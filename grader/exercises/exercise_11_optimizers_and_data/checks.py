@@ -30,7 +30,10 @@ def _optimizer(learner, name: str, **kwargs) -> tuple[str, KerasObjectSpec]:
 
 
 def _close(a, b) -> bool:
-    return a is not None and b is not None and abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b)))
+    """a and b are the same number (a comes from the worker: anything non-numeric is simply not close)."""
+    if isinstance(a, bool) or not isinstance(a, (int, float)) or b is None:
+        return False
+    return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b)))
 
 
 @check(points=2)
@@ -110,7 +113,17 @@ def _batches(learner, x, y, **kwargs) -> tuple[str, list[tuple[np.ndarray, np.nd
     for element in value.elements:
         if not isinstance(element, tuple) or len(element) != 2:
             fail("element_not_pair", call=call, found=preview(element))
-        batches.append((np.asarray(element[0]), np.asarray(element[1])))
+        try:
+            x_batch, y_batch = np.asarray(element[0], dtype=float), np.asarray(element[1], dtype=float)
+        except (TypeError, ValueError):
+            fail("element_not_pair", call=call, found=preview(element))
+        if x_batch.shape == x.shape[1:]:  # an unbatched element: one sample (judged by test_batch_sizes)
+            x_batch, y_batch = x_batch[None], y_batch.reshape(1)
+        if x_batch.ndim != 2 or x_batch.shape[1:] != x.shape[1:] or y_batch.reshape(-1).shape != (len(x_batch),):
+            fail("element_shape", call=call, found=f"x {x_batch.shape}, y {y_batch.shape}", expected=f"x (k, {x.shape[1]}), y (k,)")
+        batches.append((x_batch, y_batch.reshape(-1)))
+    if value.truncated:
+        fail("coverage", call=call, found="more than 10,000 elements", expected=len(x))
     return call, batches
 
 
@@ -132,6 +145,7 @@ def test_batch_sizes(learner, rng):
     call, batches = _batches(learner, x, y, batch_size=batch_size, shuffle=False)
     sizes = [len(b[0]) for b in batches]
     expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    expect(not (sizes and set(sizes) == {1}), "not_batched", call=call, count=len(sizes), batch_size=batch_size)
     expect(sizes == expected, "batch_sizes", call=call, found=sizes[:6], expected=expected[:6], count=len(expected))
 
 
