@@ -29,6 +29,10 @@ WRONG_ANSWERS = {
           "    dataset = dataset.batch(batch_size)\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset")],
         {"shuffle_is_seeded_and_optional"},
     ),
+    "shuffle buffer of one batch": (
+        [("dataset.shuffle(len(x), seed=seed)", "dataset.shuffle(batch_size, seed=seed)")],
+        {"shuffle_is_seeded_and_optional"},
+    ),
     "batch() forgotten": (
         [("    return dataset.batch(batch_size)", "    return dataset")],
         {"batch_sizes"},

@@ -169,6 +169,10 @@ def test_shuffle_is_seeded_and_optional(learner, rng):
     call, first = _batches(learner, x, y, batch_size=16, shuffle=True, seed=7)
     expect(order(first) != list(range(80)), "shuffle_ignored", call=call)
     expect(not _whole_batches_reordered(first, 16), "shuffle_after_batch", call=call, batch_size=16)
+    # With a buffer of b, output position i can only hold samples < i + b: no sample moves
+    # forward by b or more. A full shuffle of 80 moves one by 20+ with probability > 1 - 1e-5.
+    ahead = max(sample - position for position, sample in enumerate(order(first)))
+    expect(ahead >= 20, "shuffle_small_buffer", call=call, ahead=ahead)
     _, again = _batches(learner, x, y, batch_size=16, shuffle=True, seed=7)
     expect(order(first) == order(again), "shuffle_not_seeded", call=call)
     _, other = _batches(learner, x, y, batch_size=16, shuffle=True, seed=8)
