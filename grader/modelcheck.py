@@ -7,15 +7,20 @@
 * :func:`expect_same_layers` compares a whole table with the expected one and,
   on a difference, shows both side by side with the reason that matters;
 * :func:`compile_settings` reads optimizer, learning rate, loss and metrics;
-* :func:`train` fits a model in the grading process, seeded and deterministic.
+  :func:`loss_advice` says why a loss does not fit the output layer or the
+  labels (softmax + binary_crossentropy, one-hot labels with the sparse loss);
+* :func:`train` fits a model in the grading process, seeded and deterministic,
+  within a parameter and time budget; :func:`fit_and_score` trains and scores
+  on held-out data and fails with the reason that matters.
 
-Runs only in the checker: importing this module imports Keras.
+Runs only in the checker (never learner code): importing this module imports Keras.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +34,9 @@ for _key, _value in QUIET_TF_ENV.items():
     os.environ.setdefault(_key, _value)
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
-logging.getLogger("tensorflow").setLevel(logging.ERROR)
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # "triggered tf.function retracing" and friends
 warnings.filterwarnings("ignore", message=".*Skipping variable loading for optimizer.*")
 warnings.filterwarnings("ignore", message=".*input_shape.*input_dim.*")
 
@@ -47,14 +53,23 @@ LOSS_NAMES = {
     "meanabsoluteerror": "mae",
     "mean_absolute_error": "mae",
     "mae": "mae",
+    "huber": "huber",
 }
+ACCURACY_NAMES = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+PROBABILITY_LOSSES = {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"}
 
 
 # ----------------------------------------------------------------------------- loading
 
 
-def learner_model(value: Any, call: str) -> Any:
-    """The Keras model behind a learner's return value, loaded in safe mode, or a failed check."""
+def learner_model(value: Any, call: str, *, compiled: bool = False) -> Any:
+    """The Keras model behind a learner's return value, loaded in safe mode, or a failed check.
+
+    Fails with a teaching message when the value is not a model (``None``: a
+    forgotten ``return``), when safe mode refuses it (a ``Lambda`` layer or a
+    custom object, whose code would have to run here), when it has no input
+    shape, and, with ``compiled=True``, when it was never compiled.
+    """
     from grader.keras_codec import load_model
 
     if not isinstance(value, ModelFile):
@@ -70,6 +85,8 @@ def learner_model(value: Any, call: str) -> Any:
         fail("model.unloadable", call=call, error=f"{type(exc).__name__}: {str(exc)[:300]}")
     if not model.built or not model.layers:
         fail("model.not_built", call=call)
+    if compiled and not getattr(model, "compiled", False):
+        fail("model.not_compiled", call=call)
     return model
 
 
@@ -134,9 +151,39 @@ def layer_row(layer: Any) -> Row:
     )
 
 
-def layer_table(model: Any) -> list[Row]:
-    """The model's layers (without the implicit InputLayer) as rows."""
-    return [layer_row(layer) for layer in model.layers if type(layer).__name__ != "InputLayer"]
+def layer_table(model: Any, *, merge_activations: bool = False) -> list[Row]:
+    """The model's layers (without the implicit InputLayer) as rows.
+
+    With ``merge_activations``, a separate ``Activation``/``ReLU``/``Softmax``
+    layer right after a layer without an activation is folded into that layer's
+    row: ``Dense(10)`` + ``Activation('softmax')`` (a Keras 2 idiom that still
+    works) reads as ``Dense(10, softmax)``.
+    """
+    rows: list[Row] = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        row = layer_row(layer)
+        folded = _standalone_activation(row) if merge_activations else None
+        if folded and rows and rows[-1].activation in (None, "linear") and rows[-1].kind not in _ACTIVATION_LAYERS:
+            previous = rows[-1]
+            rows[-1] = Row(previous.kind, previous.units, folded, previous.kernel, previous.padding, row.output_shape, previous.params, previous.extra)
+            continue
+        rows.append(row)
+    return rows
+
+
+_ACTIVATION_LAYERS = {"Activation", "ReLU", "Softmax"}
+
+
+def _standalone_activation(row: Row) -> str | None:
+    if row.kind == "Activation":
+        return row.activation
+    if row.kind == "ReLU" and not row.extra.get("negative_slope") and row.extra.get("max_value") is None and not row.extra.get("threshold"):
+        return "relu"
+    if row.kind == "Softmax":
+        return "softmax"
+    return None
 
 
 def _reason(expected: Row | None, found: Row | None, index: int, total: int) -> str:
@@ -187,8 +234,13 @@ def expect_same_layers(
     call: str,
     fields: tuple[str, ...] = ("kind", "units", "activation", "kernel", "padding", "output_shape", "params"),
 ) -> list[Row]:
-    """Fail with a side-by-side table unless every layer matches ``expected`` in ``fields``."""
-    found = layer_table(model)
+    """Fail with a side-by-side table unless every layer matches ``expected`` in ``fields``.
+
+    The whole table is compared, length included (a truncated or padded model
+    fails: no ``zip``). A separate activation layer counts as its layer's
+    activation (see :func:`layer_table`).
+    """
+    found = layer_table(model, merge_activations=True)
     index = compare_tables(expected, found, fields)
     if index is not None:
         project = lambda rows: [Row(**{f: getattr(r, f) if f in fields else None for f in ("kind", "units", "activation", "kernel", "padding", "output_shape", "params")}) for r in rows]  # noqa: E731
@@ -214,15 +266,59 @@ def expect_same_layers(
 
 
 def loss_name(loss: Any) -> str | None:
-    """``'sparse_categorical_crossentropy'`` for a string, a class name or a config dict."""
+    """``'sparse_categorical_crossentropy'`` for a string, a loss object, a loss function or a config dict.
+
+    A loss object's class decides (``SparseCategoricalCrossentropy(name="x")``
+    is still the sparse loss); a one-element list or dict (one output) is unwrapped.
+    """
     if loss is None:
         return None
+    if isinstance(loss, (list, tuple)) and len(loss) == 1:
+        return loss_name(loss[0])
+    if isinstance(loss, dict) and "class_name" not in loss and len(loss) == 1:  # {"output_name": loss}
+        return loss_name(next(iter(loss.values())))
     if isinstance(loss, dict):
-        loss = loss.get("config", {}).get("name") or loss.get("class_name")
-    if not isinstance(loss, str):
-        loss = getattr(loss, "name", None) or type(loss).__name__
+        config = loss.get("config")
+        class_name = str(loss.get("class_name") or "")
+        if isinstance(config, str):  # a plain function: {"class_name": "function", "config": "mse"}
+            loss = config
+        elif class_name and class_name.lower() not in ("function", "lossfunctionwrapper"):
+            loss = class_name
+        elif isinstance(config, dict):
+            loss = config.get("fn") if isinstance(config.get("fn"), str) else config.get("name") or class_name
+        else:
+            loss = class_name
+    elif not isinstance(loss, str):
+        if isinstance(loss, keras.losses.Loss):
+            loss = type(loss).__name__
+        else:
+            loss = getattr(loss, "__name__", None) or getattr(loss, "name", None) or type(loss).__name__
     key = str(loss).lower()
     return LOSS_NAMES.get(key, LOSS_NAMES.get(key.replace("_", ""), key))
+
+
+def _metric_names(metrics: Any) -> tuple[str, ...]:
+    """Flat metric names from a compile config (strings, objects' configs, nested lists, per-output dicts)."""
+    names: list[str] = []
+
+    def walk(item: Any) -> None:
+        if item is None:
+            return
+        if isinstance(item, (list, tuple)):
+            for sub in item:
+                walk(sub)
+        elif isinstance(item, dict) and "class_name" in item:
+            config = item.get("config")
+            name = config.get("name") if isinstance(config, dict) else config if isinstance(config, str) else None
+            names.append(str(name or item.get("class_name")))
+        elif isinstance(item, dict):
+            for sub in item.values():
+                walk(sub)
+        else:
+            names.append(str(item if isinstance(item, str) else getattr(item, "name", None) or getattr(item, "__name__", None) or type(item).__name__))
+
+    walk(metrics)
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -233,6 +329,13 @@ class CompileSettings:
     loss: str | None = None
     metrics: tuple = ()
     optimizer_config: dict = field(default_factory=dict)
+    from_logits: bool = False
+
+    def has_metric(self, metric: str) -> bool:
+        """``accuracy`` is satisfied by ``acc`` and the task-specific accuracies too."""
+        if metric == "accuracy":
+            return any(name in ACCURACY_NAMES for name in self.metrics)
+        return metric in self.metrics
 
 
 def compile_settings(model: Any) -> CompileSettings:
@@ -245,57 +348,109 @@ def compile_settings(model: Any) -> CompileSettings:
         optimizer_name, optimizer_config = optimizer, {}
     else:
         optimizer_name, optimizer_config = optimizer.get("class_name"), optimizer.get("config", {})
+    if isinstance(optimizer_name, str) and optimizer_name.islower():  # compile(optimizer="adam") before building
+        optimizer_name = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adagrad": "Adagrad", "adamw": "AdamW", "nadam": "Nadam"}.get(optimizer_name, optimizer_name)
     learning_rate = optimizer_config.get("learning_rate")
+    if learning_rate is None and getattr(model, "optimizer", None) is not None:
+        learning_rate = model.optimizer.get_config().get("learning_rate")
     if isinstance(learning_rate, dict):  # a schedule
         learning_rate = learning_rate.get("config", {}).get("initial_learning_rate")
-    metrics = config.get("metrics") or []
-    names = tuple(str(m if isinstance(m, str) else (m.get("config", {}).get("name") if isinstance(m, dict) else m)) for m in metrics)
+    loss = config.get("loss")
+    loss_config = loss.get("config") if isinstance(loss, dict) else None
     return CompileSettings(
         compiled=True,
         optimizer=None if optimizer_name is None else str(optimizer_name),
         learning_rate=None if learning_rate is None else float(learning_rate),
-        loss=loss_name(config.get("loss")),
-        metrics=names,
+        loss=loss_name(loss),
+        metrics=_metric_names(config.get("metrics")),
         optimizer_config=optimizer_config,
+        from_logits=bool(isinstance(loss_config, dict) and loss_config.get("from_logits")),
     )
 
 
 def expect_compiled(model: Any, call: str, *, optimizer: str | None = None, learning_rate: float | None = None, loss: str | None = None, metrics: tuple = ()) -> CompileSettings:
-    """Fail with a teaching message unless the compile settings match."""
+    """Fail with a teaching message unless the compile settings match.
+
+    The learning rate compares at float32 precision (Keras stores it as float32).
+    ``from_logits=True`` on an output that already applies softmax/sigmoid fails too.
+    """
     settings = compile_settings(model)
     if not settings.compiled:
         fail("model.not_compiled", call=call)
     if optimizer is not None and (settings.optimizer or "").lower() != optimizer.lower():
         fail("model.wrong_optimizer", call=call, found=settings.optimizer, expected=optimizer)
     if learning_rate is not None and (settings.learning_rate is None or abs(settings.learning_rate - learning_rate) > 1e-6 * max(1.0, learning_rate) + 1e-9):
-        fail("model.wrong_learning_rate", call=call, found=settings.learning_rate, expected=learning_rate)
+        fail("model.wrong_learning_rate", call=call, found=None if settings.learning_rate is None else float(np.float32(settings.learning_rate)), expected=learning_rate)
     if loss is not None and settings.loss != loss:
         fail("model.wrong_loss", call=call, found=settings.loss, expected=loss, advice=loss_advice(model, settings.loss))
+    if settings.from_logits and _output(model)[0] in ("softmax", "sigmoid"):
+        fail("explain.from_logits_probabilities", call=call, activation=_output(model)[0])
     for metric in metrics:
-        if metric not in settings.metrics and not (metric == "accuracy" and "acc" in settings.metrics):
+        if not settings.has_metric(metric):
             fail("model.missing_metric", call=call, metric=metric, found=list(settings.metrics))
     return settings
 
 
-def loss_advice(model: Any, loss: str | None) -> str:
-    """Why a loss does not fit the model's output layer, in the learner's terms."""
-    catalogue = catalogue_for(None)
-    rows = layer_table(model)
+def _output(model: Any) -> tuple[str | None, int | None]:
+    """(activation, units) of the model's last layer, a separate activation layer folded in."""
+    rows = layer_table(model, merge_activations=True)
     last = rows[-1] if rows else None
-    activation = last.activation if last else None
-    units = last.units if last else None
+    return (last.activation, last.units) if last else (None, None)
+
+
+def label_format(labels: Any) -> str | None:
+    """``"onehot"`` for 2-D 0/1 rows, ``"integer"`` for whole-number class ids, else ``None``."""
+    if labels is None:
+        return None
+    y = np.asarray(labels)
+    if y.ndim == 2 and y.shape[1] > 1 and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
+        return "onehot"
+    if (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)) and np.issubdtype(y.dtype, np.number) and np.all(np.mod(y, 1) == 0):
+        return "integer"
+    return None
+
+
+def loss_advice(model: Any, loss: str | None, labels: Any = None) -> str:
+    """Why a loss does not fit the model's output layer (or the ``labels``), in the learner's terms; ``""`` if it fits."""
+    catalogue = catalogue_for(None)
+    activation, units = _output(model)
+    labels_are = label_format(labels)
     if loss == "binary_crossentropy" and activation == "softmax":
-        return catalogue.render("model.advice_softmax_binary")
+        return catalogue.render("model.advice_softmax_binary" if units == 1 else "explain.softmax_binary_units", units=units)
     if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "sigmoid" and units == 1:
         return catalogue.render("model.advice_sigmoid_sparse")
-    if loss == "categorical_crossentropy":
+    if loss == "sparse_categorical_crossentropy" and labels_are == "onehot":
+        return catalogue.render("explain.onehot_labels_sparse")
+    if loss == "categorical_crossentropy" and labels_are != "onehot":
         return catalogue.render("model.advice_onehot")
     if loss == "mse" and activation in ("softmax", "sigmoid"):
         return catalogue.render("model.advice_mse_classifier")
+    if loss in PROBABILITY_LOSSES and activation not in ("softmax", "sigmoid") and not compile_settings(model).from_logits:
+        return catalogue.render("explain.output_not_probabilities", loss=loss, activation=activation or "none (linear)")
     return ""
 
 
 # ----------------------------------------------------------------------------- training
+
+
+class TrainingTooSlow(Exception):
+    """Raised by :class:`TimeBudget` when training in the checker runs past its budget."""
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop a fit that runs past ``seconds`` (a huge learner model must not stall the grader)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.deadline = 0.0
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if time.monotonic() > self.deadline:
+            raise TrainingTooSlow(f"training took longer than {self.seconds:g} s")
 
 
 def deterministic(seed: int) -> None:
@@ -310,22 +465,110 @@ def deterministic(seed: int) -> None:
         pass
 
 
-def train(model: Any, x: Any, y: Any, *, seed: int, epochs: int, batch_size: int = 32, **fit_kwargs: Any) -> dict:
-    """Fit ``model`` in the checker (its own compile settings), seeded; returns ``history.history``."""
+def train(model: Any, x: Any, y: Any, *, seed: int, epochs: int, batch_size: int = 32, budget_s: float | None = None, **fit_kwargs: Any) -> dict:
+    """Fit ``model`` in the checker (its own compile settings), seeded; returns ``history.history``.
+
+    Graph mode without XLA (a learner's ``run_eagerly``/``jit_compile`` only
+    change speed, not the math), ``verbose=0``, warnings silenced; with
+    ``budget_s``, :class:`TrainingTooSlow` once the fit runs past it.
+    """
     deterministic(seed)
+    if getattr(model, "run_eagerly", False):
+        model.run_eagerly = False
+    if getattr(model, "jit_compile", False):
+        model.jit_compile = False
+    callbacks = list(fit_kwargs.pop("callbacks", []) or [])
+    if budget_s is not None:
+        callbacks.append(TimeBudget(budget_s))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, **fit_kwargs)
+        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, callbacks=callbacks, **fit_kwargs)
     return history.history
+
+
+def predict(model: Any, x: Any, batch_size: int = 1024) -> np.ndarray:
+    """The model's outputs for ``x`` as numpy, by direct calls (no ``predict`` function to trace)."""
+    parts = [keras.ops.convert_to_numpy(model(x[start : start + batch_size], training=False)) for start in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0,))
+
+
+def classes_of(probabilities: Any) -> np.ndarray:
+    """Class ids: sigmoid outputs (N,) or (N, 1) at threshold 0.5, softmax outputs by argmax."""
+    probabilities = np.asarray(probabilities)
+    if probabilities.ndim == 1 or probabilities.shape[-1] == 1:
+        return (probabilities.reshape(len(probabilities), -1)[:, 0] >= 0.5).astype(int)
+    return probabilities.reshape(len(probabilities), -1).argmax(axis=-1) if probabilities.ndim == 2 else probabilities.argmax(axis=-1)
 
 
 def accuracy(model: Any, x: Any, y: Any) -> float:
     """Accuracy of a classifier's predictions (sigmoid: threshold 0.5; softmax: argmax)."""
-    import numpy as np
+    predicted = classes_of(predict(model, x))
+    y = np.asarray(y).reshape(-1)
+    if predicted.shape != y.shape:  # e.g. a model without Flatten: one prediction per row of pixels
+        return 0.0
+    return float(np.mean(predicted == y))
 
-    probabilities = np.asarray(model.predict(x, verbose=0))
-    if probabilities.ndim == 1 or probabilities.shape[-1] == 1:
-        predicted = (probabilities.reshape(-1) >= 0.5).astype(int)
-    else:
-        predicted = probabilities.argmax(axis=-1)
-    return float(np.mean(predicted == np.asarray(y).reshape(-1)))
+
+def r2_score(y_true: Any, y_pred: Any) -> float:
+    """Coefficient of determination: 1 - SSE/SST (1 = perfect, 0 = predicting the mean)."""
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
+    if y_pred.shape != y_true.shape:
+        return float("-inf")
+    return 1.0 - float(np.sum((y_true - y_pred) ** 2)) / float(np.sum((y_true - y_true.mean()) ** 2))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def fit_and_score(
+    model: Any,
+    data: Any,
+    *,
+    seed: int,
+    epochs: int,
+    call: str,
+    data_name: str,
+    threshold: float,
+    metric: str = "accuracy",
+    max_params: int = 2_000_000,
+    budget_s: float = 60.0,
+    batch_size: int = 32,
+) -> float:
+    """Train ``model`` here on ``data.x_train``/``y_train`` (seeded) and score it on the held-out part.
+
+    ``metric`` is ``"accuracy"`` or ``"r2"``. Fails with the reason that
+    matters: not compiled, too big to train here, a loss that does not fit the
+    output layer or the labels (named, e.g. softmax + binary_crossentropy),
+    training that raises or runs past ``budget_s``, or a score below ``threshold``.
+    Returns the score.
+    """
+    if not getattr(model, "compiled", False):
+        fail("model.not_compiled", call=call)
+    if model.count_params() > max_params:
+        fail("explain.model_too_big", call=call, found=model.count_params(), limit=max_params)
+    settings = compile_settings(model)
+    advice = loss_advice(model, settings.loss, data.y_train) if metric == "accuracy" else ""
+    output_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else ()
+    if len(output_shape) > 1 and np.asarray(data.y_train).ndim == 1:
+        fail("explain.output_not_flat", call=call, shape=output_shape)
+    try:
+        train(model, data.x_train, data.y_train, seed=seed, epochs=epochs, batch_size=batch_size, budget_s=budget_s)
+        if metric == "r2":
+            score = r2_score(data.y_test, predict(model, data.x_test))
+        else:
+            score = accuracy(model, data.x_test, data.y_test)
+    except TrainingTooSlow:
+        fail("explain.training_too_slow", call=call, data=data_name, seconds=budget_s, params=model.count_params())
+    except Exception as exc:  # the learner's model cannot be trained as built and compiled
+        if advice:
+            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
+        fail("model.train_failed", data=data_name, error_type=type(exc).__name__, error=_first_line(exc))
+    if not np.isfinite(score) or score < threshold:
+        if advice:
+            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
+        shown = round(score, 3) if np.isfinite(score) else str(score)
+        fail("model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy", data=data_name, epochs=epochs, seed=seed, found=shown, expected=threshold)
+    return score

@@ -3,16 +3,17 @@
 The expected table comes from a reference model the grader builds with Keras
 itself; the learner's model is trained here, in the grading process, on
 scikit-learn's digits as (8, 8, 1) images, and scored on held-out digits it
-never saw.
+never saw. Measured: the reference reaches 0.942-0.969 after 6 epochs on the
+check seeds of base seeds 0-9 (threshold 0.90); a relu output head stays near 0.1.
 """
 
 from __future__ import annotations
 
 from grader import datasets
-from grader.checking import check, fail
-from grader.modelcheck import accuracy, expect_compiled, expect_same_layers, keras, layer_table, learner_model, train
+from grader.checking import check
+from grader.modelcheck import expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
 
-EPOCHS = 8
+EPOCHS = 6
 THRESHOLD = 0.90
 
 
@@ -61,10 +62,4 @@ def test_compiled_like_the_course(learner):
 def test_learns_digits(learner, seed):
     data = datasets.digits(0, channels=True)
     model, call = _model(learner, (8, 8, 1), 10)
-    try:
-        train(model, data.x_train, data.y_train, seed=seed, epochs=EPOCHS)
-        found = accuracy(model, data.x_test, data.y_test)
-    except Exception as exc:  # the learner's model cannot be trained as compiled
-        fail("model.train_failed", data="8x8 digits", error_type=type(exc).__name__, error=str(exc).splitlines()[0][:300] if str(exc) else "")
-    if found < THRESHOLD:
-        fail("model.too_weak_accuracy", data="8x8 digits", epochs=EPOCHS, seed=seed, found=round(found, 3), expected=THRESHOLD)
+    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, data_name="8x8 digits", threshold=THRESHOLD)
