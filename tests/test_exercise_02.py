@@ -1,5 +1,6 @@
-"""Exercise 02 layer-stack: stub 0, solution full, wrong answers lose exactly their checks,
-the course's Keras-2 style is accepted, Keras-2 habits that break get the Keras 3 form."""
+"""Exercise 02 layer-stack: wrong answers lose exactly their checks, the course's Keras-2 style
+is accepted, Keras-2 habits that break get the Keras 3 form. (Stub 0 and solution full marks:
+tests/test_contract.py.)"""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ WRONG_ANSWERS = {
     "train returns the History object": (
         [("    return history.history", "    return history")],
         {"train_returns_history"},
+    ),
+    "train shuffles x apart from y": (
+        [("    history = model.fit(x, y,", "    import numpy as np\n    x = np.random.permutation(x)\n    history = model.fit(x, y,")],
+        {"train_fits_the_given_model"},
     ),
     "linear regression with a sigmoid": (
         [("Dense(1)])", 'Dense(1, activation="sigmoid")])')],

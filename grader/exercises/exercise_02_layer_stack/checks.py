@@ -2,8 +2,17 @@
 
 Expected layer tables come from reference models the grader builds with Keras
 itself. The MLP is trained here, in the grading process, on scikit-learn's
-diabetes data (features and targets standardised with training statistics) and
-must beat the predict-the-mean baseline on held-out patients.
+diabetes data (features and targets standardised with training statistics:
+the contract's Adam 0.001 for 20 epochs underfits raw targets) and must beat
+the predict-the-mean baseline on held-out patients. The learner's ``train``
+runs in the worker on training data only; the model it trained comes back
+(echoed arguments) and is scored here on held-out patients it never saw.
+
+Measured (held-out R² on the check seeds of base seeds 0-7): the contract MLP
+0.37-0.41 (a relu output head 0.13-0.16, a linear stack 0.41: diabetes is
+nearly linear, so only the layer table catches missing hidden activations);
+``train`` on a 16-unit MLP at learning rate 0.01 for 4-8 epochs 0.29-0.37,
+with x shuffled apart from y at most 0.01.
 """
 
 from __future__ import annotations
@@ -12,11 +21,12 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import expect_compiled, expect_same_layers, keras, layer_table, learner_model, train
+from grader.modelcheck import expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model, predict, r2_score
 
 EPOCHS = 20
-MIN_R2 = 0.25  # the reference reaches ~0.41 on this split; a relu output head ~0.12
+MIN_R2 = 0.25  # the reference reaches 0.37-0.41 on this split; a relu output head 0.13-0.16
 SPLIT = 3
+MIN_TRAINED_R2 = 0.15  # the model train() fitted: 0.29-0.37; fitted on x shuffled apart from y: <= 0.01
 
 
 def reference(n_features: int, hidden_units: tuple = ()):
@@ -60,14 +70,19 @@ def test_compile_regression(learner, rng):
     expect_compiled(model, call, optimizer="Adam", learning_rate=learning_rate, loss="mse")
 
 
-@check(points=2, timeout=120)
-def test_train_returns_history(learner, rng):
+def _train_call(learner, rng):
     data = datasets.diabetes(0)
     model = reference(data.x_train.shape[1], (16,))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
     epochs = int(rng.integers(4, 9))
     call = f"train(model, x {data.x_train.shape}, y, epochs={epochs})"
-    history = learner.train(model, data.x_train, data.y_train, epochs=epochs)
+    history, args = learner.call("train", model, data.x_train, data.y_train, epochs=epochs, _echo_args=True)
+    return data, epochs, call, history, args
+
+
+@check(points=2, timeout=120)
+def test_train_returns_history(learner, rng):
+    _, epochs, call, history, _ = _train_call(learner, rng)
     if not isinstance(history, dict):
         fail("history_not_dict", call=call, found_type=type_name(history))
     for key in ("loss", "val_loss"):
@@ -78,18 +93,19 @@ def test_train_returns_history(learner, rng):
     expect(losses[-1] < losses[0], "loss_not_falling", call=call, first=round(losses[0], 4), last=round(losses[-1], 4))
 
 
+@check(points=2, timeout=120)
+def test_train_fits_the_given_model(learner, rng):
+    data, _, call, _, args = _train_call(learner, rng)
+    model = learner_model(args[0] if args else None, call + " (the model after training)")
+    r2 = r2_score(data.y_test, predict(model, data.x_test))
+    if not np.isfinite(r2) or r2 < MIN_TRAINED_R2:
+        fail("model_not_trained", call=call, found=round(r2, 3) if np.isfinite(r2) else str(r2), expected=MIN_TRAINED_R2)
+
+
 @check(points=3, timeout=120)
 def test_mlp_beats_the_mean_on_diabetes(learner, seed):
     data = datasets.diabetes(SPLIT)
     call = f"build_mlp_regression({data.x_train.shape[1]})"
     model = learner_model(learner.build_mlp_regression(data.x_train.shape[1]), call)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse")
-    try:
-        train(model, data.x_train, data.y_train, seed=seed, epochs=EPOCHS)
-        predictions = np.asarray(model.predict(data.x_test, verbose=0)).reshape(-1)
-    except Exception as exc:
-        fail("model.train_failed", data="diabetes", error_type=type(exc).__name__, error=str(exc).splitlines()[0][:300] if str(exc) else "")
-    baseline = float(np.mean((data.y_test - data.y_train.mean()) ** 2))
-    r2 = 1.0 - float(np.mean((data.y_test - predictions) ** 2)) / baseline
-    if not np.isfinite(r2) or r2 < MIN_R2:
-        fail("model.too_weak_r2", data="diabetes", epochs=EPOCHS, seed=seed, found=round(r2, 3), expected=MIN_R2)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse")  # the grader's settings, not the learner's
+    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, data_name="diabetes", threshold=MIN_R2, metric="r2")
