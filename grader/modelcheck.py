@@ -382,7 +382,7 @@ def expect_compiled(model: Any, call: str, *, optimizer: str | None = None, lear
     if learning_rate is not None and (settings.learning_rate is None or abs(settings.learning_rate - learning_rate) > 1e-6 * max(1.0, learning_rate) + 1e-9):
         fail("model.wrong_learning_rate", call=call, found=None if settings.learning_rate is None else float(np.float32(settings.learning_rate)), expected=learning_rate)
     if loss is not None and settings.loss != loss:
-        fail("model.wrong_loss", call=call, found=settings.loss, expected=loss, advice=loss_advice(model, settings.loss))
+        fail("model.wrong_loss", call=call, found=settings.loss, expected=loss, advice=loss_advice(model, settings.loss, expected=loss))
     if settings.from_logits and _output(model)[0] in ("softmax", "sigmoid"):
         fail("explain.from_logits_probabilities", call=call, activation=_output(model)[0])
     for metric in metrics:
@@ -410,11 +410,13 @@ def label_format(labels: Any) -> str | None:
     return None
 
 
-def loss_advice(model: Any, loss: str | None, labels: Any = None) -> str:
-    """Why a loss does not fit the model's output layer (or the ``labels``), in the learner's terms; ``""`` if it fits."""
+def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str | None = None) -> str:
+    """Why a loss does not fit the model's output layer (or the ``labels``, or the ``expected`` loss's task), in the learner's terms; ``""`` if it fits."""
     catalogue = catalogue_for(None)
     activation, units = _output(model)
     labels_are = label_format(labels)
+    if expected == "binary_crossentropy" and loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "softmax" and units and units > 1:
+        return catalogue.render("explain.softmax_head_for_binary", units=units, loss=loss)
     if loss == "binary_crossentropy" and activation == "softmax":
         return catalogue.render("model.advice_softmax_binary" if units == 1 else "explain.softmax_binary_units", units=units)
     if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "sigmoid" and units == 1:

@@ -1,11 +1,12 @@
-"""Exercise 08 binary-classifier: stub 0, solution full, wrong answers lose exactly their checks,
-a softmax head gets a specific message."""
+"""Exercise 08 binary-classifier: wrong answers lose exactly their checks, a softmax head gets
+a specific message, predict_classes gets the Keras 3 form, the same submission scores the same
+twice. (Stub 0 and solution full marks: tests/test_contract.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from support import grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-08"
 pytestmark = pytest.mark.slow
@@ -32,6 +33,14 @@ WRONG_ANSWERS = {
         [("optimizer=Adam(learning_rate=0.01)", 'optimizer="adam"')],
         {"compiled_for_binary_classification"},
     ),
+    "softmax on the single output unit": (
+        [('        Dense(1, activation="sigmoid"),', '        Dense(1, activation="softmax"),')],
+        {"binary_classifier_layers", "built_model_learns_breast_cancer"},
+    ),
+    "train_and_predict forgets to fit": (
+        [("    model.fit(x_train, y_train, epochs=epochs, verbose=0)\n", "")],
+        {"learns_breast_cancer"},
+    ),
 }
 
 
@@ -56,3 +65,17 @@ def test_predict_classes_habit_gets_the_keras3_form(tmp_path):
     result = grade_source(EXERCISE, source, tmp_path)
     check = next(c for c in result.checks if c.name == "learns_breast_cancer")
     assert "np.where(p >= 0.5, 1, 0)" in check.message and "predict_classes" in check.message, check.message
+
+
+def test_softmax_on_one_unit_feedback_says_it_is_always_one(tmp_path):
+    edits, _ = WRONG_ANSWERS["softmax on the single output unit"]
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+    message = next(c.message for c in result.checks if c.name == "built_model_learns_breast_cancer")
+    assert "always 1.0" in message and "sigmoid" in message, message
+
+
+def test_same_submission_same_score(tmp_path):
+    edits, _ = WRONG_ANSWERS["learning rate ignored (Keras default 0.001)"]
+    source = mutate(solution_source(EXERCISE), *edits)
+    first, second = grade_source(EXERCISE, source, tmp_path), grade_source(EXERCISE, source, tmp_path)
+    assert [(c.name, c.status, c.message) for c in first.checks] == [(c.name, c.status, c.message) for c in second.checks], describe(first) + "\n" + describe(second)

@@ -2,7 +2,18 @@
 
 train_and_predict runs in the worker on breast-cancer training data and test
 inputs only; the test labels stay in the grading process, which scores the
-returned predictions.
+returned predictions. The model it trains is the grader's (built and seeded
+here), so only the learner's fitting and thresholding are judged. The model
+build_binary_classifier returns is trained here too, with its own compile
+settings.
+
+Measured on split 1 (114 held-out tumours), check seeds of base seeds 0-9:
+train_and_predict with the reference 0.974-0.982 after 15 epochs, 0.982-0.991
+after 30 (threshold 0.93 leaves 5 tumours of margin; split 0 went down to
+0.939, one tumour); without any fit 0.68.
+Breast cancer is nearly linearly separable: even one epoch reaches 0.91-0.965
+and a 2-unit softmax head with the sparse loss trains as well, so only the
+structure and loss checks catch those.
 """
 
 from __future__ import annotations
@@ -11,10 +22,12 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import as_array, check, expect, fail
-from grader.modelcheck import expect_compiled, expect_same_layers, keras, layer_table, learner_model
+from grader.modelcheck import deterministic, expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
 
-EPOCHS = 30
+EPOCHS = 15
+OWN_MODEL_EPOCHS = 15
 MIN_ACCURACY = 0.93
+SPLIT = 1
 
 
 def reference(n_features: int, hidden_units: int = 4):
@@ -40,19 +53,27 @@ def test_compiled_for_binary_classification(learner):
     expect_compiled(model, call, optimizer="Adam", learning_rate=0.01, loss="binary_crossentropy", metrics=("accuracy",))
 
 
-def _predict(learner, data, seed):
-    model = reference(data.x_train.shape[1])
+def _grader_model(n_features: int, seed: int):
+    deterministic(seed)  # the same initial weights whatever ran in this process before
+    model = reference(n_features)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
-    call = f"train_and_predict(model, x_train {data.x_train.shape}, y_train, x_test {data.x_test.shape}, epochs={EPOCHS})"
-    found = as_array(learner.train_and_predict(model, data.x_train, data.y_train, data.x_test, epochs=EPOCHS), call)
-    if found.size != len(data.x_test):
-        fail("predictions_count", call=call, found=found.shape, expected=len(data.x_test))
+    return model
+
+
+def _predict(learner, x_train, y_train, x_test, epochs, seed):
+    model = _grader_model(x_train.shape[1], seed)
+    call = f"train_and_predict(model, x_train {x_train.shape}, y_train, x_test {x_test.shape}, epochs={epochs})"
+    found = as_array(learner.train_and_predict(model, x_train, y_train, x_test, epochs=epochs), call)
+    if found.size != len(x_test) or found.ndim > 2:
+        fail("predictions_count", call=call, found=found.shape, expected=len(x_test))
     return call, found.reshape(-1)
 
 
 @check(points=1, timeout=120)
-def test_predictions_are_classes(learner, seed):
-    call, found = _predict(learner, datasets.breast_cancer(0), seed)
+def test_predictions_are_classes(learner, rng, seed):
+    data = datasets.breast_cancer(SPLIT)
+    rows = rng.choice(len(data.x_test), size=int(rng.integers(20, len(data.x_test))), replace=False)
+    call, found = _predict(learner, data.x_train, data.y_train, data.x_test[rows], 2, seed)
     values = set(np.unique(found).tolist())
     if not values <= {0, 1}:
         fail("predictions_not_classes", call=call, found=sorted(values)[:5])
@@ -60,8 +81,16 @@ def test_predictions_are_classes(learner, seed):
 
 @check(points=4, timeout=120)
 def test_learns_breast_cancer(learner, seed):
-    data = datasets.breast_cancer(0)
-    call, found = _predict(learner, data, seed)
+    data = datasets.breast_cancer(SPLIT)
+    _, found = _predict(learner, data.x_train, data.y_train, data.x_test, EPOCHS, seed)
     classes = np.where(found >= 0.5, 1, 0)
     accuracy = float(np.mean(classes == data.y_test))
     expect(accuracy >= MIN_ACCURACY, "model.too_weak_accuracy", data="breast-cancer", epochs=EPOCHS, seed=seed, found=round(accuracy, 3), expected=MIN_ACCURACY)
+
+
+@check(points=2, timeout=120)
+def test_built_model_learns_breast_cancer(learner, seed):
+    data = datasets.breast_cancer(SPLIT)
+    call = f"build_binary_classifier({data.x_train.shape[1]})"
+    model = learner_model(learner.build_binary_classifier(data.x_train.shape[1]), call)
+    fit_and_score(model, data, seed=seed, epochs=OWN_MODEL_EPOCHS, call=call, data_name="breast-cancer", threshold=MIN_ACCURACY)
