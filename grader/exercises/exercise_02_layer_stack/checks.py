@@ -21,7 +21,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model, predict, r2_score
+from grader.modelcheck import deterministic, expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model, predict, r2_score
 
 EPOCHS = 20
 MIN_R2 = 0.25  # the reference reaches 0.37-0.41 on this split; a relu output head 0.13-0.16
@@ -70,8 +70,9 @@ def test_compile_regression(learner, rng):
     expect_compiled(model, call, optimizer="Adam", learning_rate=learning_rate, loss="mse")
 
 
-def _train_call(learner, rng):
+def _train_call(learner, rng, seed):
     data = datasets.diabetes(0)
+    deterministic(seed)  # the same initial weights whatever ran in this process before
     model = reference(data.x_train.shape[1], (16,))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
     epochs = int(rng.integers(4, 9))
@@ -81,8 +82,8 @@ def _train_call(learner, rng):
 
 
 @check(points=2, timeout=120)
-def test_train_returns_history(learner, rng):
-    _, epochs, call, history, _ = _train_call(learner, rng)
+def test_train_returns_history(learner, rng, seed):
+    _, epochs, call, history, _ = _train_call(learner, rng, seed)
     if not isinstance(history, dict):
         fail("history_not_dict", call=call, found_type=type_name(history))
     for key in ("loss", "val_loss"):
@@ -94,8 +95,8 @@ def test_train_returns_history(learner, rng):
 
 
 @check(points=2, timeout=120)
-def test_train_fits_the_given_model(learner, rng):
-    data, _, call, _, args = _train_call(learner, rng)
+def test_train_fits_the_given_model(learner, rng, seed):
+    data, _, call, _, args = _train_call(learner, rng, seed)
     model = learner_model(args[0] if args else None, call + " (the model after training)")
     r2 = r2_score(data.y_test, predict(model, data.x_test))
     if not np.isfinite(r2) or r2 < MIN_TRAINED_R2:

@@ -1,7 +1,10 @@
 """Hidden checks for exercise 09: a softmax MLP for images, class names, top classes.
 
 The MLP is trained here, in the grading process, on scikit-learn's 8x8 digits
-(input_shape (8, 8)) and scored on held-out digits.
+(input_shape (8, 8)) and scored on held-out digits. Measured: the reference
+reaches 0.944-0.969 after 5 epochs (0.961-0.975 after 10) on the check seeds of
+base seeds 0-9; threshold 0.90. A relu head, a one-hot loss or a missing
+Flatten fail with the mismatch named.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import compile_settings, expect_same_layers, keras, layer_table, learner_model, loss_advice, train
+from grader.modelcheck import compile_settings, expect_same_layers, fit_and_score, keras, layer_table, learner_model, loss_advice
 
 FASHION_MNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-EPOCHS = 10
+EPOCHS = 5
 MIN_ACCURACY = 0.90
 
 
@@ -51,7 +54,9 @@ def test_loss_matches_integer_labels(learner):
         fail("model.not_compiled", call=call)
     if settings.loss != "sparse_categorical_crossentropy":
         fail("model.wrong_loss", call=call, found=settings.loss, expected="sparse_categorical_crossentropy", advice=loss_advice(model, settings.loss))
-    expect("accuracy" in settings.metrics or "acc" in settings.metrics, "model.missing_metric", call=call, metric="accuracy", found=list(settings.metrics))
+    if settings.from_logits and layer_table(model)[-1].activation == "softmax":
+        fail("explain.from_logits_probabilities", call=call, activation="softmax")
+    expect(settings.has_metric("accuracy"), "model.missing_metric", call=call, metric="accuracy", found=list(settings.metrics))
 
 
 @check(points=3, timeout=120)
@@ -59,13 +64,7 @@ def test_learns_digits(learner, seed):
     data = datasets.digits(0)
     call = "build_mlp_classifier(input_shape=(8, 8), n_classes=10)"
     model = learner_model(learner.build_mlp_classifier(input_shape=(8, 8), n_classes=10), call)
-    try:
-        train(model, data.x_train, data.y_train, seed=seed, epochs=EPOCHS)
-        probabilities = np.asarray(model.predict(data.x_test, verbose=0))
-    except Exception as exc:
-        fail("model.train_failed", data="8x8 digits", error_type=type(exc).__name__, error=str(exc).splitlines()[0][:300] if str(exc) else "")
-    found = float(np.mean(probabilities.reshape(len(data.x_test), -1).argmax(axis=1) == data.y_test))
-    expect(found >= MIN_ACCURACY, "model.too_weak_accuracy", data="8x8 digits", epochs=EPOCHS, seed=seed, found=round(found, 3), expected=MIN_ACCURACY)
+    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, data_name="8x8 digits", threshold=MIN_ACCURACY)
 
 
 @check(points=1)
