@@ -138,6 +138,8 @@ class WorkerClient:
         self.load_timeout = load_timeout
         self.warm_tensorflow = warm_tensorflow  # fork from a process that already imported Keras
         os.makedirs(os.path.join(self.session_dir, "exchange"), exist_ok=True)
+        for private in ("home", "tmp"):  # the worker's HOME and TMPDIR: deleted with the session
+            os.makedirs(os.path.join(self.session_dir, private), exist_ok=True)
         self.codec = Codec(os.path.join(self.session_dir, "exchange"))
         install_keras_codec(self.codec)
         self._process: _Process | None = None
@@ -166,6 +168,11 @@ class WorkerClient:
         base_env.update(QUIET_TF_ENV)
         base_env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
         env = dict(base_env, **self.limits.to_env(), KERASDRILL_CGROUP=self.cgroup_name)
+        # Files the learner writes to ~, $TMPDIR or tempfile.* land in the session folder and go with it.
+        private_tmp = os.path.join(self.session_dir, "tmp")
+        env.update(HOME=os.path.join(self.session_dir, "home"), TMPDIR=private_tmp, TEMP=private_tmp, TMP=private_tmp)
+        for xdg in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "KERAS_HOME"):
+            env.pop(xdg, None)
         child_fds = (to_worker_r, from_worker_w)
         argv = [str(to_worker_r), str(from_worker_w), self.session_dir]
 
@@ -261,7 +268,7 @@ class WorkerClient:
                 )
                 raise self._broken from None
             if not self._load_reply.get("ok"):
-                error = self._load_reply.get("error") or {}
+                error = _error_of(self._load_reply)
                 self.stop()
                 self._broken = SubmissionBroken(
                     error_type=str(error.get("type", "Error")),
@@ -349,7 +356,10 @@ class WorkerClient:
         buffer = process.buffer
         while True:
             if len(buffer) >= protocol.HEADER_SIZE:
-                length = protocol.frame_length(bytes(buffer[: protocol.HEADER_SIZE]))
+                try:
+                    length = protocol.frame_length(bytes(buffer[: protocol.HEADER_SIZE]))
+                except ProtocolError as exc:  # e.g. learner code wrote a forged header to the reply pipe
+                    raise LearnerCrashed(detail=f"garbled reply ({exc})") from None
                 end = protocol.HEADER_SIZE + length
                 if len(buffer) >= end:
                     body = bytes(buffer[protocol.HEADER_SIZE : end])
@@ -454,8 +464,11 @@ class Learner:
         except LearnerCrashed as crash:
             raise LearnerCrashed(call=shown, detail=crash.params.get("detail", "")) from None
         if not reply.get("ok"):
-            raise _problem_from_error(name, shown, reply.get("error") or {})
-        return self._client.decode(reply.get("value"))
+            raise _problem_from_error(name, shown, _error_of(reply))
+        try:
+            return self._client.decode(reply.get("value"))
+        except Exception as exc:  # the reply is learner-controlled data
+            raise LearnerCrashed(call=shown, detail=f"unreadable value ({_short(exc)})") from None
 
     def call(self, func: str, *args: Any, _echo_args: bool = False, **kwargs: Any) -> Any:
         """Call ``func`` and return its value, or the value and the (mutated) arguments with ``_echo_args``."""
@@ -471,18 +484,19 @@ class Learner:
         except LearnerCrashed as crash:
             raise LearnerCrashed(call=shown, detail=crash.params.get("detail", "")) from None
         if not reply.get("ok"):
-            raise _problem_from_error(func, shown, reply.get("error") or {})
+            raise _problem_from_error(func, shown, _error_of(reply))
         try:
             value = self._client.decode(reply.get("value"))
             if _echo_args:
                 return value, tuple(self._client.decode(reply.get("args", [])))
-        except ProtocolError as exc:
-            raise LearnerCrashed(call=shown, detail=f"unreadable value ({exc})") from None
+        except Exception as exc:  # the reply is learner-controlled data: any decoding fault is the learner's
+            raise LearnerCrashed(call=shown, detail=f"unreadable value ({_short(exc)})") from None
         return value
 
     def functions(self) -> list[str]:
         """Names of the public callables the submission defines."""
-        return list(self._client.ensure_loaded().get("functions", []))
+        functions = self._client.ensure_loaded().get("functions", [])
+        return [str(name) for name in functions] if isinstance(functions, list) else []
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -493,6 +507,18 @@ class Learner:
 
         learner_function.__name__ = name
         return learner_function
+
+
+def _short(exc: BaseException) -> str:
+    try:
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    except Exception:
+        return type(exc).__name__
+
+
+def _error_of(reply: dict) -> dict:
+    error = reply.get("error")
+    return error if isinstance(error, dict) else {}
 
 
 def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:

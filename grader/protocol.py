@@ -29,7 +29,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable
 
-MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # one reply; the checker holds a few copies of it while decoding
+MAX_ARRAY_BYTES = 128 * 1024 * 1024  # a larger array crosses as an Opaque description, not its data
 _HEADER = struct.Struct(">I")
 
 
@@ -40,10 +41,17 @@ class ProtocolError(Exception):
 # --------------------------------------------------------------------------- framing
 
 
+def encode_message(message: dict) -> bytes:
+    """One framed JSON message; :class:`ProtocolError` if it is over :data:`MAX_MESSAGE_BYTES`."""
+    data = json.dumps(message, allow_nan=True, ensure_ascii=False).encode("utf-8")
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(data)} bytes is over the limit of {MAX_MESSAGE_BYTES}")
+    return _HEADER.pack(len(data)) + data
+
+
 def write_message(stream: BinaryIO, message: dict) -> None:
     """Write one framed JSON message and flush."""
-    data = json.dumps(message, allow_nan=True, ensure_ascii=False).encode("utf-8")
-    stream.write(_HEADER.pack(len(data)) + data)
+    stream.write(encode_message(message))
     stream.flush()
 
 
@@ -63,8 +71,8 @@ def decode_frame(header: bytes, body: bytes) -> dict:
     """Parse a frame that was read elsewhere (e.g. with a timeout)."""
     try:
         message = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"malformed message: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise ProtocolError(f"malformed message: {type(exc).__name__}") from None
     if not isinstance(message, dict):
         raise ProtocolError("message is not a JSON object")
     return message
@@ -271,6 +279,12 @@ def _opaque(value: Any, reason: str = "") -> dict:
 
 def _encode_array(numpy: Any, value: Any, scalar: bool = False) -> dict:
     # Strip any ndarray subclass: only the raw data and dtype cross.
+    try:  # the base class's nbytes: a learner subclass may lie about its own
+        nbytes = int(numpy.ndarray.nbytes.__get__(value)) if isinstance(value, numpy.ndarray) else 0
+    except Exception:
+        nbytes = 0
+    if nbytes > MAX_ARRAY_BYTES:  # before copying: a huge array must not cost either process gigabytes
+        return _opaque(value, f"an array of {nbytes // (1024 * 1024)} MiB, over the {MAX_ARRAY_BYTES // (1024 * 1024)} MiB the grader accepts")
     array = numpy.array(value, copy=True, subok=False)
     if array.dtype.hasobject:
         return _opaque(value, "an array of Python objects (dtype=object)")

@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from grader import limits
-from grader.protocol import Codec, read_message, write_message
+from grader.protocol import Codec, ProtocolError, encode_message, read_message
 
 MAX_TRACEBACK_CHARS = 4000
 
@@ -57,7 +57,12 @@ class Worker:
             handler = {"load": self.load, "call": self.call, "probe": self.probe}.get(op)
             reply = handler(request) if handler else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
             reply["id"] = request.get("id")
-            write_message(self.replies, reply)
+            try:
+                frame = encode_message(reply)
+            except ProtocolError as exc:  # a value too large to send: the learner's problem, not the grader's
+                frame = encode_message({"ok": False, "id": reply["id"], "error": {"kind": "raised", "type": "ValueError", "message": f"the returned value is too large to send to the grader ({exc})", "traceback": ""}})
+            self.replies.write(frame)
+            self.replies.flush()
 
     # ------------------------------------------------------------------ ops
     def load(self, request: dict) -> dict:

@@ -97,3 +97,41 @@ def test_files_outside_the_session_folder_are_refused(codec, tmp_path):
         codec.checked_path("missing.keras")
     (tmp_path / "model.keras").write_bytes(b"x")
     assert codec.checked_path("model.keras").endswith("model.keras")
+
+
+def test_an_oversized_message_is_refused_before_it_is_sent(monkeypatch):
+    from grader import protocol
+
+    monkeypatch.setattr(protocol, "MAX_MESSAGE_BYTES", 1000)
+    assert len(protocol.encode_message({"value": "x" * 900})) < 1000 + protocol.HEADER_SIZE
+    with pytest.raises(ProtocolError, match="over the limit"):
+        protocol.encode_message({"value": "x" * 2000})
+
+
+def test_an_oversized_array_crosses_as_a_description_not_its_data(codec, monkeypatch):
+    from grader import protocol
+
+    monkeypatch.setattr(protocol, "MAX_ARRAY_BYTES", 800)
+    assert np.array_equal(roundtrip(codec, np.zeros(100)), np.zeros(100))  # exactly 800 bytes: crosses
+    found = roundtrip(codec, np.zeros(101))
+    assert isinstance(found, Opaque) and "MiB" in found.reason
+
+
+def test_a_subclass_cannot_hide_its_size(codec, monkeypatch):
+    from grader import protocol
+
+    class Small(np.ndarray):
+        @property
+        def nbytes(self):
+            return 8
+
+    monkeypatch.setattr(protocol, "MAX_ARRAY_BYTES", 800)
+    assert isinstance(roundtrip(codec, np.zeros(1000).view(Small)), Opaque)
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe", b"[" * 100_000])
+def test_malformed_frames_are_a_protocol_error(body):
+    from grader import protocol
+
+    with pytest.raises(ProtocolError):
+        protocol.decode_frame(b"", body)

@@ -76,6 +76,14 @@ HOSTILE_FUNCTIONS = {
         "failed",
         ["expected a tuple"],
     ),
+    "writes to home and the temp folder": (
+        "    import os, tempfile\n    for folder in (os.path.expanduser('~'), tempfile.gettempdir()):\n"
+        "        with open(os.path.join(folder, 'results.json'), 'w') as handle:\n            handle.write('{\"score\": 16}')\n"
+        "    tempfile.mkstemp()\n    return 0",
+        "failed",
+        ["expected a tuple"],
+    ),
+    "returns a 200 MB array": ("    import numpy as np\n    return np.zeros(25 * 1024 * 1024)", "failed", ["expected a tuple"]),
     "kills its parent": ("    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)", "passed", []),
 }
 
@@ -116,8 +124,9 @@ def grade(tmp_path: Path, source: str, *extra: str) -> tuple[subprocess.Complete
     workdir.mkdir()
     before_learner, before_cwd = _snapshot(learner), _snapshot(workdir)
     marker = f"hostile-{time.monotonic_ns()}"
-    env = {**os.environ, "TMPDIR": str(tmp_path / marker)}
+    env = {**os.environ, "TMPDIR": str(tmp_path / marker), "HOME": str(tmp_path / "home")}
     (tmp_path / marker).mkdir()
+    (tmp_path / "home").mkdir()
     completed = subprocess.run(
         [sys.executable, "-m", "grader", EXERCISE, "--submission", str(submission), "--format", "json", "--timeout", "2", "--load-timeout", "8", *extra],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=150,
@@ -126,6 +135,7 @@ def grade(tmp_path: Path, source: str, *extra: str) -> tuple[subprocess.Complete
     assert _snapshot(learner) == before_learner, "the learner's folder changed"
     assert _snapshot(workdir) == before_cwd, "the grader's working folder changed"
     assert list((tmp_path / marker).iterdir()) == [], "the grader's temp folder was not removed"
+    assert list((tmp_path / "home").iterdir()) == [], "the home folder changed"
     deadline = time.monotonic() + 5
     while _processes_mentioning(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
