@@ -78,6 +78,13 @@ class ExerciseResult:
     def first_failure(self) -> CheckResult | None:
         return next((c for c in self.checks if not c.passed), None)
 
+    def check(self, name: str) -> CheckResult:
+        """The result of the check called ``name``; :class:`KeyError` if there is none."""
+        for result in self.checks:
+            if result.name == name:
+                return result
+        raise KeyError(f"{self.exercise} has no check {name!r}; it has {[c.name for c in self.checks]}")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "exercise": self.exercise,

@@ -93,3 +93,14 @@ def test_model_workers_survive_a_dead_fork_server(tmp_path):
     server.process.wait()
     second = grade_source("exercise-11", solution_source("exercise-11"), tmp_path)
     assert second.passed, describe(second)
+
+
+def test_a_result_finds_its_checks_by_name():
+    from grader.results import CheckResult, ExerciseResult
+
+    result = ExerciseResult("exercise-04", "parameter-counts", "Parameter counts", "x.py", checks=[
+        CheckResult("dense", "Dense", "passed", 2, 2), CheckResult("conv", "Conv", "failed", 0, 3, message="off by one"),
+    ])
+    assert result.check("conv").message == "off by one" and result.check("dense").passed
+    with pytest.raises(KeyError, match="dense"):
+        result.check("missing")

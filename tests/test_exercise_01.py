@@ -56,7 +56,7 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def test_leakage_feedback_names_the_mistake(tmp_path):
     edits, _ = WRONG_ANSWERS["min-max fitted on all the data (leakage)"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    check = next(c for c in result.checks if c.name == "min_max_others_use_train_statistics")
+    check = result.check("min_max_others_use_train_statistics")
     assert "leakage" in check.message and "train" in check.message, check.message
 
 

@@ -81,12 +81,12 @@ def test_the_courses_keras2_style_gets_full_marks(tmp_path):
 def test_sequential_without_a_list_gets_the_keras3_form(tmp_path):
     source = COURSE_STYLE.replace("return Sequential([Dense(1, input_shape=(n_features,))])", "return Sequential(Dense(1, input_shape=(n_features,)))")
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "linear_regression_layers")
+    check = result.check("linear_regression_layers")
     assert not check.passed and "Sequential([" in check.message, check.message
 
 
 def test_nb_epoch_gets_the_keras3_form(tmp_path):
     source = COURSE_STYLE.replace("epochs=epochs, validation_split", "nb_epoch=epochs, validation_split")
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "train_returns_history")
+    check = result.check("train_returns_history")
     assert not check.passed and "epochs=" in check.message, check.message

@@ -50,7 +50,7 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def test_boundary_feedback_names_the_rule(tmp_path):
     edits, _ = WRONG_ANSWERS["threshold > 0.5 instead of >= 0.5"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    check = next(c for c in result.checks if c.name == "predict_classes_sigmoid")
+    check = result.check("predict_classes_sigmoid")
     assert ">= 0.5" in check.message or "p >= 0.5" in check.message, check.message
 
 
@@ -72,5 +72,5 @@ def test_one_hot_matches_keras_to_categorical():
 def test_activation_feedback_gives_the_tasks_reason(tmp_path):
     edits, _ = WRONG_ANSWERS["multi-label gets softmax"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = next(c.message for c in result.checks if c.name == "output_layer_multilabel")
+    message = result.check("output_layer_multilabel").message
     assert "own yes/no question" in message and "'sigmoid'" in message, message

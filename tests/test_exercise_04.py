@@ -57,14 +57,14 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def test_feedback_names_the_missing_bias(tmp_path):
     source = mutate(solution_source(EXERCISE), ("return n_inputs * units + (units if use_bias else 0)", "return n_inputs * units"))
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "dense_with_bias")
+    check = result.check("dense_with_bias")
     assert "bias" in check.message and "expected" in check.message, check.message
 
 
 def test_returning_a_float_is_a_type_error_not_a_crash(tmp_path):
     source = mutate(solution_source(EXERCISE), ("return n_inputs * units + (units if use_bias else 0)", "return float(n_inputs * units + (units if use_bias else 0))"))
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "dense_with_bias")
+    check = result.check("dense_with_bias")
     assert check.status == "failed" and "whole number" in check.message, describe(result)
 
 

@@ -63,7 +63,7 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 
 def test_same_padding_feedback_explains_ceil(tmp_path):
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), (SAME, "return size // strides")), tmp_path)
-    check = next(c for c in result.checks if c.name == "conv_same_strided")
+    check = result.check("conv_same_strided")
     assert "ceil" in check.message and "rounds down" not in check.title, check.message
 
 

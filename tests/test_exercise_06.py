@@ -101,7 +101,7 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def _message(name: str, check: str, tmp_path) -> str:
     edits, _ = WRONG_ANSWERS[name]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    return next(c.message for c in result.checks if c.name == check)
+    return result.check(check).message
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ ODD_ANSWERS = [
 def test_odd_return_values_fail_with_a_message_never_crash_the_checker(old, new, check, word, tmp_path):
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), (old, new)), tmp_path)
     assert not result.internal_error, describe(result)
-    found = next(c for c in result.checks if c.name == check)
+    found = result.check(check)
     assert found.status == "failed" and word in found.message, describe(result)
 
 

@@ -54,8 +54,8 @@ def test_a_softmax_head_with_the_sparse_loss_gets_a_specific_message(tmp_path):
         ('loss="binary_crossentropy"', 'loss="sparse_categorical_crossentropy"'),
     )
     result = grade_source(EXERCISE, source, tmp_path)
-    layers = next(c for c in result.checks if c.name == "binary_classifier_layers")
-    compiled = next(c for c in result.checks if c.name == "compiled_for_binary_classification")
+    layers = result.check("binary_classifier_layers")
+    compiled = result.check("compiled_for_binary_classification")
     assert not layers.passed and "sigmoid" in layers.message, layers.message
     assert not compiled.passed and "binary_crossentropy" in compiled.message, compiled.message
 
@@ -63,14 +63,14 @@ def test_a_softmax_head_with_the_sparse_loss_gets_a_specific_message(tmp_path):
 def test_predict_classes_habit_gets_the_keras3_form(tmp_path):
     source = mutate(solution_source(EXERCISE), ("    probabilities = model.predict(x_test, verbose=0)\n    return np.where(probabilities >= 0.5, 1, 0).reshape(-1)", "    return model.predict_classes(x_test)"))
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "learns_breast_cancer")
+    check = result.check("learns_breast_cancer")
     assert "np.where(p >= 0.5, 1, 0)" in check.message and "predict_classes" in check.message, check.message
 
 
 def test_softmax_on_one_unit_feedback_says_it_is_always_one(tmp_path):
     edits, _ = WRONG_ANSWERS["softmax on the single output unit"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = next(c.message for c in result.checks if c.name == "built_model_learns_breast_cancer")
+    message = result.check("built_model_learns_breast_cancer").message
     assert "always 1.0" in message and "sigmoid" in message, message
 
 

@@ -40,7 +40,7 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def test_one_hot_loss_feedback_names_the_label_format(tmp_path):
     edits, _ = WRONG_ANSWERS["one-hot loss with integer labels"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = next(c.message for c in result.checks if c.name == "loss_matches_integer_labels")
+    message = result.check("loss_matches_integer_labels").message
     assert "one-hot" in message and "integers" in message, message
 
 

@@ -99,7 +99,7 @@ def test_training_feedback_names_the_mismatch(tmp_path):
     one_hot, _ = WRONG_ANSWERS["one-hot loss with integer labels"]
     for edits, words in ((relu, ("softmax", "relu")), (no_flatten, ("Flatten()", "(2, 2, 10)")), (one_hot, ("one-hot", "sparse_categorical_crossentropy"))):
         result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-        message = next(c.message for c in result.checks if c.name == "learns_digits")
+        message = result.check("learns_digits").message
         assert all(word in message for word in words), message
         assert "Traceback" not in message, message
 
@@ -108,7 +108,7 @@ def test_training_feedback_names_the_mismatch(tmp_path):
 def test_relu_head_feedback_explains_softmax_side_by_side(tmp_path):
     edits, _ = WRONG_ANSWERS["relu output head"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = next(c.message for c in result.checks if c.name == "course_convnet_layers")
+    message = result.check("course_convnet_layers").message
     assert "softmax" in message and "probabilities" in message, message
     assert "expected" in message and "yours" in message and "<-" in message, message
 
@@ -117,7 +117,7 @@ def test_relu_head_feedback_explains_softmax_side_by_side(tmp_path):
 def test_a_truncated_model_fails_the_table(tmp_path):
     source = mutate(solution_source(EXERCISE), ('        Dense(128, activation="relu"),\n        Dense(n_classes, activation="softmax"),  # one probability per class\n', '        Dense(n_classes, activation="softmax"),\n'))
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "course_convnet_layers")
+    check = result.check("course_convnet_layers")
     assert not check.passed and "missing" in check.message, check.message
 
 

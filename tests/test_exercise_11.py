@@ -66,28 +66,28 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def test_separate_shuffle_feedback_names_the_broken_pairs(tmp_path):
     edits, _ = WRONG_ANSWERS["x and y shuffled separately"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = next(c.message for c in result.checks if c.name == "batches_cover_every_sample_once_with_its_label")
+    message = result.check("batches_cover_every_sample_once_with_its_label").message
     assert "shuffled separately" in message, message
 
 
 def test_keras2_lr_habit_gets_the_keras3_form(tmp_path):
     source = mutate(solution_source(EXERCISE), ('{"learning_rate": learning_rate}', '{"lr": learning_rate}'))
     result = grade_source(EXERCISE, source, tmp_path)
-    check = next(c for c in result.checks if c.name == "optimizer_classes_and_given_learning_rates")
+    check = result.check("optimizer_classes_and_given_learning_rates")
     assert "learning_rate" in check.message and "Keras 3" in check.message, check.message
 
 
 def test_learning_rate_none_feedback_names_the_default(tmp_path):
     edits, _ = WRONG_ANSWERS["learning_rate=None passed on to Keras"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    check = next(c for c in result.checks if c.name == "default_learning_rates")
+    check = result.check("default_learning_rates")
     assert check.status == "failed" and "learning_rate=None should keep Keras's default" in check.message, check.message
 
 
 def test_batch_then_shuffle_feedback(tmp_path):
     edits, _ = WRONG_ANSWERS["batch before shuffle"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    check = next(c for c in result.checks if c.name == "shuffle_is_seeded_and_optional")
+    check = result.check("shuffle_is_seeded_and_optional")
     assert "shuffle first, then batch" in check.message, check.message
 
 

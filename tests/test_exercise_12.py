@@ -76,7 +76,7 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 def test_monitor_feedback_explains_validation_loss(tmp_path):
     edits, _ = WRONG_ANSWERS["early stopping watches the training loss"]
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = next(c.message for c in result.checks if c.name == "early_stopping_config")
+    message = result.check("early_stopping_config").message
     assert "val_loss" in message and "training loss" in message, message
 
 
@@ -91,7 +91,7 @@ def test_penalties_equal_keras_regularizers():
 
 
 def _message(result, check_name: str) -> str:
-    return next(c.message for c in result.checks if c.name == check_name)
+    return result.check(check_name).message
 
 
 def test_dropout_after_output_feedback(tmp_path):
