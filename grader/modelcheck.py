@@ -27,7 +27,7 @@ from typing import Any
 
 from grader.checking import fail, type_name
 from grader.client import QUIET_TF_ENV
-from grader.messages import catalogue_for
+from grader.messages import message_ref
 from grader.protocol import ModelFile, Opaque
 
 for _key, _value in QUIET_TF_ENV.items():
@@ -186,24 +186,23 @@ def _standalone_activation(row: Row) -> str | None:
     return None
 
 
-def _reason(expected: Row | None, found: Row | None, index: int, total: int) -> str:
-    catalogue = catalogue_for(None)
+def _reason(expected: Row | None, found: Row | None, index: int, total: int) -> dict:
     if found is None:
-        return catalogue.render("model.reason_missing", kind=expected.kind if expected else "")
+        return message_ref("model.reason_missing", kind=expected.kind if expected else "")
     if expected is None:
-        return catalogue.render("model.reason_extra", kind=found.kind)
+        return message_ref("model.reason_extra", kind=found.kind)
     if found.kind != expected.kind:
-        return catalogue.render("model.reason_kind", expected=expected.kind, found=found.kind)
+        return message_ref("model.reason_kind", expected=expected.kind, found=found.kind)
     if found.activation != expected.activation:
         key = {"softmax": "model.reason_softmax", "sigmoid": "model.reason_sigmoid", "relu": "model.reason_relu"}.get(str(expected.activation))
         if expected.activation in (None, "linear") and index == total - 1:
             key = "model.reason_linear"
-        return catalogue.render(key or "model.reason_activation", expected=expected.activation, found=found.activation)
+        return message_ref(key or "model.reason_activation", expected=expected.activation, found=found.activation)
     if found.units != expected.units:
-        return catalogue.render("model.reason_units", expected=expected.units, found=found.units)
+        return message_ref("model.reason_units", expected=expected.units, found=found.units)
     if found.padding != expected.padding:
-        return catalogue.render("model.reason_padding", expected=expected.padding, found=found.padding)
-    return catalogue.render("model.reason_shape")
+        return message_ref("model.reason_padding", expected=expected.padding, found=found.padding)
+    return message_ref("model.reason_shape")
 
 
 def compare_tables(expected: list[Row], found: list[Row], fields: tuple[str, ...]) -> int | None:
@@ -255,7 +254,7 @@ def expect_same_layers(
             "model.layers_differ",
             call=call,
             layer=index + 1,
-            counts="" if len(found) == len(expected) else catalogue_for(None).render("model.counts", found=len(found), expected=len(expected)),
+            counts="" if len(found) == len(expected) else message_ref("model.counts", found=len(found), expected=len(expected)),
             reason=reason,
             table=side_by_side(project(expected), project(found), index),
         )
@@ -410,25 +409,27 @@ def label_format(labels: Any) -> str | None:
     return None
 
 
-def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str | None = None) -> str:
-    """Why a loss does not fit the model's output layer (or the ``labels``, or the ``expected`` loss's task), in the learner's terms; ``""`` if it fits."""
-    catalogue = catalogue_for(None)
+def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str | None = None) -> dict | str:
+    """Why a loss does not fit the model's output layer (or the ``labels``, or the ``expected`` loss's task).
+
+    A catalogue message (:func:`~grader.messages.message_ref`) to pass as a message's ``advice``; ``""`` if the loss fits.
+    """
     activation, units = _output(model)
     labels_are = label_format(labels)
     if expected == "binary_crossentropy" and loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "softmax" and units and units > 1:
-        return catalogue.render("explain.softmax_head_for_binary", units=units, loss=loss)
+        return message_ref("explain.softmax_head_for_binary", units=units, loss=loss)
     if loss == "binary_crossentropy" and activation == "softmax":
-        return catalogue.render("model.advice_softmax_binary" if units == 1 else "explain.softmax_binary_units", units=units)
+        return message_ref("model.advice_softmax_binary" if units == 1 else "explain.softmax_binary_units", units=units)
     if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "sigmoid" and units == 1:
-        return catalogue.render("model.advice_sigmoid_sparse")
+        return message_ref("model.advice_sigmoid_sparse")
     if loss == "sparse_categorical_crossentropy" and labels_are == "onehot":
-        return catalogue.render("explain.onehot_labels_sparse")
+        return message_ref("explain.onehot_labels_sparse")
     if loss == "categorical_crossentropy" and labels_are != "onehot":
-        return catalogue.render("model.advice_onehot")
+        return message_ref("model.advice_onehot")
     if loss == "mse" and activation in ("softmax", "sigmoid"):
-        return catalogue.render("model.advice_mse_classifier")
+        return message_ref("model.advice_mse_classifier")
     if loss in PROBABILITY_LOSSES and activation not in ("softmax", "sigmoid") and not compile_settings(model).from_logits:
-        return catalogue.render("explain.output_not_probabilities", loss=loss, activation=activation or "none (linear)")
+        return message_ref("explain.output_not_probabilities", loss=loss, activation=activation or "none (linear)")
     return ""
 
 
@@ -525,6 +526,11 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:300] if text else ""
 
 
+def dataset_name(data: Any) -> dict:
+    """The learner-facing name of a :class:`grader.datasets.Split`, as a catalogue message."""
+    return message_ref(f"dataset.{data.name}")
+
+
 def fit_and_score(
     model: Any,
     data: Any,
@@ -532,7 +538,6 @@ def fit_and_score(
     seed: int,
     epochs: int,
     call: str,
-    data_name: str,
     threshold: float,
     metric: str = "accuracy",
     max_params: int = 2_000_000,
@@ -553,6 +558,7 @@ def fit_and_score(
         fail("explain.model_too_big", call=call, found=model.count_params(), limit=max_params)
     settings = compile_settings(model)
     advice = loss_advice(model, settings.loss, data.y_train) if metric == "accuracy" else ""
+    data_name = dataset_name(data)
     output_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else ()
     if len(output_shape) > 1 and np.asarray(data.y_train).ndim == 1:
         fail("explain.output_not_flat", call=call, shape=output_shape)

@@ -11,7 +11,10 @@ own in ``grader/exercises/<exercise>/messages/<lang>.json``::
 
 Look-ups fall back to English, then to the id itself, so a missing Korean
 string never breaks a report. Messages are ``str.format`` templates; a missing
-parameter is left as ``{name}`` rather than raising.
+parameter is left as ``{name}`` rather than raising. A parameter may itself be
+a message (:func:`message_ref`, e.g. the advice inside "wrong loss: {advice}"
+or a dataset's name): it is rendered in the same language when its parent is,
+so a stored result can be re-rendered in another language without grading again.
 """
 
 from __future__ import annotations
@@ -44,6 +47,28 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+MESSAGE_REF_KEY = "$message"
+_MAX_NESTING = 4
+
+
+class MessageRef(dict):
+    """A catalogue message as a parameter: ``{"$message": id, "params": {...}}``, JSON as it is.
+
+    Its own type so that check helpers can tell a grader-made reference from a
+    dict the learner's code returned (which is shown as data, never looked up).
+    """
+
+
+def message_ref(message_id: str, **params: Any) -> MessageRef:
+    """A catalogue message as a JSON-safe value, to pass as another message's parameter."""
+    return MessageRef({MESSAGE_REF_KEY: message_id, "params": params})
+
+
+def is_message_ref(value: Any) -> bool:
+    """Whether ``value`` was made by :func:`message_ref`."""
+    return isinstance(value, dict) and isinstance(value.get(MESSAGE_REF_KEY), str) and isinstance(value.get("params", {}), dict)
 
 
 class _KeepMissing(dict):
@@ -80,6 +105,15 @@ class Catalogue:
         return None
 
     def render(self, key: str, **params: Any) -> str:
+        """The message ``key`` with ``params`` filled in; parameters made by :func:`message_ref` are rendered too."""
+        return self._render(key, params, _MAX_NESTING)
+
+    def _render(self, key: str, params: dict[str, Any], depth: int) -> str:
+        if depth > 0:
+            params = {
+                name: self._render(value[MESSAGE_REF_KEY], value.get("params", {}), depth - 1) if is_message_ref(value) else value
+                for name, value in params.items()
+            }
         template = self.lookup(key)
         if not isinstance(template, str):
             return key if not params else f"{key}: {params}"

@@ -22,7 +22,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import as_array, check, expect, fail
-from grader.modelcheck import deterministic, expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
+from grader.modelcheck import dataset_name, deterministic, expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
 
 EPOCHS = 15
 OWN_MODEL_EPOCHS = 15
@@ -85,7 +85,7 @@ def test_learns_breast_cancer(learner, seed):
     _, found = _predict(learner, data.x_train, data.y_train, data.x_test, EPOCHS, seed)
     classes = np.where(found >= 0.5, 1, 0)
     accuracy = float(np.mean(classes == data.y_test))
-    expect(accuracy >= MIN_ACCURACY, "model.too_weak_accuracy", data="breast-cancer", epochs=EPOCHS, seed=seed, found=round(accuracy, 3), expected=MIN_ACCURACY)
+    expect(accuracy >= MIN_ACCURACY, "model.too_weak_accuracy", data=dataset_name(data), epochs=EPOCHS, seed=seed, found=round(accuracy, 3), expected=MIN_ACCURACY)
 
 
 @check(points=2, timeout=120)
@@ -93,4 +93,4 @@ def test_built_model_learns_breast_cancer(learner, seed):
     data = datasets.breast_cancer(SPLIT)
     call = f"build_binary_classifier({data.x_train.shape[1]})"
     model = learner_model(learner.build_binary_classifier(data.x_train.shape[1]), call)
-    fit_and_score(model, data, seed=seed, epochs=OWN_MODEL_EPOCHS, call=call, data_name="breast-cancer", threshold=MIN_ACCURACY)
+    fit_and_score(model, data, seed=seed, epochs=OWN_MODEL_EPOCHS, call=call, threshold=MIN_ACCURACY)

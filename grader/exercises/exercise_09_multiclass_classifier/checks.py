@@ -64,7 +64,7 @@ def test_learns_digits(learner, seed):
     data = datasets.digits(0)
     call = "build_mlp_classifier(input_shape=(8, 8), n_classes=10)"
     model = learner_model(learner.build_mlp_classifier(input_shape=(8, 8), n_classes=10), call)
-    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, data_name="8x8 digits", threshold=MIN_ACCURACY)
+    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, threshold=MIN_ACCURACY)
 
 
 @check(points=1)

@@ -62,4 +62,4 @@ def test_compiled_like_the_course(learner):
 def test_learns_digits(learner, seed):
     data = datasets.digits(0, channels=True)
     model, call = _model(learner, (8, 8, 1), 10)
-    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, data_name="8x8 digits", threshold=THRESHOLD)
+    fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, threshold=THRESHOLD)
