@@ -23,7 +23,7 @@ import pytest
 from grader.checking import CheckFailed
 from grader.explain import explain
 from grader.client import Learner, LearnerProblem, LearnerTimeout, SubmissionBroken, WorkerClient
-from grader.messages import Catalogue
+from grader.messages import Catalogue, message_ref
 from grader.results import CheckResult
 
 
@@ -121,13 +121,11 @@ class CheckCollector:
         if isinstance(exc, LearnerTimeout) and exc.params.get("repeated"):
             return self._result(name, "timeout", max_points, message_id="engine.timeout_repeated", params=_clean(exc.params))
         if isinstance(exc, LearnerProblem):
-            result = self._result(
-                name, exc.status, max_points, message_id=exc.message_id, params=_clean(exc.params), details=exc.details, attempted=exc.attempted
-            )
+            params = _clean(exc.params)
             tip = explain(str(exc.params.get("error_type", "")), str(exc.params.get("error", "")))
-            if tip:
-                result.message += "\n" + self.catalogue.render(tip)
-            return result
+            if tip:  # a Keras-2 habit or another mistake we recognise: the Keras 3 form, after the message
+                params["tip"] = message_ref(tip)
+            return self._result(name, exc.status, max_points, message_id=exc.message_id, params=params, details=exc.details, attempted=exc.attempted)
         if isinstance(exc, AssertionError):
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else "check failed"
             return self._result(name, "failed", max_points, message=text)
@@ -153,7 +151,7 @@ class CheckCollector:
     ) -> CheckResult:
         params = params or {}
         if message_id and not message:
-            message = self.catalogue.render(message_id, **params)
+            message = self.catalogue.render_check_message(message_id, params)
         return CheckResult(
             name=name,
             title=self.catalogue.check_title(name),

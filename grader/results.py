@@ -3,7 +3,8 @@
 Writers (:mod:`grader.report`) turn these into text or JSON; later ones
 (CSV, JUnit XML, Gradescope, Exercism) read the same objects. Every message is
 kept both rendered (``message``) and as ``message_id`` + ``params`` so a report
-can be re-rendered in another language without grading again.
+can be re-rendered in another language without grading again
+(``Catalogue.render_check_message(message_id, params)``).
 """
 
 from __future__ import annotations

@@ -52,3 +52,17 @@ def test_a_dict_from_the_learner_is_shown_not_looked_up():
     forged = {"$message": "report.all_passed", "params": {}}  # what a learner function could return
     failure = CheckFailed("x", found=forged)
     assert isinstance(failure.params["found"], str) and "$message" in failure.params["found"]
+
+
+def test_a_keras2_tip_is_stored_as_a_message_and_re_rendered(tmp_path):
+    from support import grade_source, solution_source
+
+    source = solution_source("exercise-11").replace('{"learning_rate": learning_rate}', '{"lr": learning_rate}')
+    assert source != solution_source("exercise-11")
+    result = grade_source("exercise-11", source, tmp_path)
+    tipped = [c for c in result.checks if "tip" in c.params]
+    assert tipped, [c.message for c in result.checks]
+    for check in tipped:
+        assert is_message_ref(check.params["tip"]) and "learning_rate=" in check.message
+        stored = json.loads(json.dumps(check.params))
+        assert catalogue_for(None).render_check_message(check.message_id, stored) == check.message

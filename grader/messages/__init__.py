@@ -108,6 +108,17 @@ class Catalogue:
         """The message ``key`` with ``params`` filled in; parameters made by :func:`message_ref` are rendered too."""
         return self._render(key, params, _MAX_NESTING)
 
+    def render_check_message(self, key: str, params: dict[str, Any]) -> str:
+        """A check's message: ``key`` with ``params``, then the teaching tip in ``params["tip"]`` (a :func:`message_ref`), if any.
+
+        This is how a stored :class:`~grader.results.CheckResult` (``message_id`` + ``params``) is re-rendered.
+        """
+        text = self.render(key, **params)
+        tip = params.get("tip")
+        if is_message_ref(tip):
+            text += "\n" + self._render(tip[MESSAGE_REF_KEY], tip.get("params", {}), _MAX_NESTING)
+        return text
+
     def _render(self, key: str, params: dict[str, Any], depth: int) -> str:
         if depth > 0:
             params = {
