@@ -77,10 +77,20 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show traceb
 seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score).")
 
 
-def timeout_options(function: Any) -> Any:
-    """--timeout / --load-timeout: per-call and import time limits for the learner's code."""
-    function = click.option("--load-timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds the learner's file may take to import (default: per exercise).")(function)
-    return click.option("--timeout", "call_timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds one call of a learner function may take (default: per exercise).")(function)
+timeout_option = click.option(
+    "--timeout", "call_timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds one call of a learner function may take (default: per exercise)."
+)
+load_timeout_option = click.option(
+    "--load-timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds the learner's file may take to import (default: per exercise)."
+)
+
+
+def grading_options(function: Any) -> Any:
+    """The options ``grade EXERCISE`` and ``grade all`` share, in the order ``--help`` lists them."""
+    shared = (workspace_option, format_option, solutions_option, verbose_option, fail_under_option, seed_option, timeout_option, load_timeout_option)
+    for option in reversed(shared):
+        function = option(function)
+    return function
 
 
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,13 +109,7 @@ def main() -> None:
 @main.command("check")
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @click.option("--submission", type=click.Path(path_type=Path), default=None, help="Grade this file instead of the workspace's.")
-@workspace_option
-@format_option
-@solutions_option
-@verbose_option
-@fail_under_option
-@seed_option
-@timeout_options
+@grading_options
 def check_command(
     exercise: Exercise,
     submission: Path | None,
@@ -141,13 +145,7 @@ def check_command(
 
 
 @main.command("all")
-@workspace_option
-@format_option
-@solutions_option
-@verbose_option
-@fail_under_option
-@seed_option
-@timeout_options
+@grading_options
 def all_command(
     workspace: Path | None,
     fmt: str,
