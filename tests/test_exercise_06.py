@@ -4,14 +4,12 @@ formulas equal keras.activations, keras.losses and a real Dense layer."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from grader.exercises.exercise_06_forward_pass import checks
-from support import describe, grade_source, mutate, solution_source, stub_source, wrong_answer_test
+from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-06"
 
@@ -125,17 +123,6 @@ def test_feedback_names_the_mistake(name, check, words, tmp_path):
         assert word in message, message
 
 
-def test_stub_scores_zero_and_every_check_is_not_attempted(tmp_path):
-    result = grade_source(EXERCISE, stub_source(EXERCISE), tmp_path)
-    assert result.score == 0 and result.max_score == 24, describe(result)
-    assert all(not c.attempted for c in result.checks), describe(result)
-
-
-def test_solution_scores_full_marks(tmp_path):
-    result = grade_source(EXERCISE, solution_source(EXERCISE), tmp_path)
-    assert result.passed and result.score == result.max_score, describe(result)
-
-
 ODD_ANSWERS = [
     ("return np.tanh(np.asarray(z, dtype=float))", "return np.tanh(np.asarray(z, dtype=float)).tolist()", "tanh", "numpy array"),
     ("return np.maximum(0.0, np.asarray(z, dtype=float))", "return np.full(np.shape(z), 'x')", "relu", "array of numbers"),
@@ -152,17 +139,6 @@ def test_odd_return_values_fail_with_a_message_never_crash_the_checker(old, new,
     assert not result.internal_error, describe(result)
     found = result.check(check)
     assert found.status == "failed" and word in found.message, describe(result)
-
-
-def test_grading_never_imports_tensorflow_in_the_grading_process():
-    code = (
-        "import sys; from grader.registry import find_exercise; from grader.submission import locate_submission; "
-        "from grader.engine import grade_exercise; "
-        "r = grade_exercise(find_exercise('06'), locate_submission(find_exercise('06'), solutions=True)); "
-        "assert r.passed, r.to_dict(); assert 'tensorflow' not in sys.modules; assert 'keras' not in sys.modules"
-    )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert completed.returncode == 0, completed.stderr[-2000:]
 
 
 # --------------------------------------------------------------------------- the formulas equal Keras
