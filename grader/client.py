@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import protocol
+from grader import isolation, protocol
 from grader.keras_codec import install as install_keras_codec
 from grader.limits import WorkerLimits, remove_pids_cgroup
 from grader.protocol import Codec, ProtocolError
@@ -162,6 +162,7 @@ class WorkerClient:
         """Spawn the worker and ask it to import the submission; does not wait."""
         if self._process is not None:
             return
+        isolation.make_untraceable()  # learner code must not read the expected values out of this process
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         base_env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}

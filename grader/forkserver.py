@@ -144,6 +144,9 @@ def serve(channel_fd: int) -> None:
     """Run in the fork-server process: import Keras once, then fork a worker per request."""
     import importlib
 
+    from grader import isolation
+
+    isolation.make_untraceable()  # workers of other submissions are forked from here
     importlib.import_module("keras")  # the whole point: children start with it imported (no op is run)
     importlib.import_module("grader.worker")  # and with the worker's own modules
 

@@ -26,7 +26,7 @@ import traceback
 from types import ModuleType
 from typing import Any
 
-from grader import limits
+from grader import isolation, limits
 from grader.protocol import Codec, ProtocolError, encode_message, read_message
 
 MAX_TRACEBACK_CHARS = 4000
@@ -174,26 +174,6 @@ def seed_everything(seed: int | None) -> None:
             pass
 
 
-CLONE_NEWPID = 0x20000000
-
-
-def _new_pid_namespace() -> bool:
-    """As root, put the next child in a PID namespace of its own (best effort).
-
-    Inside it the learner sees only its own processes: ``kill(-1)`` cannot reach
-    the grader, and when the worker ends the kernel ends everything it started.
-    """
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.unshare(CLONE_NEWPID) == 0
-    except Exception:
-        return False
-
-
 def launch(argv: list[str] | None = None) -> None:
     """Start the worker one process below this one and wait for it.
 
@@ -202,7 +182,8 @@ def launch(argv: list[str] | None = None) -> None:
     (or signal) is passed on unchanged.
     """
     argv = list(argv or sys.argv[1:])
-    _new_pid_namespace()
+    isolation.new_pid_namespace()
+    isolation.drop_ptrace_capability()  # after unshare, which needs root; before any learner code
     child = os.fork()
     if child == 0:
         try:

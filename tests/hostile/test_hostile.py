@@ -84,6 +84,16 @@ HOSTILE_FUNCTIONS = {
         ["expected a tuple"],
     ),
     "returns a 200 MB array": ("    import numpy as np\n    return np.zeros(25 * 1024 * 1024)", "failed", ["expected a tuple"]),
+    "reads the grader's memory": (
+        "    import os\n    found, opened = [], []\n    for entry in os.listdir('/proc'):\n        if not entry.isdigit():\n            continue\n"
+        "        try:\n            cmdline = open(f'/proc/{entry}/cmdline', 'rb').read()\n        except OSError:\n            continue\n"
+        "        if b'-m\\x00grader\\x00exercise-04' in cmdline:\n            found.append(entry)\n"
+        "            try:\n                open(f'/proc/{entry}/mem', 'rb').close()\n                opened.append(entry)\n            except OSError:\n                pass\n"
+        "    if not found:\n        return 'the grading process was not found'\n"
+        "    return (2 * channels, 2 * channels) if not opened else f'read the memory of {opened}'",
+        "passed",
+        [],
+    ),
     "kills its parent": ("    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)", "passed", []),
 }
 

@@ -1,0 +1,52 @@
+"""Kernel-level isolation between the grading process and learner code (see grader/isolation.py).
+
+The end-to-end case (learner code looking for the grader's memory) is in tests/hostile/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process flags")
+
+
+def _run(code: str) -> str:
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed.stdout
+
+
+def test_the_grading_process_becomes_untraceable():
+    out = _run(
+        "import ctypes; from grader import isolation\n"
+        "libc = ctypes.CDLL(None)\n"
+        "print(libc.prctl(3, 0, 0, 0, 0), isolation.make_untraceable(), libc.prctl(3, 0, 0, 0, 0))\n"  # PR_GET_DUMPABLE
+    )
+    assert out.split() == ["1", "True", "0"]
+
+
+def _capabilities(status: str) -> dict[str, int]:
+    return {line.split(":")[0]: int(line.split()[1], 16) for line in status.splitlines() if line.startswith("Cap")}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root holds CAP_SYS_PTRACE to drop")
+def test_root_workers_drop_ptrace_and_keep_the_rest():
+    out = _run(
+        "from grader import isolation\n"
+        "before = open('/proc/self/status').read()\n"
+        "print(isolation.drop_ptrace_capability())\n"
+        "print(before + '---' + open('/proc/self/status').read())\n"
+    )
+    dropped, statuses = out.split("\n", 1)
+    before, after = (_capabilities(part) for part in statuses.split("---"))
+    ptrace = 1 << 19
+    assert dropped == "True"
+    assert before["CapEff"] & ptrace, "the test needs a root that holds CAP_SYS_PTRACE"
+    for name in ("CapEff", "CapPrm", "CapBnd"):
+        assert not after[name] & ptrace, name
+        assert after[name] == before[name] & ~ptrace, name  # nothing else was given up
+
