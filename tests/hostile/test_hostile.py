@@ -28,6 +28,23 @@ ORIGINAL = '''def batchnorm_params(channels):
     return (2 * channels, 2 * channels)'''
 FULL, TARGET_POINTS = 16, 2
 
+
+def _reach_the_grader(action: str) -> str:
+    """A body that finds the grading process in /proc and tries ``action`` on it (``pid`` is its pid).
+
+    It answers correctly only if the grader was found and every attempt was refused,
+    so its check passes exactly when the grader is out of reach.
+    """
+    return (
+        "    import os\n    found, reached = [], []\n    for pid in os.listdir('/proc'):\n        if not pid.isdigit():\n            continue\n"
+        "        try:\n            cmdline = open(f'/proc/{pid}/cmdline', 'rb').read()\n        except OSError:\n            continue\n"
+        "        if b'-m\\x00grader\\x00exercise-04' in cmdline:\n            found.append(pid)\n"
+        f"            try:\n                {action}\n                reached.append(pid)\n            except OSError:\n                pass\n"
+        "    if not found:\n        return 'the grading process was not found'\n"
+        "    return (2 * channels, 2 * channels) if not reached else f'reached the grader {reached}'"
+    )
+
+
 # name: (hostile body of batchnorm_params, expected status of the batchnorm check, words its message must contain)
 HOSTILE_FUNCTIONS = {
     "infinite loop": ("    while True:\n        pass", "timeout", ["did not return"]),
@@ -84,16 +101,8 @@ HOSTILE_FUNCTIONS = {
         ["expected a tuple"],
     ),
     "returns a 200 MB array": ("    import numpy as np\n    return np.zeros(25 * 1024 * 1024)", "failed", ["expected a tuple"]),
-    "reads the grader's memory": (
-        "    import os\n    found, opened = [], []\n    for entry in os.listdir('/proc'):\n        if not entry.isdigit():\n            continue\n"
-        "        try:\n            cmdline = open(f'/proc/{entry}/cmdline', 'rb').read()\n        except OSError:\n            continue\n"
-        "        if b'-m\\x00grader\\x00exercise-04' in cmdline:\n            found.append(entry)\n"
-        "            try:\n                open(f'/proc/{entry}/mem', 'rb').close()\n                opened.append(entry)\n            except OSError:\n                pass\n"
-        "    if not found:\n        return 'the grading process was not found'\n"
-        "    return (2 * channels, 2 * channels) if not opened else f'read the memory of {opened}'",
-        "passed",
-        [],
-    ),
+    "reads the grader's memory": (_reach_the_grader("open(f'/proc/{pid}/mem', 'rb').close()"), "passed", []),
+    "writes into the grader's stdout": (_reach_the_grader("os.write(os.open(f'/proc/{pid}/fd/1', os.O_WRONLY), b'FORGED')"), "passed", []),
     "kills its parent": ("    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)", "passed", []),
 }
 
