@@ -7,15 +7,19 @@ itself failed.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from grader.messages import catalogue_for
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
+
+if TYPE_CHECKING:  # the engine imports pytest: loaded only when a command grades
+    from grader.engine import GradeOptions
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -86,11 +90,22 @@ load_timeout_option = click.option(
 
 
 def grading_options(function: Any) -> Any:
-    """The options ``grade EXERCISE`` and ``grade all`` share, in the order ``--help`` lists them."""
+    """The options ``grade EXERCISE`` and ``grade all`` share, in the order ``--help`` lists them.
+
+    ``--seed``, ``--timeout`` and ``--load-timeout`` reach the command as one
+    ``options`` argument, the engine's :class:`~grader.engine.GradeOptions`.
+    """
+
+    @functools.wraps(function)
+    def command(*args: Any, seed: int, call_timeout: float | None, load_timeout: float | None, **kwargs: Any) -> Any:
+        from grader.engine import GradeOptions
+
+        return function(*args, options=GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout), **kwargs)
+
     shared = (workspace_option, format_option, solutions_option, verbose_option, fail_under_option, seed_option, timeout_option, load_timeout_option)
     for option in reversed(shared):
-        function = option(function)
-    return function
+        command = option(command)
+    return command
 
 
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,12 +133,10 @@ def check_command(
     solutions: bool,
     verbose: bool,
     fail_under: float | None,
-    seed: int,
-    call_timeout: float | None,
-    load_timeout: float | None,
+    options: GradeOptions,
 ) -> None:
     """Grade one EXERCISE (exercise-05, 05, 5 or cnn-shapes)."""
-    from grader.engine import GradeOptions, grade_exercise
+    from grader.engine import grade_exercise
     from grader.progress import record_progress
     from grader.report import render_json, render_text
     from grader.submission import SubmissionNotFound, locate_submission
@@ -134,7 +147,7 @@ def check_command(
         paths = ", ".join(str(p) for p in missing.looked_in)
         click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
         sys.exit(EXIT_USAGE)
-    result = grade_exercise(exercise, found, GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout))
+    result = grade_exercise(exercise, found, options)
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     else:
@@ -152,12 +165,10 @@ def all_command(
     solutions: bool,
     verbose: bool,
     fail_under: float | None,
-    seed: int,
-    call_timeout: float | None,
-    load_timeout: float | None,
+    options: GradeOptions,
 ) -> None:
     """Grade every exercise and print one summary table."""
-    from grader.engine import GradeOptions, grade_exercises
+    from grader.engine import grade_exercises
     from grader.progress import record_progress
     from grader.report import render_json, render_summary, render_text
     from grader.submission import SubmissionNotFound, locate_submission
@@ -177,7 +188,7 @@ def all_command(
         if not solutions and result.submission:
             record_progress(result, workspace)
 
-    run = grade_exercises(items, GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout), on_result=show)
+    run = grade_exercises(items, options, on_result=show)
     if fmt == "json":
         click.echo(render_json(run), nl=False)
     else:

@@ -148,6 +148,7 @@ class WorkerClient:
         self._load_sent_at = 0.0
         self._broken: SubmissionBroken | None = None
         self.restarts = 0
+        self.timed_out_functions: dict[str, LearnerTimeout] = {}  # shared by every Learner of this submission
 
     @property
     def cgroup_name(self) -> str:
@@ -444,8 +445,7 @@ class Learner:
         self._client = client
         self._timeout = timeout
         self._seed = seed
-        self._timed_out: dict[str, LearnerTimeout] = getattr(client, "_timed_out_functions", None) or {}
-        client._timed_out_functions = self._timed_out  # type: ignore[attr-defined]
+        self._timed_out = client.timed_out_functions
 
     def with_timeout(self, seconds: float) -> "Learner":
         """The same learner with another per-call time limit (e.g. for training)."""
@@ -458,41 +458,41 @@ class Learner:
     def probe(self, name: str, *args: Any) -> Any:
         """Run the grader-owned probe ``grader.probes.<name>`` in the worker and return its value."""
         shown = f"{name}(...)"
-        try:
-            reply = self._client.probe(name, args, timeout=self._timeout)
-        except LearnerTimeout:
-            raise LearnerTimeout(call=shown, seconds=f"{self._timeout:g}", repeated=False) from None
-        except LearnerCrashed as crash:
-            raise LearnerCrashed(call=shown, detail=crash.params.get("detail", "")) from None
-        if not reply.get("ok"):
-            raise _problem_from_error(name, shown, _error_of(reply))
-        try:
-            return self._client.decode(reply.get("value"))
-        except Exception as exc:  # the reply is learner-controlled data
-            raise LearnerCrashed(call=shown, detail=f"unreadable value ({_short(exc)})") from None
+        reply = self._exchange(name, shown, lambda: self._client.probe(name, args, timeout=self._timeout))
+        return self._decode(shown, reply.get("value"))
 
     def call(self, func: str, *args: Any, _echo_args: bool = False, **kwargs: Any) -> Any:
         """Call ``func`` and return its value, or the value and the (mutated) arguments with ``_echo_args``."""
         shown = call_repr(func, args, kwargs)
         if func in self._timed_out:
             raise LearnerTimeout(call=shown, seconds=self._timed_out[func].params.get("seconds"), repeated=True)
+        send = lambda: self._client.call(func, args, kwargs, timeout=self._timeout, seed=self._seed, echo_args=_echo_args)  # noqa: E731
+        reply = self._exchange(func, shown, send, remember_timeout=True)
+        value = self._decode(shown, reply.get("value"))
+        if _echo_args:
+            return value, tuple(self._decode(shown, reply.get("args", [])))
+        return value
+
+    def _exchange(self, name: str, shown: str, send: Any, *, remember_timeout: bool = False) -> dict:
+        """Send a request; its timeout, crash or the learner's exception becomes a :class:`LearnerProblem` about ``shown``."""
         try:
-            reply = self._client.call(func, args, kwargs, timeout=self._timeout, seed=self._seed, echo_args=_echo_args)
+            reply = send()
         except LearnerTimeout:
             problem = LearnerTimeout(call=shown, seconds=f"{self._timeout:g}", repeated=False)
-            self._timed_out[func] = problem
+            if remember_timeout:  # a function that timed out once is not called again
+                self._timed_out[name] = problem
             raise problem from None
         except LearnerCrashed as crash:
             raise LearnerCrashed(call=shown, detail=crash.params.get("detail", "")) from None
         if not reply.get("ok"):
-            raise _problem_from_error(func, shown, _error_of(reply))
+            raise _problem_from_error(name, shown, _error_of(reply))
+        return reply
+
+    def _decode(self, shown: str, encoded: Any) -> Any:
         try:
-            value = self._client.decode(reply.get("value"))
-            if _echo_args:
-                return value, tuple(self._client.decode(reply.get("args", [])))
+            return self._client.decode(encoded)
         except Exception as exc:  # the reply is learner-controlled data: any decoding fault is the learner's
             raise LearnerCrashed(call=shown, detail=f"unreadable value ({_short(exc)})") from None
-        return value
 
     def functions(self) -> list[str]:
         """Names of the public callables the submission defines."""

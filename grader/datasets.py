@@ -40,15 +40,6 @@ def _standardize(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nd
     return ((train - mean) / std).astype(np.float32), ((test - mean) / std).astype(np.float32)
 
 
-def _tabular_classification(loader: str, name: str, seed: int) -> Split:
-    import sklearn.datasets
-
-    data = getattr(sklearn.datasets, loader)()
-    x_train, x_test, y_train, y_test = _split(data.data, data.target, 0.2, seed, stratify=True)
-    x_train, x_test = _standardize(x_train, x_test)
-    return Split(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), name)
-
-
 @lru_cache(maxsize=None)
 def diabetes(seed: int = 0, standardize_targets: bool = True) -> Split:
     """Regression: 442 patients, 10 features; features (and targets) standardised with train statistics."""
@@ -66,7 +57,12 @@ def diabetes(seed: int = 0, standardize_targets: bool = True) -> Split:
 @lru_cache(maxsize=None)
 def breast_cancer(seed: int = 0) -> Split:
     """Binary classification: 569 tumours, 30 features, standardised; labels 0/1."""
-    return _tabular_classification("load_breast_cancer", "breast_cancer", seed)
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    x_train, x_test, y_train, y_test = _split(data.data, data.target, 0.2, seed, stratify=True)
+    x_train, x_test = _standardize(x_train, x_test)
+    return Split(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), "breast_cancer")
 
 
 @lru_cache(maxsize=None)
@@ -84,18 +80,6 @@ def digits(seed: int = 0, channels: bool = False) -> Split:
         images = images[..., np.newaxis]
     x_train, x_test, y_train, y_test = _split(images, data.target, 0.2, seed, stratify=True)
     return Split(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), "digits")
-
-
-@lru_cache(maxsize=None)
-def iris(seed: int = 0) -> Split:
-    """Three-class tabular data: 150 flowers, 4 features, standardised."""
-    return _tabular_classification("load_iris", "iris", seed)
-
-
-@lru_cache(maxsize=None)
-def wine(seed: int = 0) -> Split:
-    """Three-class tabular data: 178 wines, 13 features, standardised."""
-    return _tabular_classification("load_wine", "wine", seed)
 
 
 COURSE_IMAGE_SETS = ("mnist", "fashion_mnist")

@@ -22,7 +22,7 @@ import logging
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.checking import fail, type_name
@@ -40,18 +40,13 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # "triggered tf.functio
 warnings.filterwarnings("ignore", message=".*Skipping variable loading for optimizer.*")
 warnings.filterwarnings("ignore", message=".*input_shape.*input_dim.*")
 
-LOSS_NAMES = {
+LOSS_NAMES = {  # keys without underscores: "mean_squared_error" and "MeanSquaredError" both read "meansquarederror"
     "binarycrossentropy": "binary_crossentropy",
-    "binary_crossentropy": "binary_crossentropy",
     "categoricalcrossentropy": "categorical_crossentropy",
-    "categorical_crossentropy": "categorical_crossentropy",
     "sparsecategoricalcrossentropy": "sparse_categorical_crossentropy",
-    "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
     "meansquarederror": "mse",
-    "mean_squared_error": "mse",
     "mse": "mse",
     "meanabsoluteerror": "mae",
-    "mean_absolute_error": "mae",
     "mae": "mae",
     "huber": "huber",
 }
@@ -91,6 +86,9 @@ def learner_model(value: Any, call: str, *, compiled: bool = False) -> Any:
 
 
 # ----------------------------------------------------------------------------- layer tables
+
+
+ROW_FIELDS = ("kind", "units", "activation", "kernel", "padding", "output_shape", "params")
 
 
 @dataclass(frozen=True)
@@ -166,8 +164,7 @@ def layer_table(model: Any, *, merge_activations: bool = False) -> list[Row]:
         row = layer_row(layer)
         folded = _standalone_activation(row) if merge_activations else None
         if folded and rows and rows[-1].activation in (None, "linear") and rows[-1].kind not in _ACTIVATION_LAYERS:
-            previous = rows[-1]
-            rows[-1] = Row(previous.kind, previous.units, folded, previous.kernel, previous.padding, row.output_shape, previous.params, previous.extra)
+            rows[-1] = replace(rows[-1], activation=folded, output_shape=row.output_shape)
             continue
         rows.append(row)
     return rows
@@ -231,7 +228,7 @@ def expect_same_layers(
     model: Any,
     expected: list[Row],
     call: str,
-    fields: tuple[str, ...] = ("kind", "units", "activation", "kernel", "padding", "output_shape", "params"),
+    fields: tuple[str, ...] = ROW_FIELDS,
 ) -> list[Row]:
     """Fail with a side-by-side table unless every layer matches ``expected`` in ``fields``.
 
@@ -242,7 +239,8 @@ def expect_same_layers(
     found = layer_table(model, merge_activations=True)
     index = compare_tables(expected, found, fields)
     if index is not None:
-        project = lambda rows: [Row(**{f: getattr(r, f) if f in fields else None for f in ("kind", "units", "activation", "kernel", "padding", "output_shape", "params")}) for r in rows]  # noqa: E731
+        unshown = {f: None for f in ROW_FIELDS if f not in fields}
+        project = lambda rows: [replace(r, **unshown) for r in rows]  # noqa: E731
         same = lambda a, b: (a.kind, a.units, a.activation) == (b.kind, b.units, b.activation)  # noqa: E731
         if len(found) < len(expected) and index < len(found) and same(found[index], expected[index + 1]):
             reason = _reason(expected[index], None, index, len(expected))  # a layer is missing here
@@ -293,7 +291,7 @@ def loss_name(loss: Any) -> str | None:
         else:
             loss = getattr(loss, "__name__", None) or getattr(loss, "name", None) or type(loss).__name__
     key = str(loss).lower()
-    return LOSS_NAMES.get(key, LOSS_NAMES.get(key.replace("_", ""), key))
+    return LOSS_NAMES.get(key.replace("_", ""), key)
 
 
 def _metric_names(metrics: Any) -> tuple[str, ...]:
@@ -382,8 +380,8 @@ def expect_compiled(model: Any, call: str, *, optimizer: str | None = None, lear
         fail("model.wrong_learning_rate", call=call, found=None if settings.learning_rate is None else float(np.float32(settings.learning_rate)), expected=learning_rate)
     if loss is not None and settings.loss != loss:
         fail("model.wrong_loss", call=call, found=settings.loss, expected=loss, advice=loss_advice(model, settings.loss, expected=loss))
-    if settings.from_logits and _output(model)[0] in ("softmax", "sigmoid"):
-        fail("explain.from_logits_probabilities", call=call, activation=_output(model)[0])
+    if settings.from_logits and (output_activation := _output(model)[0]) in ("softmax", "sigmoid"):
+        fail("explain.from_logits_probabilities", call=call, activation=output_activation)
     for metric in metrics:
         if not settings.has_metric(metric):
             fail("model.missing_metric", call=call, metric=metric, found=list(settings.metrics))

@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from grader import isolation, limits
-from grader.protocol import Codec, ProtocolError, encode_message, read_message
+from grader.protocol import Codec, ProtocolError, read_message, write_message
 
 MAX_TRACEBACK_CHARS = 4000
 
@@ -58,11 +58,10 @@ class Worker:
             reply = handler(request) if handler else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
             reply["id"] = request.get("id")
             try:
-                frame = encode_message(reply)
+                write_message(self.replies, reply)  # encodes (and checks the size) before it writes
             except ProtocolError as exc:  # a value too large to send: the learner's problem, not the grader's
-                frame = encode_message({"ok": False, "id": reply["id"], "error": {"kind": "raised", "type": "ValueError", "message": f"the returned value is too large to send to the grader ({exc})", "traceback": ""}})
-            self.replies.write(frame)
-            self.replies.flush()
+                too_large = {"kind": "raised", "type": "ValueError", "message": f"the returned value is too large to send to the grader ({exc})", "traceback": ""}
+                write_message(self.replies, {"ok": False, "id": reply["id"], "error": too_large})
 
     # ------------------------------------------------------------------ ops
     def load(self, request: dict) -> dict:
@@ -195,12 +194,7 @@ def launch(argv: list[str] | None = None) -> None:
             os.close(int(fd))
         except OSError:
             pass
-    while True:
-        try:
-            _, status = os.waitpid(child, 0)
-            break
-        except InterruptedError:
-            continue
+    _, status = os.waitpid(child, 0)  # retried by Python on EINTR (PEP 475)
     if os.WIFSIGNALED(status):
         import signal
 

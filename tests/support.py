@@ -10,6 +10,8 @@ Every exercise's self-test follows one pattern (see test_exercise_04.py):
 
 from __future__ import annotations
 
+import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from grader.content import solutions_dir, stubs_dir
@@ -74,16 +76,59 @@ def assert_loses_exactly(result: ExerciseResult, expected_failures: set[str]) ->
             assert check.message, f"{check.name} failed without a message"
 
 
-def wrong_answer_test(exercise: str, wrong_answers: dict[str, tuple[list[tuple[str, str]], set[str]]]):
-    """The parametrised test every exercise's self-test module uses for its wrong answers.
+WrongAnswers = dict[str, tuple[list[tuple[str, str]], set[str]]]  # name -> (edits of the solution, checks it must fail)
 
-    ``wrong_answers`` maps a name to (text edits of the reference solution, the checks it must fail).
+
+@lru_cache(maxsize=None)
+def _graded(exercise_id: str, source: str) -> ExerciseResult:
+    with tempfile.TemporaryDirectory() as folder:
+        return grade_source(exercise_id, source, Path(folder))
+
+
+def grade_wrong_answer(exercise: str, wrong_answers: WrongAnswers, name: str) -> ExerciseResult:
+    """The grade of the wrong answer ``name``: the solution with its edits applied.
+
+    Each wrong answer is graded once per test run and shared by the tests that
+    read it (the points test and the feedback tests); grading is deterministic,
+    which tests of their own prove by grading twice.
     """
+    edits, _ = wrong_answers[name]
+    return _graded(exercise, mutate(solution_source(exercise), *edits))
+
+
+def wrong_answer_test(exercise: str, wrong_answers: WrongAnswers):
+    """The parametrised test every exercise's self-test module uses for its wrong answers."""
     import pytest
 
     @pytest.mark.parametrize("name", list(wrong_answers))
-    def test_wrong_answer_loses_exactly_its_points(name, tmp_path):
-        edits, expected = wrong_answers[name]
-        assert_loses_exactly(grade_source(exercise, mutate(solution_source(exercise), *edits), tmp_path), expected)
+    def test_wrong_answer_loses_exactly_its_points(name):
+        assert_loses_exactly(grade_wrong_answer(exercise, wrong_answers, name), wrong_answers[name][1])
 
     return test_wrong_answer_loses_exactly_its_points
+
+
+def feedback_test(exercise: str, wrong_answers: WrongAnswers, cases: list[tuple[str, str, list[str]]]):
+    """A parametrised test: the wrong answer ``name`` fails ``check`` with a message containing every word."""
+    import pytest
+
+    @pytest.mark.parametrize("name, check, words", cases)
+    def test_feedback_names_the_mistake(name, check, words):
+        message = grade_wrong_answer(exercise, wrong_answers, name).check(check).message
+        for word in words:
+            assert word in message, message
+
+    return test_feedback_names_the_mistake
+
+
+def odd_answer_test(exercise: str, cases: list[tuple[str, str, str, str]]):
+    """A parametrised test: an odd return value (edit ``old`` -> ``new``) fails ``check`` naming ``word``, never a grader fault."""
+    import pytest
+
+    @pytest.mark.parametrize("old, new, check, word", cases)
+    def test_odd_return_values_fail_with_a_message_never_crash_the_checker(old, new, check, word, tmp_path):
+        result = grade_source(exercise, mutate(solution_source(exercise), (old, new)), tmp_path)
+        assert not result.internal_error, describe(result)
+        found = result.check(check)
+        assert found.status == "failed" and word in found.message, describe(result)
+
+    return test_odd_return_values_fail_with_a_message_never_crash_the_checker

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader.exercises.exercise_01_scaling import checks
-from support import grade_source, mutate, solution_source, wrong_answer_test
+from support import grade_wrong_answer, wrong_answer_test
 
 EXERCISE = "exercise-01"
 
@@ -53,9 +53,8 @@ WRONG_ANSWERS = {
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
-def test_leakage_feedback_names_the_mistake(tmp_path):
-    edits, _ = WRONG_ANSWERS["min-max fitted on all the data (leakage)"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_leakage_feedback_names_the_mistake():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "min-max fitted on all the data (leakage)")
     check = result.check("min_max_others_use_train_statistics")
     assert "leakage" in check.message and "train" in check.message, check.message
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from support import grade_source, mutate, solution_source, wrong_answer_test
+from support import grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-03"
 
@@ -47,9 +47,8 @@ WRONG_ANSWERS = {
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
-def test_boundary_feedback_names_the_rule(tmp_path):
-    edits, _ = WRONG_ANSWERS["threshold > 0.5 instead of >= 0.5"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_boundary_feedback_names_the_rule():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "threshold > 0.5 instead of >= 0.5")
     check = result.check("predict_classes_sigmoid")
     assert ">= 0.5" in check.message or "p >= 0.5" in check.message, check.message
 
@@ -69,8 +68,7 @@ def test_one_hot_matches_keras_to_categorical():
         np.testing.assert_array_equal(np.eye(n_classes)[labels], expected)
 
 
-def test_activation_feedback_gives_the_tasks_reason(tmp_path):
-    edits, _ = WRONG_ANSWERS["multi-label gets softmax"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_activation_feedback_gives_the_tasks_reason():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "multi-label gets softmax")
     message = result.check("output_layer_multilabel").message
     assert "own yes/no question" in message and "'sigmoid'" in message, message

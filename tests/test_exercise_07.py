@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader.exercises.exercise_07_gradient_descent import checks
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, feedback_test, grade_source, mutate, odd_answer_test, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-07"
 
@@ -112,30 +112,19 @@ def test_accepted_variants_keep_full_marks(name, tmp_path):
     assert result.passed and result.score == result.max_score, describe(result)
 
 
-def _message(name: str, check: str, tmp_path) -> str:
-    edits, _ = WRONG_ANSWERS[name]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    return result.check(check).message
+FEEDBACK = [
+    ("gradient sign flipped", "gradient_step_weights", ["uphill", "subtract"]),
+    ("gradient sign flipped", "fit_converges_with_a_small_learning_rate", ["sign"]),
+    ("floor instead of ceil", "iterations_partial_batch", ["math.ceil", "one more weight update"]),
+    ("np.ceil returns a float", "iterations_course_example", ["float", "int"]),
+    ("divergence hidden by keeping the best loss", "fit_diverges_with_a_large_learning_rate", ["grows each epoch", "divergence"]),
+    ("fitting stops when the loss grows", "fit_diverges_with_a_large_learning_rate", ["divergence", "Do not stop early"]),
+    ("step function with > 0", "step_function", [">="]),
+    ("perceptron ignores the learning rate", "perceptron_rule", ["learning_rate="]),
+    ("gradient summed over samples instead of averaged", "gradient_step_weights", ["MEAN"]),
+]
 
-
-@pytest.mark.parametrize(
-    "name, check, words",
-    [
-        ("gradient sign flipped", "gradient_step_weights", ["uphill", "subtract"]),
-        ("gradient sign flipped", "fit_converges_with_a_small_learning_rate", ["sign"]),
-        ("floor instead of ceil", "iterations_partial_batch", ["math.ceil", "one more weight update"]),
-        ("np.ceil returns a float", "iterations_course_example", ["float", "int"]),
-        ("divergence hidden by keeping the best loss", "fit_diverges_with_a_large_learning_rate", ["grows each epoch", "divergence"]),
-        ("fitting stops when the loss grows", "fit_diverges_with_a_large_learning_rate", ["divergence", "Do not stop early"]),
-        ("step function with > 0", "step_function", [">="]),
-        ("perceptron ignores the learning rate", "perceptron_rule", ["learning_rate="]),
-        ("gradient summed over samples instead of averaged", "gradient_step_weights", ["MEAN"]),
-    ],
-)
-def test_feedback_names_the_mistake(name, check, words, tmp_path):
-    message = _message(name, check, tmp_path)
-    for word in words:
-        assert word in message, message
+test_feedback_names_the_mistake = feedback_test(EXERCISE, WRONG_ANSWERS, FEEDBACK)
 
 
 ODD_ANSWERS = [
@@ -149,12 +138,7 @@ ODD_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("old, new, check, word", ODD_ANSWERS)
-def test_odd_return_values_fail_with_a_message_never_crash_the_checker(old, new, check, word, tmp_path):
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), (old, new)), tmp_path)
-    assert not result.internal_error, describe(result)
-    found = result.check(check)
-    assert found.status == "failed" and word in found.message, describe(result)
+test_odd_return_values_fail_with_a_message_never_crash_the_checker = odd_answer_test(EXERCISE, ODD_ANSWERS)
 
 
 # --------------------------------------------------------------------------- the checks' math

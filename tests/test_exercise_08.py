@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-08"
 pytestmark = pytest.mark.slow
@@ -67,9 +67,8 @@ def test_predict_classes_habit_gets_the_keras3_form(tmp_path):
     assert "np.where(p >= 0.5, 1, 0)" in check.message and "predict_classes" in check.message, check.message
 
 
-def test_softmax_on_one_unit_feedback_says_it_is_always_one(tmp_path):
-    edits, _ = WRONG_ANSWERS["softmax on the single output unit"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_softmax_on_one_unit_feedback_says_it_is_always_one():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "softmax on the single output unit")
     message = result.check("built_model_learns_breast_cancer").message
     assert "always 1.0" in message and "sigmoid" in message, message
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, grade_wrong_answer, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-09"
 pytestmark = pytest.mark.slow
@@ -37,9 +37,8 @@ WRONG_ANSWERS = {
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
-def test_one_hot_loss_feedback_names_the_label_format(tmp_path):
-    edits, _ = WRONG_ANSWERS["one-hot loss with integer labels"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_one_hot_loss_feedback_names_the_label_format():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "one-hot loss with integer labels")
     message = result.check("loss_matches_integer_labels").message
     assert "one-hot" in message and "integers" in message, message
 

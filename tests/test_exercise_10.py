@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader.messages import catalogue_for
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-10"
 slow = pytest.mark.slow
@@ -94,21 +94,20 @@ test_wrong_answer_loses_exactly_its_points = slow(wrong_answer_test(EXERCISE, WR
 
 
 @slow
-def test_training_feedback_names_the_mismatch(tmp_path):
-    relu, _ = WRONG_ANSWERS["relu output head"]
-    no_flatten, _ = WRONG_ANSWERS["no Flatten before the Dense layers"]
-    one_hot, _ = WRONG_ANSWERS["one-hot loss with integer labels"]
-    for edits, words in ((relu, ("softmax", "relu")), (no_flatten, ("Flatten()", "(2, 2, 10)")), (one_hot, ("one-hot", "sparse_categorical_crossentropy"))):
-        result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-        message = result.check("learns_digits").message
+def test_training_feedback_names_the_mismatch():
+    for name, words in (
+        ("relu output head", ("softmax", "relu")),
+        ("no Flatten before the Dense layers", ("Flatten()", "(2, 2, 10)")),
+        ("one-hot loss with integer labels", ("one-hot", "sparse_categorical_crossentropy")),
+    ):
+        message = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, name).check("learns_digits").message
         assert all(word in message for word in words), message
         assert "Traceback" not in message, message
 
 
 @slow
-def test_relu_head_feedback_explains_softmax_side_by_side(tmp_path):
-    edits, _ = WRONG_ANSWERS["relu output head"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_relu_head_feedback_explains_softmax_side_by_side():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "relu output head")
     message = result.check("course_convnet_layers").message
     assert "softmax" in message and "probabilities" in message, message
     assert "expected" in message and "yours" in message and "<-" in message, message

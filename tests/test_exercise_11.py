@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-11"
 pytestmark = pytest.mark.slow
@@ -63,9 +63,8 @@ WRONG_ANSWERS = {
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
-def test_separate_shuffle_feedback_names_the_broken_pairs(tmp_path):
-    edits, _ = WRONG_ANSWERS["x and y shuffled separately"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_separate_shuffle_feedback_names_the_broken_pairs():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "x and y shuffled separately")
     message = result.check("batches_cover_every_sample_once_with_its_label").message
     assert "shuffled separately" in message, message
 
@@ -77,16 +76,14 @@ def test_keras2_lr_habit_gets_the_keras3_form(tmp_path):
     assert "learning_rate" in check.message and "Keras 3" in check.message, check.message
 
 
-def test_learning_rate_none_feedback_names_the_default(tmp_path):
-    edits, _ = WRONG_ANSWERS["learning_rate=None passed on to Keras"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_learning_rate_none_feedback_names_the_default():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "learning_rate=None passed on to Keras")
     check = result.check("default_learning_rates")
     assert check.status == "failed" and "learning_rate=None should keep Keras's default" in check.message, check.message
 
 
-def test_batch_then_shuffle_feedback(tmp_path):
-    edits, _ = WRONG_ANSWERS["batch before shuffle"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_batch_then_shuffle_feedback():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "batch before shuffle")
     check = result.check("shuffle_is_seeded_and_optional")
     assert "shuffle first, then batch" in check.message, check.message
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
+from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-12"
 pytestmark = pytest.mark.slow
@@ -73,9 +73,8 @@ WRONG_ANSWERS = {
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
-def test_monitor_feedback_explains_validation_loss(tmp_path):
-    edits, _ = WRONG_ANSWERS["early stopping watches the training loss"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
+def test_monitor_feedback_explains_validation_loss():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "early stopping watches the training loss")
     message = result.check("early_stopping_config").message
     assert "val_loss" in message and "training loss" in message, message
 
@@ -90,27 +89,20 @@ def test_penalties_equal_keras_regularizers():
         assert lam * np.square(weights).sum() == pytest.approx(float(keras.regularizers.L2(lam)(weights)), rel=1e-5)
 
 
-def _message(result, check_name: str) -> str:
-    return result.check(check_name).message
+def test_dropout_after_output_feedback():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "dropout after the output")
+    assert "Dropout after the output layer randomly zeroes predictions" in result.check("output_layer_comes_last").message
 
 
-def test_dropout_after_output_feedback(tmp_path):
-    edits, _ = WRONG_ANSWERS["dropout after the output"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    assert "Dropout after the output layer randomly zeroes predictions" in _message(result, "output_layer_comes_last")
-
-
-def test_rescaling_feedback_names_preprocessing(tmp_path):
-    edits, _ = WRONG_ANSWERS["augmentation also rescales (ImageDataGenerator's rescale=)"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    message = _message(result, "augmentation_changes_images_in_training_only")
+def test_rescaling_feedback_names_preprocessing():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "augmentation also rescales (ImageDataGenerator's rescale=)")
+    message = result.check("augmentation_changes_images_in_training_only").message
     assert "preprocessing, not augmentation" in message and "0.003922" in message, message
 
 
-def test_diverging_history_feedback(tmp_path):
-    edits, _ = WRONG_ANSWERS["is_overfitting ignores the training loss"]
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *edits), tmp_path)
-    assert "diverging" in _message(result, "is_overfitting")
+def test_diverging_history_feedback():
+    result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "is_overfitting ignores the training loss")
+    assert "diverging" in result.check("is_overfitting").message
 
 
 def test_keras_regularizers_and_keras2_input_shape_get_full_marks(tmp_path):

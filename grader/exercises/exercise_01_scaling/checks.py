@@ -46,6 +46,20 @@ def _close(found: np.ndarray, expected: np.ndarray) -> bool:
     return found.shape == expected.shape and bool(np.all(np.isfinite(found))) and np.allclose(found, expected, atol=TOLERANCE, rtol=1e-6)
 
 
+def _min_max_with(data: np.ndarray, *, fitted_on: np.ndarray) -> np.ndarray:
+    low, spread = fit_min_max(fitted_on)
+    return (data - low) / spread
+
+
+def _expect_constant_column_maps_to_zero(learner, rng, name: str, column: int) -> None:
+    train = random_features(rng, rows=20, columns=3)
+    train[:, column] = 0.1  # population spread ~1e-17, not exactly 0
+    call = f"{name}(train with a constant column {column})"
+    (found,) = _scaled(learner, name, [train], call)
+    expect(np.isfinite(found).all(), "constant_nan", call=call)
+    expect(np.allclose(found[:, column], 0.0, atol=TOLERANCE), "constant_not_zero", call=call, found=found[:3, column])
+
+
 def _scaled(learner, name: str, arrays: list[np.ndarray], call: str) -> tuple:
     value = learner.call(name, *arrays)
     parts = _tuple(value, call, len(arrays))
@@ -58,7 +72,7 @@ def _scaled(learner, name: str, arrays: list[np.ndarray], call: str) -> tuple:
 @check(points=2)
 def test_min_max_train(learner, rng):
     for _ in range(8):
-        train, val = random_features(rng), None
+        train = random_features(rng)
         val = random_features(rng, columns=train.shape[1])
         call = f"min_max_scale(train of shape {train.shape}, val)"
         found, _ = _scaled(learner, "min_max_scale", [train, val], call)
@@ -78,28 +92,20 @@ def test_min_max_others_use_train_statistics(learner, rng):
         test = random_features(rng, columns=train.shape[1])
         call = f"min_max_scale(train {train.shape}, val {val.shape}, test {test.shape})"
         _, found_val, found_test = _scaled(learner, "min_max_scale", [train, val, test], call)
-        low, spread = fit_min_max(train)
         for found, data, label in ((found_val, val, "val"), (found_test, test, "test")):
-            if _close(found, (data - low) / spread):
+            expected = _min_max_with(data, fitted_on=train)
+            if _close(found, expected):
                 continue
-            own_low, own_spread = fit_min_max(data)
-            if _close(found, (data - own_low) / own_spread):
+            if _close(found, _min_max_with(data, fitted_on=data)):
                 fail("min_max_own_statistics", call=call, which=label)
-            everything = np.concatenate([train, val, test])
-            all_low, all_spread = fit_min_max(everything)
-            if _close(found, (data - all_low) / all_spread) or _close(found, (data - fit_min_max(np.concatenate([train, data]))[0]) / fit_min_max(np.concatenate([train, data]))[1]):
+            if any(_close(found, _min_max_with(data, fitted_on=np.concatenate(parts))) for parts in ([train, val, test], [train, data])):
                 fail("min_max_leakage", call=call, which=label)
-            fail("min_max_others_wrong", call=call, which=label, found=found[:2], expected=((data - low) / spread)[:2])
+            fail("min_max_others_wrong", call=call, which=label, found=found[:2], expected=expected[:2])
 
 
 @check(points=1)
 def test_min_max_constant_column(learner, rng):
-    train = random_features(rng, rows=20, columns=3)
-    train[:, 1] = 0.1  # population spread ~1e-17, not exactly 0
-    call = "min_max_scale(train with a constant column 1)"
-    (found,) = _scaled(learner, "min_max_scale", [train], call)
-    expect(np.isfinite(found).all(), "constant_nan", call=call)
-    expect(np.allclose(found[:, 1], 0.0, atol=TOLERANCE), "constant_not_zero", call=call, found=found[:3, 1])
+    _expect_constant_column_maps_to_zero(learner, rng, "min_max_scale", column=1)
 
 
 # ----------------------------------------------------------------------------- standardisation
@@ -143,12 +149,7 @@ def test_standardize_others_use_train_statistics(learner, rng):
 
 @check(points=1)
 def test_standardize_constant_column(learner, rng):
-    train = random_features(rng, rows=20, columns=3)
-    train[:, 2] = 0.1
-    call = "standardize(train with a constant column 2)"
-    (found,) = _scaled(learner, "standardize", [train], call)
-    expect(np.isfinite(found).all(), "constant_nan", call=call)
-    expect(np.allclose(found[:, 2], 0.0, atol=TOLERANCE), "constant_not_zero", call=call, found=found[:3, 2])
+    _expect_constant_column_maps_to_zero(learner, rng, "standardize", column=2)
 
 
 @check(points=1)
