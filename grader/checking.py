@@ -52,8 +52,12 @@ def _safe(value: Any) -> Any:
             return preview(value)
     if value is None:
         return None
-    if isinstance(value, MessageRef):  # made by the grader (a learner's dict is shown as data): kept, its parameters made safe
-        return message_ref(value[MESSAGE_REF_KEY], **{key: _safe(inner) for key, inner in value.get("params", {}).items()})
+    if isinstance(
+        value, MessageRef
+    ):  # made by the grader (a learner's dict is shown as data): kept, its parameters made safe
+        return message_ref(
+            value[MESSAGE_REF_KEY], **{key: _safe(inner) for key, inner in value.get("params", {}).items()}
+        )
     if isinstance(value, (bool, int, str)) and not (isinstance(value, str) and len(value) > 2000):
         return value
     if isinstance(value, float):
@@ -97,7 +101,13 @@ def as_int(value: Any, call: str) -> int:
     import numpy as np
 
     if isinstance(value, bool) or isinstance(value, np.bool_):
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a whole number (int)")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type_name(value),
+            found=value,
+            expected_type="a whole number (int)",
+        )
     if isinstance(value, (int, np.integer)):
         return int(value)
     fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a whole number (int)")

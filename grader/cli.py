@@ -68,24 +68,48 @@ def _exit_code(passed: bool, percent: float, internal: bool, fail_under: float |
 
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report for people (text) or tools (json)."
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report for people (text) or tools (json).",
 )
 workspace_option = click.option(
-    "--workspace", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder with your exercise files (default: ./exercises if it exists, else .)."
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: ./exercises if it exists, else .).",
 )
-solutions_option = click.option("--solutions", is_flag=True, help="Grade the reference solutions instead of your files.")
+solutions_option = click.option(
+    "--solutions", is_flag=True, help="Grade the reference solutions instead of your files."
+)
 fail_under_option = click.option(
-    "--fail-under", type=click.FloatRange(0, 100), default=None, help="Exit 0 when the score is at least this percentage."
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 0 when the score is at least this percentage.",
 )
-verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show tracebacks, every hint and more of your output.")
-seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score).")
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Show tracebacks, every hint and more of your output."
+)
+seed_option = click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score)."
+)
 
 
 timeout_option = click.option(
-    "--timeout", "call_timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds one call of a learner function may take (default: per exercise)."
+    "--timeout",
+    "call_timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds one call of a learner function may take (default: per exercise).",
 )
 load_timeout_option = click.option(
-    "--load-timeout", type=click.FloatRange(min=0.1), default=None, help="Seconds the learner's file may take to import (default: per exercise)."
+    "--load-timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds the learner's file may take to import (default: per exercise).",
 )
 
 
@@ -100,9 +124,20 @@ def grading_options(function: Any) -> Any:
     def command(*args: Any, seed: int, call_timeout: float | None, load_timeout: float | None, **kwargs: Any) -> Any:
         from grader.engine import GradeOptions
 
-        return function(*args, options=GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout), **kwargs)
+        return function(
+            *args, options=GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout), **kwargs
+        )
 
-    shared = (workspace_option, format_option, solutions_option, verbose_option, fail_under_option, seed_option, timeout_option, load_timeout_option)
+    shared = (
+        workspace_option,
+        format_option,
+        solutions_option,
+        verbose_option,
+        fail_under_option,
+        seed_option,
+        timeout_option,
+        load_timeout_option,
+    )
     for option in reversed(shared):
         command = option(command)
     return command
@@ -123,7 +158,9 @@ def main() -> None:
 
 @main.command("check")
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
-@click.option("--submission", type=click.Path(path_type=Path), default=None, help="Grade this file instead of the workspace's.")
+@click.option(
+    "--submission", type=click.Path(path_type=Path), default=None, help="Grade this file instead of the workspace's."
+)
 @grading_options
 def check_command(
     exercise: Exercise,

@@ -173,7 +173,14 @@ class WorkerClient:
         # Files the learner writes to ~, $TMPDIR or tempfile.* land in the session folder and go with it.
         private_tmp = os.path.join(self.session_dir, "tmp")
         env.update(HOME=os.path.join(self.session_dir, "home"), TMPDIR=private_tmp, TEMP=private_tmp, TMP=private_tmp)
-        for xdg in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "KERAS_HOME"):
+        for xdg in (
+            "XDG_CACHE_HOME",
+            "XDG_CONFIG_HOME",
+            "XDG_DATA_HOME",
+            "XDG_STATE_HOME",
+            "XDG_RUNTIME_DIR",
+            "KERAS_HOME",
+        ):
             env.pop(xdg, None)
         child_fds = (to_worker_r, from_worker_w)
         argv = [str(to_worker_r), str(from_worker_w), self.session_dir]
@@ -183,10 +190,14 @@ class WorkerClient:
                 if self.warm_tensorflow:
                     from grader import forkserver
 
-                    pid = forkserver.spawn_worker(GRADER_ROOT, base_env, ["{0}", "{1}", self.session_dir], env, self.session_dir, child_fds)
+                    pid = forkserver.spawn_worker(
+                        GRADER_ROOT, base_env, ["{0}", "{1}", self.session_dir], env, self.session_dir, child_fds
+                    )
                     if pid is not None:
                         return None, pid
-                bootstrap = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import launch; launch()"
+                bootstrap = (
+                    f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import launch; launch()"
+                )
                 popen = subprocess.Popen(
                     [sys.executable, "-s", "-c", bootstrap, *argv],
                     pass_fds=child_fds,
@@ -239,7 +250,7 @@ class WorkerClient:
 
     close = stop
 
-    def __enter__(self) -> "WorkerClient":
+    def __enter__(self) -> WorkerClient:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -447,11 +458,11 @@ class Learner:
         self._seed = seed
         self._timed_out = client.timed_out_functions
 
-    def with_timeout(self, seconds: float) -> "Learner":
+    def with_timeout(self, seconds: float) -> Learner:
         """The same learner with another per-call time limit (e.g. for training)."""
         return Learner(self._client, timeout=seconds, seed=self._seed)
 
-    def with_seed(self, seed: int | None) -> "Learner":
+    def with_seed(self, seed: int | None) -> Learner:
         """The same learner, seeding the worker with ``seed`` before each call (``None``: no seeding)."""
         return Learner(self._client, timeout=self._timeout, seed=seed)
 
@@ -466,7 +477,10 @@ class Learner:
         shown = call_repr(func, args, kwargs)
         if func in self._timed_out:
             raise LearnerTimeout(call=shown, seconds=self._timed_out[func].params.get("seconds"), repeated=True)
-        send = lambda: self._client.call(func, args, kwargs, timeout=self._timeout, seed=self._seed, echo_args=_echo_args)  # noqa: E731
+
+        def send() -> dict:
+            return self._client.call(func, args, kwargs, timeout=self._timeout, seed=self._seed, echo_args=_echo_args)
+
         reply = self._exchange(func, shown, send, remember_timeout=True)
         value = self._decode(shown, reply.get("value"))
         if _echo_args:
@@ -474,7 +488,8 @@ class Learner:
         return value
 
     def _exchange(self, name: str, shown: str, send: Any, *, remember_timeout: bool = False) -> dict:
-        """Send a request; its timeout, crash or the learner's exception becomes a :class:`LearnerProblem` about ``shown``."""
+        """Send a request; a timeout, a crash or the learner's exception becomes a
+        :class:`LearnerProblem` about ``shown``."""
         try:
             reply = send()
         except LearnerTimeout:

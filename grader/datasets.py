@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def _standardize(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nd
     return ((train - mean) / std).astype(np.float32), ((test - mean) / std).astype(np.float32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def diabetes(seed: int = 0, standardize_targets: bool = True) -> Split:
     """Regression: 442 patients, 10 features; features (and targets) standardised with train statistics."""
     from sklearn.datasets import load_diabetes
@@ -54,7 +54,7 @@ def diabetes(seed: int = 0, standardize_targets: bool = True) -> Split:
     return Split(x_train, y_train.astype(np.float32), x_test, y_test.astype(np.float32), "diabetes")
 
 
-@lru_cache(maxsize=None)
+@cache
 def breast_cancer(seed: int = 0) -> Split:
     """Binary classification: 569 tumours, 30 features, standardised; labels 0/1."""
     from sklearn.datasets import load_breast_cancer
@@ -65,7 +65,7 @@ def breast_cancer(seed: int = 0) -> Split:
     return Split(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), "breast_cancer")
 
 
-@lru_cache(maxsize=None)
+@cache
 def digits(seed: int = 0, channels: bool = False) -> Split:
     """Ten-class images: 1797 handwritten digits of 8x8 pixels scaled to 0..1 (x / 16).
 
@@ -85,7 +85,9 @@ def digits(seed: int = 0, channels: bool = False) -> Split:
 COURSE_IMAGE_SETS = ("mnist", "fashion_mnist")
 
 
-def load_course_images(name: str = "mnist", *, channels: bool = False) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_course_images(
+    name: str = "mnist", *, channels: bool = False
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """For learners: ``(x_train, y_train), (x_val, y_val)`` like ``keras.datasets.mnist.load_data()``.
 
     The course loads MNIST or Fashion-MNIST from the internet; kerasdrill works
@@ -94,7 +96,10 @@ def load_course_images(name: str = "mnist", *, channels: bool = False) -> tuple[
     """
     if name not in COURSE_IMAGE_SETS:
         raise ValueError(f"unknown image set {name!r}: choose one of {', '.join(COURSE_IMAGE_SETS)}")
-    print(f"offline: using scikit-learn's bundled 8x8 digits instead of {name} (same layout, smaller images)", file=sys.stderr)
+    print(
+        f"offline: using scikit-learn's bundled 8x8 digits instead of {name} (same layout, smaller images)",
+        file=sys.stderr,
+    )
     split = digits(0, channels)
     to_pixels = lambda images: np.round(images * 255).astype(np.uint8)  # noqa: E731
     return (to_pixels(split.x_train), split.y_train), (to_pixels(split.x_test), split.y_test)

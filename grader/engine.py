@@ -16,8 +16,8 @@ import shutil
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from grader.client import QUIET_TF_ENV, WorkerClient
 from grader.limits import WorkerLimits
@@ -72,7 +72,9 @@ class _Session:
         self.started = time.perf_counter()  # a pre-started worker's head start is not this exercise's time
         exercise, options = self.exercise, self.options
         catalogue = catalogue_for(exercise, options.language)
-        result = ExerciseResult(exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission=str(self.submission.path))
+        result = ExerciseResult(
+            exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission=str(self.submission.path)
+        )
         try:
             if self.error or self.client is None:
                 result.error = self.error or "the worker did not start"
@@ -163,10 +165,20 @@ def missing_submission_result(exercise: Exercise, language: str = "en") -> Exerc
     """A zero result for an exercise with no file (its checks listed, so max_score is honest)."""
     catalogue = catalogue_for(exercise, language)
     checks = [
-        CheckResult(name=name, title=catalogue.check_title(name), status="failed", points=0, max_points=points, message=catalogue.render("report.no_submission"), attempted=False)
+        CheckResult(
+            name=name,
+            title=catalogue.check_title(name),
+            status="failed",
+            points=0,
+            max_points=points,
+            message=catalogue.render("report.no_submission"),
+            attempted=False,
+        )
         for name, points in list_checks(exercise)
     ]
-    return ExerciseResult(exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks)
+    return ExerciseResult(
+        exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks
+    )
 
 
 def list_checks(exercise: Exercise) -> list[tuple[str, int]]:
@@ -195,13 +207,20 @@ def list_checks(exercise: Exercise) -> list[tuple[str, int]]:
 def _pytest_args(exercise: Exercise) -> list[str]:
     return [
         str(exercise.checks_path),
-        "-c", os.devnull,  # never read the learner's or the repo's pytest config
-        "--rootdir", str(exercise.directory),
-        "--confcutdir", str(exercise.directory),
-        "-p", "no:cacheprovider",
-        "-p", "no:terminal",
-        "-p", "no:legacypath",
-        "-W", "ignore::DeprecationWarning",
+        "-c",
+        os.devnull,  # never read the learner's or the repo's pytest config
+        "--rootdir",
+        str(exercise.directory),
+        "--confcutdir",
+        str(exercise.directory),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:legacypath",
+        "-W",
+        "ignore::DeprecationWarning",
     ]
 
 

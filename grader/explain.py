@@ -21,7 +21,13 @@ class Rule:
 
 RULES: list[Rule] = [
     Rule("ValueError", r"Argument\(s\) not recognized: \{'lr'", "explain.optimizer_lr"),
-    Rule("TypeError", r"'(Dense|Conv[123]D\w*|Flatten|MaxPool\w*|AveragePool\w*|GlobalAverage\w*|Dropout|BatchNormalization|Activation|ReLU|Softmax|Input\w*|KerasTensor|Rescaling|Reshape|Random\w+|Embedding|LSTM|GRU|SimpleRNN)' object is not iterable", "explain.sequential_list"),
+    Rule(
+        "TypeError",
+        r"'(Dense|Conv[123]D\w*|Flatten|MaxPool\w*|AveragePool\w*|GlobalAverage\w*|Dropout|BatchNormalization"
+        r"|Activation|ReLU|Softmax|Input\w*|KerasTensor|Rescaling|Reshape|Random\w+|Embedding|LSTM|GRU|SimpleRNN)'"
+        r" object is not iterable",
+        "explain.sequential_list",
+    ),
     Rule("TypeError", r"unexpected keyword argument 'nb_epoch'", "explain.nb_epoch"),
     Rule("TypeError", r"unexpected keyword argument 'samples_per_epoch'", "explain.samples_per_epoch"),
     Rule("AttributeError", r"has no attribute 'predict_classes'", "explain.predict_classes"),
@@ -36,7 +42,12 @@ RULES: list[Rule] = [
     # Keras 1/2 arguments
     Rule("TypeError", r"Dense\.__init__\(\) missing 1 required positional argument: 'units'", "explain.output_dim"),
     Rule("TypeError", r"Dropout\.__init__\(\) missing 1 required positional argument: 'rate'", "explain.dropout_rate"),
-    Rule("ValueError", r"Unrecognized keyword arguments passed to \w+: \{'(init|border_mode|nb_filter|nb_row|nb_col|subsample|dim_ordering)'", "explain.keras1_keyword"),
+    Rule(
+        "ValueError",
+        r"Unrecognized keyword arguments passed to \w+: "
+        r"\{'(init|border_mode|nb_filter|nb_row|nb_col|subsample|dim_ordering)'",
+        "explain.keras1_keyword",
+    ),
     Rule("ValueError", r"Cannot convert '\d+' to a shape", "explain.shape_not_tuple"),
     Rule("KeyError", r"^'(val_)?acc'$", "explain.history_acc"),
     Rule("ValueError", r"You must call `compile\(\)` before", "explain.not_compiled_fit"),

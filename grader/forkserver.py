@@ -36,7 +36,10 @@ class ForkServer:
 
     def __init__(self, grader_root: str, env: dict[str, str]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        bootstrap = f"import sys; sys.path.insert(0, {grader_root!r}); from grader.forkserver import serve; serve({theirs.fileno()})"
+        bootstrap = (
+            f"import sys; sys.path.insert(0, {grader_root!r}); "
+            f"from grader.forkserver import serve; serve({theirs.fileno()})"
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", bootstrap],
             pass_fds=(theirs.fileno(),),
@@ -82,7 +85,9 @@ _server: ForkServer | None = None
 _server_lock = threading.Lock()
 
 
-def spawn_worker(grader_root: str, server_env: dict[str, str], argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int]) -> int | None:
+def spawn_worker(
+    grader_root: str, server_env: dict[str, str], argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int]
+) -> int | None:
     """Fork a worker from the (lazily started) server; ``None`` if that is not possible."""
     global _server
     with _server_lock:
@@ -182,4 +187,3 @@ def _become_worker(channel: socket.socket, request: dict, fds: list[int]) -> Non
         launch(argv)
     finally:
         os._exit(70)
-

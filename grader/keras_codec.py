@@ -122,12 +122,16 @@ def _decode_model(tree: dict, codec: Codec) -> ModelFile:
 
 def _decode_object(tree: dict, codec: Codec) -> KerasObjectSpec:
     config = codec.decode(tree.get("config", {}))
-    return KerasObjectSpec(str(tree["__keras_object__"]), str(tree.get("module", "")), config if isinstance(config, dict) else {})
+    return KerasObjectSpec(
+        str(tree["__keras_object__"]), str(tree.get("module", "")), config if isinstance(config, dict) else {}
+    )
 
 
 def _decode_dataset(tree: dict, codec: Codec) -> DatasetSample:
     elements = codec.decode(tree["__dataset__"])
-    return DatasetSample(elements if isinstance(elements, list) else [], str(tree.get("element_spec", "")), bool(tree.get("truncated")))
+    return DatasetSample(
+        elements if isinstance(elements, list) else [], str(tree.get("element_spec", "")), bool(tree.get("truncated"))
+    )
 
 
 def _decode_and_load_model(tree: dict, codec: Codec) -> Any:

@@ -38,7 +38,7 @@ class WorkerLimits:
         }
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "WorkerLimits":
+    def from_env(cls, environ: dict[str, str] | None = None) -> WorkerLimits:
         env = os.environ if environ is None else environ
         return cls(
             memory_mb=int(env.get("KERASDRILL_MEMORY_MB", cls.memory_mb)),

@@ -68,7 +68,12 @@ def learner_model(value: Any, call: str, *, compiled: bool = False) -> Any:
     from grader.keras_codec import load_model
 
     if not isinstance(value, ModelFile):
-        fail("model.not_a_model", call=call, found_type=type_name(value), found=value if not isinstance(value, Opaque) else value.preview)
+        fail(
+            "model.not_a_model",
+            call=call,
+            found_type=type_name(value),
+            found=value if not isinstance(value, Opaque) else value.preview,
+        )
     try:
         model = load_model(value)
     except ValueError as exc:
@@ -176,7 +181,12 @@ _ACTIVATION_LAYERS = {"Activation", "ReLU", "Softmax"}
 def _standalone_activation(row: Row) -> str | None:
     if row.kind == "Activation":
         return row.activation
-    if row.kind == "ReLU" and not row.extra.get("negative_slope") and row.extra.get("max_value") is None and not row.extra.get("threshold"):
+    if (
+        row.kind == "ReLU"
+        and not row.extra.get("negative_slope")
+        and row.extra.get("max_value") is None
+        and not row.extra.get("threshold")
+    ):
         return "relu"
     if row.kind == "Softmax":
         return "softmax"
@@ -191,7 +201,9 @@ def _reason(expected: Row | None, found: Row | None, index: int, total: int) -> 
     if found.kind != expected.kind:
         return message_ref("model.reason_kind", expected=expected.kind, found=found.kind)
     if found.activation != expected.activation:
-        key = {"softmax": "model.reason_softmax", "sigmoid": "model.reason_sigmoid", "relu": "model.reason_relu"}.get(str(expected.activation))
+        key = {"softmax": "model.reason_softmax", "sigmoid": "model.reason_sigmoid", "relu": "model.reason_relu"}.get(
+            str(expected.activation)
+        )
         if expected.activation in (None, "linear") and index == total - 1:
             key = "model.reason_linear"
         return message_ref(key or "model.reason_activation", expected=expected.activation, found=found.activation)
@@ -244,15 +256,27 @@ def expect_same_layers(
         same = lambda a, b: (a.kind, a.units, a.activation) == (b.kind, b.units, b.activation)  # noqa: E731
         if len(found) < len(expected) and index < len(found) and same(found[index], expected[index + 1]):
             reason = _reason(expected[index], None, index, len(expected))  # a layer is missing here
-        elif len(found) > len(expected) and index + 1 < len(found) and index < len(expected) and same(found[index + 1], expected[index]):
+        elif (
+            len(found) > len(expected)
+            and index + 1 < len(found)
+            and index < len(expected)
+            and same(found[index + 1], expected[index])
+        ):
             reason = _reason(None, found[index], index, len(expected))  # an extra layer here
         else:
-            reason = _reason(expected[index] if index < len(expected) else None, found[index] if index < len(found) else None, index, len(expected))
+            reason = _reason(
+                expected[index] if index < len(expected) else None,
+                found[index] if index < len(found) else None,
+                index,
+                len(expected),
+            )
         fail(
             "model.layers_differ",
             call=call,
             layer=index + 1,
-            counts="" if len(found) == len(expected) else message_ref("model.counts", found=len(found), expected=len(expected)),
+            counts=""
+            if len(found) == len(expected)
+            else message_ref("model.counts", found=len(found), expected=len(expected)),
             reason=reason,
             table=side_by_side(project(expected), project(found), index),
         )
@@ -312,7 +336,13 @@ def _metric_names(metrics: Any) -> tuple[str, ...]:
             for sub in item.values():
                 walk(sub)
         else:
-            names.append(str(item if isinstance(item, str) else getattr(item, "name", None) or getattr(item, "__name__", None) or type(item).__name__))
+            names.append(
+                str(
+                    item
+                    if isinstance(item, str)
+                    else getattr(item, "name", None) or getattr(item, "__name__", None) or type(item).__name__
+                )
+            )
 
     walk(metrics)
     return tuple(names)
@@ -346,7 +376,14 @@ def compile_settings(model: Any) -> CompileSettings:
     else:
         optimizer_name, optimizer_config = optimizer.get("class_name"), optimizer.get("config", {})
     if isinstance(optimizer_name, str) and optimizer_name.islower():  # compile(optimizer="adam") before building
-        optimizer_name = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adagrad": "Adagrad", "adamw": "AdamW", "nadam": "Nadam"}.get(optimizer_name, optimizer_name)
+        optimizer_name = {
+            "sgd": "SGD",
+            "rmsprop": "RMSprop",
+            "adam": "Adam",
+            "adagrad": "Adagrad",
+            "adamw": "AdamW",
+            "nadam": "Nadam",
+        }.get(optimizer_name, optimizer_name)
     learning_rate = optimizer_config.get("learning_rate")
     if learning_rate is None and getattr(model, "optimizer", None) is not None:
         learning_rate = model.optimizer.get_config().get("learning_rate")
@@ -365,7 +402,15 @@ def compile_settings(model: Any) -> CompileSettings:
     )
 
 
-def expect_compiled(model: Any, call: str, *, optimizer: str | None = None, learning_rate: float | None = None, loss: str | None = None, metrics: tuple = ()) -> CompileSettings:
+def expect_compiled(
+    model: Any,
+    call: str,
+    *,
+    optimizer: str | None = None,
+    learning_rate: float | None = None,
+    loss: str | None = None,
+    metrics: tuple = (),
+) -> CompileSettings:
     """Fail with a teaching message unless the compile settings match.
 
     The learning rate compares at float32 precision (Keras stores it as float32).
@@ -376,10 +421,24 @@ def expect_compiled(model: Any, call: str, *, optimizer: str | None = None, lear
         fail("model.not_compiled", call=call)
     if optimizer is not None and (settings.optimizer or "").lower() != optimizer.lower():
         fail("model.wrong_optimizer", call=call, found=settings.optimizer, expected=optimizer)
-    if learning_rate is not None and (settings.learning_rate is None or abs(settings.learning_rate - learning_rate) > 1e-6 * max(1.0, learning_rate) + 1e-9):
-        fail("model.wrong_learning_rate", call=call, found=None if settings.learning_rate is None else float(np.float32(settings.learning_rate)), expected=learning_rate)
+    if learning_rate is not None and (
+        settings.learning_rate is None
+        or abs(settings.learning_rate - learning_rate) > 1e-6 * max(1.0, learning_rate) + 1e-9
+    ):
+        fail(
+            "model.wrong_learning_rate",
+            call=call,
+            found=None if settings.learning_rate is None else float(np.float32(settings.learning_rate)),
+            expected=learning_rate,
+        )
     if loss is not None and settings.loss != loss:
-        fail("model.wrong_loss", call=call, found=settings.loss, expected=loss, advice=loss_advice(model, settings.loss, expected=loss))
+        fail(
+            "model.wrong_loss",
+            call=call,
+            found=settings.loss,
+            expected=loss,
+            advice=loss_advice(model, settings.loss, expected=loss),
+        )
     if settings.from_logits and (output_activation := _output(model)[0]) in ("softmax", "sigmoid"):
         fail("explain.from_logits_probabilities", call=call, activation=output_activation)
     for metric in metrics:
@@ -402,7 +461,11 @@ def label_format(labels: Any) -> str | None:
     y = np.asarray(labels)
     if y.ndim == 2 and y.shape[1] > 1 and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
         return "onehot"
-    if (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)) and np.issubdtype(y.dtype, np.number) and np.all(np.mod(y, 1) == 0):
+    if (
+        (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
+        and np.issubdtype(y.dtype, np.number)
+        and np.all(np.mod(y, 1) == 0)
+    ):
         return "integer"
     return None
 
@@ -410,15 +473,26 @@ def label_format(labels: Any) -> str | None:
 def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str | None = None) -> dict | str:
     """Why a loss does not fit the model's output layer (or the ``labels``, or the ``expected`` loss's task).
 
-    A catalogue message (:func:`~grader.messages.message_ref`) to pass as a message's ``advice``; ``""`` if the loss fits.
+    A catalogue message (:func:`~grader.messages.message_ref`) to pass as a message's ``advice``;
+    ``""`` if the loss fits.
     """
     activation, units = _output(model)
     labels_are = label_format(labels)
-    if expected == "binary_crossentropy" and loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "softmax" and units and units > 1:
+    if (
+        expected == "binary_crossentropy"
+        and loss in ("sparse_categorical_crossentropy", "categorical_crossentropy")
+        and activation == "softmax"
+        and units
+        and units > 1
+    ):
         return message_ref("explain.softmax_head_for_binary", units=units, loss=loss)
     if loss == "binary_crossentropy" and activation == "softmax":
         return message_ref("model.advice_softmax_binary" if units == 1 else "explain.softmax_binary_units", units=units)
-    if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and activation == "sigmoid" and units == 1:
+    if (
+        loss in ("sparse_categorical_crossentropy", "categorical_crossentropy")
+        and activation == "sigmoid"
+        and units == 1
+    ):
         return message_ref("model.advice_sigmoid_sparse")
     if loss == "sparse_categorical_crossentropy" and labels_are == "onehot":
         return message_ref("explain.onehot_labels_sparse")
@@ -426,7 +500,11 @@ def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str 
         return message_ref("model.advice_onehot")
     if loss == "mse" and activation in ("softmax", "sigmoid"):
         return message_ref("model.advice_mse_classifier")
-    if loss in PROBABILITY_LOSSES and activation not in ("softmax", "sigmoid") and not compile_settings(model).from_logits:
+    if (
+        loss in PROBABILITY_LOSSES
+        and activation not in ("softmax", "sigmoid")
+        and not compile_settings(model).from_logits
+    ):
         return message_ref("explain.output_not_probabilities", loss=loss, activation=activation or "none (linear)")
     return ""
 
@@ -466,7 +544,17 @@ def deterministic(seed: int) -> None:
         pass
 
 
-def train(model: Any, x: Any, y: Any, *, seed: int, epochs: int, batch_size: int = 32, budget_s: float | None = None, **fit_kwargs: Any) -> dict:
+def train(
+    model: Any,
+    x: Any,
+    y: Any,
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int = 32,
+    budget_s: float | None = None,
+    **fit_kwargs: Any,
+) -> dict:
     """Fit ``model`` in the checker (its own compile settings), seeded; returns ``history.history``.
 
     Graph mode without XLA (a learner's ``run_eagerly``/``jit_compile`` only
@@ -483,13 +571,18 @@ def train(model: Any, x: Any, y: Any, *, seed: int, epochs: int, batch_size: int
         callbacks.append(TimeBudget(budget_s))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, callbacks=callbacks, **fit_kwargs)
+        history = model.fit(
+            x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, callbacks=callbacks, **fit_kwargs
+        )
     return history.history
 
 
 def predict(model: Any, x: Any, batch_size: int = 1024) -> np.ndarray:
     """The model's outputs for ``x`` as numpy, by direct calls (no ``predict`` function to trace)."""
-    parts = [keras.ops.convert_to_numpy(model(x[start : start + batch_size], training=False)) for start in range(0, len(x), batch_size)]
+    parts = [
+        keras.ops.convert_to_numpy(model(x[start : start + batch_size], training=False))
+        for start in range(0, len(x), batch_size)
+    ]
     return np.concatenate(parts) if parts else np.zeros((0,))
 
 
@@ -498,7 +591,11 @@ def classes_of(probabilities: Any) -> np.ndarray:
     probabilities = np.asarray(probabilities)
     if probabilities.ndim == 1 or probabilities.shape[-1] == 1:
         return (probabilities.reshape(len(probabilities), -1)[:, 0] >= 0.5).astype(int)
-    return probabilities.reshape(len(probabilities), -1).argmax(axis=-1) if probabilities.ndim == 2 else probabilities.argmax(axis=-1)
+    return (
+        probabilities.reshape(len(probabilities), -1).argmax(axis=-1)
+        if probabilities.ndim == 2
+        else probabilities.argmax(axis=-1)
+    )
 
 
 def accuracy(model: Any, x: Any, y: Any) -> float:
@@ -576,5 +673,12 @@ def fit_and_score(
         if advice:
             fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
         shown = round(score, 3) if np.isfinite(score) else str(score)
-        fail("model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy", data=data_name, epochs=epochs, seed=seed, found=shown, expected=threshold)
+        fail(
+            "model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy",
+            data=data_name,
+            epochs=epochs,
+            seed=seed,
+            found=shown,
+            expected=threshold,
+        )
     return score

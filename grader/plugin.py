@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from grader.checking import CheckFailed
-from grader.explain import explain
 from grader.client import Learner, LearnerProblem, LearnerTimeout, SubmissionBroken, WorkerClient
+from grader.explain import explain
 from grader.messages import Catalogue, message_ref
 from grader.results import CheckResult
 
@@ -86,7 +86,14 @@ class CheckCollector:
         for item in items:
             name = check_name(item.name)
             self.order.append(name)
-            self.results[name] = self._result(name, "error", 0, message=self.catalogue.render("engine.internal", error_type="NotRun", error="the check did not run"), internal=True, points=_points(item))
+            self.results[name] = self._result(
+                name,
+                "error",
+                0,
+                message=self.catalogue.render("engine.internal", error_type="NotRun", error="the check did not run"),
+                internal=True,
+                points=_points(item),
+            )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.name] = time.perf_counter()
@@ -117,22 +124,40 @@ class CheckCollector:
         if isinstance(exc, CheckFailed):
             return self._result(name, "failed", max_points, message_id=exc.message_id, params=exc.params)
         if isinstance(exc, SubmissionBroken) and exc.params.get("timeout"):
-            return self._result(name, "timeout", max_points, message_id="engine.load_timeout", params=_clean(exc.params))
+            return self._result(
+                name, "timeout", max_points, message_id="engine.load_timeout", params=_clean(exc.params)
+            )
         if isinstance(exc, LearnerTimeout) and exc.params.get("repeated"):
-            return self._result(name, "timeout", max_points, message_id="engine.timeout_repeated", params=_clean(exc.params))
+            return self._result(
+                name, "timeout", max_points, message_id="engine.timeout_repeated", params=_clean(exc.params)
+            )
         if isinstance(exc, LearnerProblem):
             params = _clean(exc.params)
             tip = explain(str(exc.params.get("error_type", "")), str(exc.params.get("error", "")))
             if tip:  # a Keras-2 habit or another mistake we recognise: the Keras 3 form, after the message
                 params["tip"] = message_ref(tip)
-            return self._result(name, exc.status, max_points, message_id=exc.message_id, params=params, details=exc.details, attempted=exc.attempted)
+            return self._result(
+                name,
+                exc.status,
+                max_points,
+                message_id=exc.message_id,
+                params=params,
+                details=exc.details,
+                attempted=exc.attempted,
+            )
         if isinstance(exc, AssertionError):
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else "check failed"
             return self._result(name, "failed", max_points, message=text)
         error_type = type(exc).__name__ if exc is not None else "Error"
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc is not None else ""
         return self._result(
-            name, "error", max_points, message_id="engine.internal", params={"error_type": error_type, "error": str(exc)[:500]}, details=details, internal=True
+            name,
+            "error",
+            max_points,
+            message_id="engine.internal",
+            params={"error_type": error_type, "error": str(exc)[:500]},
+            details=details,
+            internal=True,
         )
 
     def _result(

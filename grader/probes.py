@@ -11,8 +11,9 @@ Only functions decorated with :func:`probe` can be called.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 
 def probe(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -26,12 +26,14 @@ import math
 import os
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # one reply; the checker holds a few copies of it while decoding
 MAX_ARRAY_BYTES = 128 * 1024 * 1024  # a larger array crosses as an Opaque description, not its data
 _HEADER = struct.Struct(">I")
+MiB = 1024 * 1024
 
 
 class ProtocolError(Exception):
@@ -171,15 +173,15 @@ class Codec:
 
     def __init__(self, session_dir: str | None = None) -> None:
         self.session_dir = session_dir
-        self._encoders: list[Callable[[Any, "Codec"], Any]] = []
-        self._decoders: dict[str, Callable[[dict, "Codec"], Any]] = {}
+        self._encoders: list[Callable[[Any, Codec], Any]] = []
+        self._decoders: dict[str, Callable[[dict, Codec], Any]] = {}
         self._counter = 0
 
-    def add_encoder(self, encoder: Callable[[Any, "Codec"], Any]) -> None:
+    def add_encoder(self, encoder: Callable[[Any, Codec], Any]) -> None:
         """``encoder(value, codec)`` returns a tagged dict, or ``NotImplemented``."""
         self._encoders.append(encoder)
 
-    def add_decoder(self, tag: str, decoder: Callable[[dict, "Codec"], Any]) -> None:
+    def add_decoder(self, tag: str, decoder: Callable[[dict, Codec], Any]) -> None:
         self._decoders[tag] = decoder
 
     def new_path(self, suffix: str) -> str:
@@ -218,9 +220,7 @@ class Codec:
                 if any(k.startswith("__") and k.endswith("__") for k in value):
                     return {"__dict__": [[k, self.encode(v, _depth + 1)] for k, v in value.items()]}
                 return {k: self.encode(v, _depth + 1) for k, v in value.items()}
-            return {
-                "__dict__": [[self.encode(k, _depth + 1), self.encode(v, _depth + 1)] for k, v in value.items()]
-            }
+            return {"__dict__": [[self.encode(k, _depth + 1), self.encode(v, _depth + 1)] for k, v in value.items()]}
         numpy = sys.modules.get("numpy")
         if numpy is not None:
             if kind is numpy.ndarray or isinstance(value, numpy.ndarray):
@@ -284,7 +284,10 @@ def _encode_array(numpy: Any, value: Any, scalar: bool = False) -> dict:
     except Exception:
         nbytes = 0
     if nbytes > MAX_ARRAY_BYTES:  # before copying: a huge array must not cost either process gigabytes
-        return _opaque(value, f"an array of {nbytes // (1024 * 1024)} MiB, over the {MAX_ARRAY_BYTES // (1024 * 1024)} MiB the grader accepts")
+        return _opaque(
+            value,
+            f"an array of {nbytes // MiB} MiB, over the {MAX_ARRAY_BYTES // MiB} MiB the grader accepts",
+        )
     array = numpy.array(value, copy=True, subok=False)
     if array.dtype.hasobject:
         return _opaque(value, "an array of Python objects (dtype=object)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Callable
+from collections.abc import Callable
 
 from grader.messages import Catalogue, catalogue_for
 from grader.results import CheckResult, ExerciseResult, RunResult
@@ -51,8 +51,13 @@ def render_text(
         key = _mark_key(check)
         points = f"{check.points}/{check.max_points}"
         label = check.title if len(check.title) <= title_width else check.title[: title_width - 1] + "…"
-        status = "" if check.passed else catalogue.render("report.not_attempted" if key == "not_attempted" else f"report.status_{check.status}")
-        lines.append(f"  {style(marks[key], fg=COLORS[key], bold=True)} {label.ljust(title_width)} {points.rjust(6)}  {style(status, fg=COLORS[key])}".rstrip())
+        status = (
+            ""
+            if check.passed
+            else catalogue.render("report.not_attempted" if key == "not_attempted" else f"report.status_{check.status}")
+        )
+        mark = style(marks[key], fg=COLORS[key], bold=True)
+        lines.append(f"  {mark} {label.ljust(title_width)} {points.rjust(6)}  {style(status, fg=COLORS[key])}".rstrip())
         if not check.passed and check.message:
             if check.message == previous_message and not verbose:
                 continue
@@ -61,7 +66,9 @@ def render_text(
                 if paragraph.startswith("  "):  # preformatted (e.g. a side-by-side layer table)
                     lines.append("      " + paragraph)
                     continue
-                lines.extend(textwrap.wrap(paragraph, WIDTH - 6, initial_indent="      ", subsequent_indent="      ") or [""])
+                lines.extend(
+                    textwrap.wrap(paragraph, WIDTH - 6, initial_indent="      ", subsequent_indent="      ") or [""]
+                )
             if verbose and check.details:
                 lines.extend("      " + style(line, fg="bright_black") for line in check.details.rstrip().splitlines())
     lines.append("")
@@ -69,7 +76,11 @@ def render_text(
         lines.append(style(catalogue.render("report.internal_error") + ":", fg="magenta", bold=True))
         lines.extend("  " + line for line in result.error.rstrip().splitlines()[-12:])
         lines.append("")
-    lines.append(style(f"{catalogue.render('report.score')}: {result.score}/{result.max_score} ({result.percent:.0f}%)", bold=True))
+    lines.append(
+        style(
+            f"{catalogue.render('report.score')}: {result.score}/{result.max_score} ({result.percent:.0f}%)", bold=True
+        )
+    )
     failure = result.first_failure
     if failure is None and result.checks and not result.error:
         lines.append(style(catalogue.render("report.all_passed"), fg="green"))
@@ -78,7 +89,14 @@ def render_text(
         lines.append("")
         for index, hint in enumerate(shown):
             prefix = f"{catalogue.render('report.hint')} ({failure.title})" if index == 0 else " " * 2
-            lines.extend(textwrap.wrap(f"{prefix}: {hint}" if index == 0 else hint, WIDTH, subsequent_indent="  ", initial_indent="" if index == 0 else "  "))
+            lines.extend(
+                textwrap.wrap(
+                    f"{prefix}: {hint}" if index == 0 else hint,
+                    WIDTH,
+                    subsequent_indent="  ",
+                    initial_indent="" if index == 0 else "  ",
+                )
+            )
         if len(failure.hints) > 1 and not verbose:
             lines.append(style(catalogue.render("report.more_hints"), fg="bright_black"))
     if result.output:

@@ -8,9 +8,9 @@ without touching the engine.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from grader.content import solutions_dir
 from grader.registry import Exercise
@@ -56,7 +56,9 @@ def _load_notebook(path: Path, session_dir: Path) -> Path:
         lines = []
         for line in str(cell.get("source", "")).splitlines():
             stripped = line.lstrip()
-            lines.append(line[: len(line) - len(stripped)] + "pass  # " + stripped if stripped.startswith(("%", "!")) else line)
+            lines.append(
+                line[: len(line) - len(stripped)] + "pass  # " + stripped if stripped.startswith(("%", "!")) else line
+            )
         cells.append(f"# --- cell {index + 1} ---\n" + "\n".join(lines))
     target = session_dir / f"{path.stem}.py"
     target.write_text("\n\n".join(cells) + "\n", encoding="utf-8")

@@ -55,12 +55,21 @@ class Worker:
             if op == "exit":
                 return
             handler = {"load": self.load, "call": self.call, "probe": self.probe}.get(op)
-            reply = handler(request) if handler else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
+            reply = (
+                handler(request)
+                if handler
+                else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
+            )
             reply["id"] = request.get("id")
             try:
                 write_message(self.replies, reply)  # encodes (and checks the size) before it writes
             except ProtocolError as exc:  # a value too large to send: the learner's problem, not the grader's
-                too_large = {"kind": "raised", "type": "ValueError", "message": f"the returned value is too large to send to the grader ({exc})", "traceback": ""}
+                too_large = {
+                    "kind": "raised",
+                    "type": "ValueError",
+                    "message": f"the returned value is too large to send to the grader ({exc})",
+                    "traceback": "",
+                }
                 write_message(self.replies, {"ok": False, "id": reply["id"], "error": too_large})
 
     # ------------------------------------------------------------------ ops
@@ -148,7 +157,9 @@ class Worker:
 
     def learner_traceback(self, exc: BaseException) -> str:
         try:
-            frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.realpath(f.filename) == self.module_path]
+            frames = [
+                f for f in traceback.extract_tb(exc.__traceback__) if os.path.realpath(f.filename) == self.module_path
+            ]
             lines = traceback.format_list(frames)
             lines += traceback.format_exception_only(type(exc), exc)
             text = "".join(lines).replace(os.path.dirname(self.module_path) + os.sep, "")

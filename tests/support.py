@@ -11,7 +11,7 @@ Every exercise's self-test follows one pattern (see test_exercise_04.py):
 from __future__ import annotations
 
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from grader.content import solutions_dir, stubs_dir
@@ -21,7 +21,9 @@ from grader.results import ExerciseResult
 from grader.submission import Submission
 
 
-def grade_source(exercise: Exercise | str, source: str, tmp_path: Path, *, options: GradeOptions | None = None) -> ExerciseResult:
+def grade_source(
+    exercise: Exercise | str, source: str, tmp_path: Path, *, options: GradeOptions | None = None
+) -> ExerciseResult:
     """Write ``source`` as the learner's file in ``tmp_path`` and grade it."""
     exercise = find_exercise(exercise) if isinstance(exercise, str) else exercise
     path = tmp_path / exercise.file_name
@@ -79,7 +81,7 @@ def assert_loses_exactly(result: ExerciseResult, expected_failures: set[str]) ->
 WrongAnswers = dict[str, tuple[list[tuple[str, str]], set[str]]]  # name -> (edits of the solution, checks it must fail)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _graded(exercise_id: str, source: str) -> ExerciseResult:
     with tempfile.TemporaryDirectory() as folder:
         return grade_source(exercise_id, source, Path(folder))

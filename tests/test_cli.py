@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from support import mutate, solution_source
 
 from grader.cli import EXIT_BELOW, EXIT_OK, EXIT_USAGE, main
 from grader.content import solutions_dir, stubs_dir
 from grader.registry import all_exercises
-from support import mutate, solution_source
 
 
 @pytest.fixture
@@ -77,14 +77,22 @@ def test_solutions_get_full_marks_and_exit_zero(runner, workspace):
 
 
 def test_fail_under_turns_a_partial_score_into_success(runner, tmp_path):
-    source = mutate(solution_source("exercise-05"), ("        if min(shape) < 1:\n            raise ValueError", "        if False:\n            raise ValueError"))
+    source = mutate(
+        solution_source("exercise-05"),
+        ("        if min(shape) < 1:\n            raise ValueError", "        if False:\n            raise ValueError"),
+    )
     path = tmp_path / "exercise_05_cnn_shapes.py"
     path.write_text(source)
     below = runner.invoke(main, ["exercise-05", "--submission", str(path), "--format", "json"])
     assert below.exit_code == EXIT_BELOW
     percent = 100 * json.loads(below.output)["score"] / json.loads(below.output)["max_score"]
-    assert runner.invoke(main, ["exercise-05", "--submission", str(path), "--fail-under", str(int(percent))]).exit_code == EXIT_OK
-    assert runner.invoke(main, ["exercise-05", "--submission", str(path), "--fail-under", "100"]).exit_code == EXIT_BELOW
+    assert (
+        runner.invoke(main, ["exercise-05", "--submission", str(path), "--fail-under", str(int(percent))]).exit_code
+        == EXIT_OK
+    )
+    assert (
+        runner.invoke(main, ["exercise-05", "--submission", str(path), "--fail-under", "100"]).exit_code == EXIT_BELOW
+    )
 
 
 def test_unknown_exercise_lists_the_valid_ids(runner):
@@ -105,7 +113,10 @@ def test_submission_path_and_workspace_options(runner, tmp_path):
     folder.mkdir()
     shutil.copy(solutions_dir() / "exercise_04_parameter_counts.py", folder)
     assert runner.invoke(main, ["04", "--workspace", str(folder)]).exit_code == EXIT_OK
-    assert runner.invoke(main, ["04", "--submission", str(folder / "exercise_04_parameter_counts.py")]).exit_code == EXIT_OK
+    assert (
+        runner.invoke(main, ["04", "--submission", str(folder / "exercise_04_parameter_counts.py")]).exit_code
+        == EXIT_OK
+    )
 
 
 def test_list_shows_progress_after_grading(runner, workspace):
@@ -113,7 +124,10 @@ def test_list_shows_progress_after_grading(runner, workspace):
     assert [row["exercise"] for row in before] == [e.id for e in all_exercises()]
     assert all(row["last_score"] is None for row in before)
     runner.invoke(main, ["exercise-04"])
-    after = {row["exercise"]: row for row in json.loads(runner.invoke(main, ["list", "--format", "json"]).output)["exercises"]}
+    after = {
+        row["exercise"]: row
+        for row in json.loads(runner.invoke(main, ["list", "--format", "json"]).output)["exercises"]
+    }
     assert after["exercise-04"]["last_score"] == 0 and after["exercise-04"]["last_max_score"] > 0
     text = runner.invoke(main, ["list"]).output
     assert "parameter-counts" in text and "0/" in text
@@ -126,7 +140,9 @@ def test_solutions_do_not_count_as_progress(runner, workspace):
 
 
 def test_verbose_shows_the_learners_traceback(runner, tmp_path):
-    source = solution_source("exercise-04").replace('"""Weights (n_inputs * units) plus one bias per neuron."""', '"""x"""\n    return 1 / 0')
+    source = solution_source("exercise-04").replace(
+        '"""Weights (n_inputs * units) plus one bias per neuron."""', '"""x"""\n    return 1 / 0'
+    )
     path = tmp_path / "exercise_04_parameter_counts.py"
     path.write_text(source)
     quiet = runner.invoke(main, ["04", "--submission", str(path)]).output

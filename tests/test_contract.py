@@ -5,9 +5,9 @@ by adding its files (its wrong answers live in tests/test_exercise_NN.py)."""
 from __future__ import annotations
 
 import pytest
+from support import describe, grade_source, solution_source, stub_source
 
 from grader.registry import all_exercises
-from support import describe, grade_source, solution_source, stub_source
 
 EXERCISES = [pytest.param(e, id=e.id, marks=[pytest.mark.slow] if e.needs_tf else []) for e in all_exercises()]
 

@@ -6,19 +6,19 @@ import subprocess
 import sys
 
 import pytest
+from support import describe, grade_source, solution_source
 
 from grader.client import WorkerClient
 from grader.engine import GradeOptions
-from support import describe, grade_source, solution_source
 
 PLAIN_DATA = ["exercise-01", "exercise-03", "exercise-04", "exercise-05", "exercise-06", "exercise-07"]
 
-REPORT_MODULES = '''
+REPORT_MODULES = """
 
 def _heavy_modules():
     import sys
     return sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "sklearn", "torch", "jax"))
-'''
+"""
 
 
 @pytest.mark.parametrize("exercise", PLAIN_DATA)
@@ -58,7 +58,9 @@ def test_same_submission_same_score_and_messages(tmp_path):
     source = solution_source("exercise-05").replace("return math.ceil(size / strides)", "return size // strides")
     first = grade_source("exercise-05", source, tmp_path)
     second = grade_source("exercise-05", source, tmp_path)
-    assert [(c.name, c.status, c.message) for c in first.checks] == [(c.name, c.status, c.message) for c in second.checks]
+    assert [(c.name, c.status, c.message) for c in first.checks] == [
+        (c.name, c.status, c.message) for c in second.checks
+    ]
 
 
 def test_another_seed_draws_other_inputs_but_the_same_verdict(tmp_path):
@@ -73,8 +75,8 @@ def test_learner_monkeypatching_in_the_worker_cannot_touch_the_verdict(tmp_path)
     source = solution_source("exercise-04").replace(
         '"""Weights (n_inputs * units) plus one bias per neuron."""',
         '"""x"""\n    import grader.plugin, grader.checking, pytest\n'
-        '    grader.checking.fail = lambda *a, **k: None\n'
-        '    pytest.fail = lambda *a, **k: None\n'
+        "    grader.checking.fail = lambda *a, **k: None\n"
+        "    pytest.fail = lambda *a, **k: None\n"
         "    return -1",
     )
     result = grade_source("exercise-04", source, tmp_path)
@@ -98,9 +100,16 @@ def test_model_workers_survive_a_dead_fork_server(tmp_path):
 def test_a_result_finds_its_checks_by_name():
     from grader.results import CheckResult, ExerciseResult
 
-    result = ExerciseResult("exercise-04", "parameter-counts", "Parameter counts", "x.py", checks=[
-        CheckResult("dense", "Dense", "passed", 2, 2), CheckResult("conv", "Conv", "failed", 0, 3, message="off by one"),
-    ])
+    result = ExerciseResult(
+        "exercise-04",
+        "parameter-counts",
+        "Parameter counts",
+        "x.py",
+        checks=[
+            CheckResult("dense", "Dense", "passed", 2, 2),
+            CheckResult("conv", "Conv", "failed", 0, 3, message="off by one"),
+        ],
+    )
     assert result.check("conv").message == "off by one" and result.check("dense").passed
     with pytest.raises(KeyError, match="dense"):
         result.check("missing")

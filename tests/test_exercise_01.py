@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import grade_wrong_answer, wrong_answer_test
 
 from grader.exercises.exercise_01_scaling import checks
-from support import grade_wrong_answer, wrong_answer_test
 
 EXERCISE = "exercise-01"
 
 
 WRONG_ANSWERS = {
     "min-max fitted on all the data (leakage)": (
-        [("    train = np.asarray(train, dtype=float)\n    low, high = train.min(axis=0), train.max(axis=0)",
-          "    train = np.asarray(train, dtype=float)\n    everything = np.concatenate([train, *others])\n    low, high = everything.min(axis=0), everything.max(axis=0)")],
+        [
+            (
+                "    train = np.asarray(train, dtype=float)\n    low, high = train.min(axis=0), train.max(axis=0)",
+                "    train = np.asarray(train, dtype=float)\n    everything = np.concatenate([train, *others])\n    low, high = everything.min(axis=0), everything.max(axis=0)",
+            )
+        ],
         {"min_max_train", "min_max_others_use_train_statistics"},
     ),
     "sample std instead of population std": (
@@ -23,7 +27,10 @@ WRONG_ANSWERS = {
         {"standardize_train", "standardize_others_use_train_statistics"},
     ),
     "no guard for constant columns": (
-        [("    spread = np.where(spread > CONSTANT, spread, 1.0)\n", ""), ("    std = np.where(std > CONSTANT, std, 1.0)\n", "")],
+        [
+            ("    spread = np.where(spread > CONSTANT, spread, 1.0)\n", ""),
+            ("    std = np.where(std > CONSTANT, std, 1.0)\n", ""),
+        ],
         {"min_max_constant_column", "standardize_constant_column"},
     ),
     "pixels divided by 256": (
@@ -35,8 +42,12 @@ WRONG_ANSWERS = {
         {"scale_pixels_float32"},
     ),
     "scaling modifies the caller's arrays": (
-        [("    return tuple((np.asarray(a, dtype=float) - shift) / scale for a in arrays)",
-          "    out = []\n    for a in arrays:\n        a = np.asarray(a, dtype=float)\n        a -= shift\n        a /= scale\n        out.append(a)\n    return tuple(out)")],
+        [
+            (
+                "    return tuple((np.asarray(a, dtype=float) - shift) / scale for a in arrays)",
+                "    out = []\n    for a in arrays:\n        a = np.asarray(a, dtype=float)\n        a -= shift\n        a /= scale\n        out.append(a)\n    return tuple(out)",
+            )
+        ],
         {"inputs_not_modified"},
     ),
     "flatten keeps the wrong axis": (
@@ -44,7 +55,12 @@ WRONG_ANSWERS = {
         {"flatten_images"},
     ),
     "a single input returns a bare array": (
-        [("    return _apply((train, *others), low, spread)", "    scaled = _apply((train, *others), low, spread)\n    return scaled if others else scaled[0]")],
+        [
+            (
+                "    return _apply((train, *others), low, spread)",
+                "    scaled = _apply((train, *others), low, spread)\n    return scaled if others else scaled[0]",
+            )
+        ],
         {"min_max_constant_column", "every_function_returns_a_tuple_per_input"},
     ),
 }

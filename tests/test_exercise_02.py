@@ -5,7 +5,6 @@ tests/test_contract.py.)"""
 from __future__ import annotations
 
 import pytest
-
 from support import describe, grade_source, wrong_answer_test
 
 EXERCISE = "exercise-02"
@@ -14,7 +13,12 @@ pytestmark = pytest.mark.slow
 
 WRONG_ANSWERS = {
     "relu on the output": (
-        [("    model.add(Dense(1))  # regression output", '    model.add(Dense(1, activation="relu"))  # regression output')],
+        [
+            (
+                "    model.add(Dense(1))  # regression output",
+                '    model.add(Dense(1, activation="relu"))  # regression output',
+            )
+        ],
         {"mlp_layers", "mlp_default_hidden_units", "mlp_beats_the_mean_on_diabetes"},
     ),
     "hidden layers without activation": (
@@ -26,7 +30,12 @@ WRONG_ANSWERS = {
         {"compile_regression"},
     ),
     "compile forgets to return the model": (
-        [('    model.compile(optimizer=Adam(learning_rate=learning_rate), loss="mse")\n    return model', '    model.compile(optimizer=Adam(learning_rate=learning_rate), loss="mse")')],
+        [
+            (
+                '    model.compile(optimizer=Adam(learning_rate=learning_rate), loss="mse")\n    return model',
+                '    model.compile(optimizer=Adam(learning_rate=learning_rate), loss="mse")',
+            )
+        ],
         {"compile_regression"},
     ),
     "train returns the History object": (
@@ -34,7 +43,12 @@ WRONG_ANSWERS = {
         {"train_returns_history"},
     ),
     "train shuffles x apart from y": (
-        [("    history = model.fit(x, y,", "    import numpy as np\n    x = np.random.permutation(x)\n    history = model.fit(x, y,")],
+        [
+            (
+                "    history = model.fit(x, y,",
+                "    import numpy as np\n    x = np.random.permutation(x)\n    history = model.fit(x, y,",
+            )
+        ],
         {"train_fits_the_given_model"},
     ),
     "linear regression with a sigmoid": (
@@ -47,7 +61,7 @@ WRONG_ANSWERS = {
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
 
 
-COURSE_STYLE = '''
+COURSE_STYLE = """
 from tensorflow.keras.layers import Dense
 from tensorflow.keras.models import Sequential
 from tensorflow.keras.optimizers import Adam
@@ -70,7 +84,7 @@ def compile_regression(model, learning_rate=0.001):
 
 def train(model, x, y, epochs=20, validation_split=0.2):
     return model.fit(x, y, epochs=epochs, validation_split=validation_split, verbose=0).history
-'''
+"""
 
 
 def test_the_courses_keras2_style_gets_full_marks(tmp_path):
@@ -79,7 +93,10 @@ def test_the_courses_keras2_style_gets_full_marks(tmp_path):
 
 
 def test_sequential_without_a_list_gets_the_keras3_form(tmp_path):
-    source = COURSE_STYLE.replace("return Sequential([Dense(1, input_shape=(n_features,))])", "return Sequential(Dense(1, input_shape=(n_features,)))")
+    source = COURSE_STYLE.replace(
+        "return Sequential([Dense(1, input_shape=(n_features,))])",
+        "return Sequential(Dense(1, input_shape=(n_features,)))",
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     check = result.check("linear_regression_layers")
     assert not check.passed and "Sequential([" in check.message, check.message

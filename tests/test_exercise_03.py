@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from support import grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-03"
@@ -21,8 +20,12 @@ WRONG_ANSWERS = {
         {"output_layer_multilabel"},
     ),
     "sparse and one-hot losses swapped": (
-        [('        return "categorical_crossentropy"\n    return "sparse_categorical_crossentropy"',
-          '        return "sparse_categorical_crossentropy"\n    return "categorical_crossentropy"')],
+        [
+            (
+                '        return "categorical_crossentropy"\n    return "sparse_categorical_crossentropy"',
+                '        return "sparse_categorical_crossentropy"\n    return "categorical_crossentropy"',
+            )
+        ],
         {"loss_multiclass_by_label_format"},
     ),
     "one-hot as integers": (
@@ -30,7 +33,12 @@ WRONG_ANSWERS = {
         {"one_hot_float32"},
     ),
     "unknown task returns None instead of raising": (
-        [("        raise ValueError(f\"unknown task {task!r}: choose one of {', '.join(TASKS)}\")", "        return None")],
+        [
+            (
+                "        raise ValueError(f\"unknown task {task!r}: choose one of {', '.join(TASKS)}\")",
+                "        return None",
+            )
+        ],
         {"unknown_task_raises_value_error"},
     ),
     "argmax over the wrong axis": (
@@ -54,7 +62,7 @@ def test_boundary_feedback_names_the_rule():
 
 
 def test_linear_is_accepted_for_regression(tmp_path):
-    source = mutate(solution_source(EXERCISE), ('        return (1, None)', '        return (1, "linear")'))
+    source = mutate(solution_source(EXERCISE), ("        return (1, None)", '        return (1, "linear")'))
     assert grade_source(EXERCISE, source, tmp_path).passed
 
 

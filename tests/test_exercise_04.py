@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 from grader.exercises.exercise_04_parameter_counts import checks
-from support import describe, grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-04"
 
@@ -43,7 +43,10 @@ WRONG_ANSWERS = {
     ),
     "hard-coded to the course's examples": (
         [
-            ("return n_inputs * units + (units if use_bias else 0)", "return {(784, 100): 78500, (100, 10): 1010}.get((n_inputs, units), 0)"),
+            (
+                "return n_inputs * units + (units if use_bias else 0)",
+                "return {(784, 100): 78500, (100, 10): 1010}.get((n_inputs, units), 0)",
+            ),
             ("    total = 0\n", "    return 266610\n    total = 0\n"),
         ],
         {"dense_with_bias", "dense_without_bias", "mlp_random_stacks"},
@@ -55,14 +58,22 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 
 
 def test_feedback_names_the_missing_bias(tmp_path):
-    source = mutate(solution_source(EXERCISE), ("return n_inputs * units + (units if use_bias else 0)", "return n_inputs * units"))
+    source = mutate(
+        solution_source(EXERCISE), ("return n_inputs * units + (units if use_bias else 0)", "return n_inputs * units")
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     check = result.check("dense_with_bias")
     assert "bias" in check.message and "expected" in check.message, check.message
 
 
 def test_returning_a_float_is_a_type_error_not_a_crash(tmp_path):
-    source = mutate(solution_source(EXERCISE), ("return n_inputs * units + (units if use_bias else 0)", "return float(n_inputs * units + (units if use_bias else 0))"))
+    source = mutate(
+        solution_source(EXERCISE),
+        (
+            "return n_inputs * units + (units if use_bias else 0)",
+            "return float(n_inputs * units + (units if use_bias else 0))",
+        ),
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     check = result.check("dense_with_bias")
     assert check.status == "failed" and "whole number" in check.message, describe(result)
@@ -96,7 +107,15 @@ def test_conv_math_equals_keras(keras):
 
 
 def test_mlp_and_batchnorm_math_equal_keras(keras):
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(300), keras.layers.Dense(100), keras.layers.Dense(10)])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(300),
+            keras.layers.Dense(100),
+            keras.layers.Dense(10),
+        ]
+    )
     assert model.count_params() == 266610
     for channels in (1, 7, 64):
         layer = keras.layers.BatchNormalization()

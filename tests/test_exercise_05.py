@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import grade_source, mutate, solution_source, wrong_answer_test
 
 from grader.exercises.exercise_05_cnn_shapes import checks
-from support import grade_source, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-05"
 VALID = "return (size - kernel_size) // strides + 1"
@@ -19,12 +19,27 @@ SHAPES = {"output_shapes_course_convnet", "output_shapes_random_stacks", "output
 WRONG_ANSWERS = {
     "valid padding off by one": (
         [(VALID, "return (size - kernel_size) // strides")],
-        {"conv_valid_stride_1", "conv_valid_strided", "course_examples", "pool_default_strides", "pool_strides_and_padding",
-         "output_shapes_random_stacks", "output_shapes_rectangular", "output_shapes_course_convnet"},
+        {
+            "conv_valid_stride_1",
+            "conv_valid_strided",
+            "course_examples",
+            "pool_default_strides",
+            "pool_strides_and_padding",
+            "output_shapes_random_stacks",
+            "output_shapes_rectangular",
+            "output_shapes_course_convnet",
+        },
     ),
     "strides ignored in conv": (
         [(VALID, "return size - kernel_size + 1"), (SAME, "return size")],
-        {"conv_valid_strided", "conv_same_strided", "course_examples", "pool_default_strides", "pool_strides_and_padding", *SHAPES},
+        {
+            "conv_valid_strided",
+            "conv_same_strided",
+            "course_examples",
+            "pool_default_strides",
+            "pool_strides_and_padding",
+            *SHAPES,
+        },
     ),
     "same padding rounds down": (
         [(SAME, "return size // strides")],
@@ -35,25 +50,51 @@ WRONG_ANSWERS = {
         {"course_examples", "pool_default_strides"},
     ),
     "to_4d always adds an axis": (
-        [("    if images.ndim == 3:\n        return images.reshape(*images.shape, 1)\n", "    return images.reshape(*images.shape, 1)\n")],
+        [
+            (
+                "    if images.ndim == 3:\n        return images.reshape(*images.shape, 1)\n",
+                "    return images.reshape(*images.shape, 1)\n",
+            )
+        ],
         {"to_4d_keeps_4d"},
     ),
     "rectangular kernels squared": (
-        [("return (value, value) if isinstance(value, int) else tuple(value)", "return (value, value) if isinstance(value, int) else (value[0], value[0])")],
+        [
+            (
+                "return (value, value) if isinstance(value, int) else tuple(value)",
+                "return (value, value) if isinstance(value, int) else (value[0], value[0])",
+            )
+        ],
         {"output_shapes_rectangular"},
     ),
     "impossible stacks not rejected": (
-        [("        if min(shape) < 1:\n            raise ValueError", "        if False:\n            raise ValueError")],
+        [
+            (
+                "        if min(shape) < 1:\n            raise ValueError",
+                "        if False:\n            raise ValueError",
+            )
+        ],
         {"output_shapes_too_small"},
     ),
     "hard-coded to the course's examples": (
         [
             (SAME, "return 28"),
             (VALID, "return 26"),
-            ("return conv_output_size(size, pool_size, pool_size if strides is None else strides, padding)", "return {28: 14, 7: 3}.get(size, 14)"),
+            (
+                "return conv_output_size(size, pool_size, pool_size if strides is None else strides, padding)",
+                "return {28: 14, 7: 3}.get(size, 14)",
+            ),
         ],
-        {"conv_valid_stride_1", "conv_valid_strided", "conv_same_stride_1", "conv_same_strided", "pool_default_strides",
-         "pool_strides_and_padding", *SHAPES, "output_shapes_too_small"},
+        {
+            "conv_valid_stride_1",
+            "conv_valid_strided",
+            "conv_same_stride_1",
+            "conv_same_strided",
+            "pool_default_strides",
+            "pool_strides_and_padding",
+            *SHAPES,
+            "output_shapes_too_small",
+        },
     ),
 }
 
@@ -83,10 +124,20 @@ def test_conv_and_pool_formulas_equal_keras(keras):
         h, w = int(rng.integers(max(kh, 1), 60)), int(rng.integers(max(kw, 1), 60))
         padding = str(rng.choice(["valid", "same"]))
         conv = keras.layers.Conv2D(5, (kh, kw), strides=(sh, sw), padding=padding)
-        assert conv.compute_output_shape((None, h, w, 3)) == (None, checks.conv_size(h, kh, sh, padding), checks.conv_size(w, kw, sw, padding), 5)
+        assert conv.compute_output_shape((None, h, w, 3)) == (
+            None,
+            checks.conv_size(h, kh, sh, padding),
+            checks.conv_size(w, kw, sw, padding),
+            5,
+        )
         pool = keras.layers.MaxPooling2D((kh, kw), strides=None if rng.random() < 0.5 else (sh, sw), padding=padding)
         strides = pool.strides
-        assert pool.compute_output_shape((None, h, w, 3)) == (None, checks.conv_size(h, kh, strides[0], padding), checks.conv_size(w, kw, strides[1], padding), 3)
+        assert pool.compute_output_shape((None, h, w, 3)) == (
+            None,
+            checks.conv_size(h, kh, strides[0], padding),
+            checks.conv_size(w, kw, strides[1], padding),
+            3,
+        )
 
 
 def test_stack_shapes_equal_a_keras_model(keras):
@@ -96,9 +147,17 @@ def test_stack_shapes_equal_a_keras_model(keras):
         model_layers = [keras.Input(input_shape)]
         for layer in layers:
             if layer["type"] == "conv2d":
-                model_layers.append(keras.layers.Conv2D(layer["filters"], layer["kernel_size"], strides=layer["strides"], padding=layer["padding"]))
+                model_layers.append(
+                    keras.layers.Conv2D(
+                        layer["filters"], layer["kernel_size"], strides=layer["strides"], padding=layer["padding"]
+                    )
+                )
             elif layer["type"] == "maxpool2d":
-                model_layers.append(keras.layers.MaxPooling2D(layer["pool_size"], strides=layer.get("strides"), padding=layer.get("padding", "valid")))
+                model_layers.append(
+                    keras.layers.MaxPooling2D(
+                        layer["pool_size"], strides=layer.get("strides"), padding=layer.get("padding", "valid")
+                    )
+                )
             elif layer["type"] == "flatten":
                 model_layers.append(keras.layers.Flatten())
             else:

@@ -4,16 +4,17 @@ formulas equal keras.activations, keras.losses and a real Dense layer."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from support import feedback_test, odd_answer_test, wrong_answer_test
 
 from grader.exercises.exercise_06_forward_pass import checks
-from support import feedback_test, odd_answer_test, wrong_answer_test
 
 EXERCISE = "exercise-06"
 
-SOFTMAX_BODY = "    shifted = np.exp(z - z.max(axis=-1, keepdims=True))\n    return shifted / shifted.sum(axis=-1, keepdims=True)"
+SOFTMAX_BODY = (
+    "    shifted = np.exp(z - z.max(axis=-1, keepdims=True))\n    return shifted / shifted.sum(axis=-1, keepdims=True)"
+)
 BCE_CLIP = "    p = np.clip(np.asarray(p, dtype=float), EPSILON, 1 - EPSILON)  # log(0) never happens\n"
 CCE_CLIP = "    p = np.clip(np.asarray(p, dtype=float), EPSILON, 1 - EPSILON)\n    # Sum over"
 CCE_RETURN = "return float(-np.mean(np.sum(y * np.log(p), axis=-1)))"
@@ -32,8 +33,12 @@ WRONG_ANSWERS = {
         {"softmax_rows_sum_to_one"},
     ),
     "sigmoid without the minus sign": (
-        [("positive = 1.0 / (1.0 + np.exp(-np.abs(z)))\n    return np.where(z >= 0, positive, 1.0 - positive)",
-          "return 1.0 / (1.0 + np.exp(z))")],
+        [
+            (
+                "positive = 1.0 / (1.0 + np.exp(-np.abs(z)))\n    return np.where(z >= 0, positive, 1.0 - positive)",
+                "return 1.0 / (1.0 + np.exp(z))",
+            )
+        ],
         {"sigmoid", "course_worked_numbers"},
     ),
     "relu with np.max": (
@@ -57,17 +62,28 @@ WRONG_ANSWERS = {
         {"dense_forward_activation"},
     ),
     "forward returns the first layer only": (
-        [("        x = dense_forward(x, weights, bias, activation)\n    return x", "        return dense_forward(x, weights, bias, activation)")],
+        [
+            (
+                "        x = dense_forward(x, weights, bias, activation)\n    return x",
+                "        return dense_forward(x, weights, bias, activation)",
+            )
+        ],
         {"forward_stack"},
     ),
     "mse is the mean absolute error": (
-        [("return float(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2))",
-          "return float(np.mean(np.abs(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float))))")],
+        [
+            (
+                "return float(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2))",
+                "return float(np.mean(np.abs(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float))))",
+            )
+        ],
         {"mse"},
     ),
     "losses summed instead of averaged": (
-        [("return float(np.mean((np.asarray(y_true", "return float(np.sum((np.asarray(y_true"),
-         (CCE_RETURN, "return float(-np.sum(y * np.log(p)))")],
+        [
+            ("return float(np.mean((np.asarray(y_true", "return float(np.sum((np.asarray(y_true"),
+            (CCE_RETURN, "return float(-np.sum(y * np.log(p)))"),
+        ],
         {"mse", "categorical_crossentropy"},
     ),
     "categorical cross-entropy averaged over all N * k numbers": (
@@ -113,12 +129,32 @@ test_feedback_names_the_mistake = feedback_test(EXERCISE, WRONG_ANSWERS, FEEDBAC
 
 
 ODD_ANSWERS = [
-    ("return np.tanh(np.asarray(z, dtype=float))", "return np.tanh(np.asarray(z, dtype=float)).tolist()", "tanh", "numpy array"),
-    ("return np.maximum(0.0, np.asarray(z, dtype=float))", "return np.full(np.shape(z), 'x')", "relu", "array of numbers"),
+    (
+        "return np.tanh(np.asarray(z, dtype=float))",
+        "return np.tanh(np.asarray(z, dtype=float)).tolist()",
+        "tanh",
+        "numpy array",
+    ),
+    (
+        "return np.maximum(0.0, np.asarray(z, dtype=float))",
+        "return np.full(np.shape(z), 'x')",
+        "relu",
+        "array of numbers",
+    ),
     ("return np.where(z > 0, z, alpha * z)", "return np.full(z.shape, np.nan)", "leaky_relu", "NaN"),
-    ("    for weights, bias, activation in layers:", "    return None\n    for weights, bias, activation in layers:", "forward_stack", "NoneType"),
+    (
+        "    for weights, bias, activation in layers:",
+        "    return None\n    for weights, bias, activation in layers:",
+        "forward_stack",
+        "NoneType",
+    ),
     ("return float(np.mean((np.asarray(y_true", "return np.array([np.nan])  # (np.asarray(y_true", "mse", "one number"),
-    ("    y = np.asarray(y_true_onehot, dtype=float)\n", "    return float('inf')\n", "categorical_crossentropy", "inf"),
+    (
+        "    y = np.asarray(y_true_onehot, dtype=float)\n",
+        "    return float('inf')\n",
+        "categorical_crossentropy",
+        "inf",
+    ),
 ]
 
 
@@ -145,8 +181,12 @@ def test_activations_equal_keras(keras):
         np.testing.assert_allclose(checks.sigmoid(z), _np(keras, keras.activations.sigmoid(z)), atol=1e-6)
         np.testing.assert_allclose(np.tanh(z), _np(keras, keras.activations.tanh(z)), atol=1e-6)
         np.testing.assert_allclose(checks.relu(z), _np(keras, keras.activations.relu(z)), atol=1e-6)
-        np.testing.assert_allclose(checks.leaky_relu(z, alpha), _np(keras, keras.activations.leaky_relu(z, negative_slope=alpha)), atol=1e-6)
-        np.testing.assert_allclose(checks.leaky_relu(z), _np(keras, keras.activations.leaky_relu(z, negative_slope=0.01)), atol=1e-6)
+        np.testing.assert_allclose(
+            checks.leaky_relu(z, alpha), _np(keras, keras.activations.leaky_relu(z, negative_slope=alpha)), atol=1e-6
+        )
+        np.testing.assert_allclose(
+            checks.leaky_relu(z), _np(keras, keras.activations.leaky_relu(z, negative_slope=0.01)), atol=1e-6
+        )
         np.testing.assert_allclose(checks.softmax(z), _np(keras, keras.activations.softmax(z)), atol=1e-6)
     big = np.array([[1000.0, 1000.0], [1000.0, 990.0], [-1000.0, -990.0]])
     np.testing.assert_allclose(checks.softmax(big), _np(keras, keras.activations.softmax(big)), atol=1e-6)
@@ -161,10 +201,14 @@ def test_losses_equal_keras_away_from_the_clip_edges(keras):
         assert checks.mse(y, p) == pytest.approx(float(keras.losses.MeanSquaredError()(y, p)), rel=1e-5)
         labels = rng.integers(0, 2, size=(n, 1)).astype(float)
         probabilities = rng.uniform(0.01, 0.99, size=(n, 1))
-        assert checks.binary_crossentropy(labels, probabilities) == pytest.approx(float(keras.losses.BinaryCrossentropy()(labels, probabilities)), rel=1e-5)
+        assert checks.binary_crossentropy(labels, probabilities) == pytest.approx(
+            float(keras.losses.BinaryCrossentropy()(labels, probabilities)), rel=1e-5
+        )
         onehot = np.eye(k)[rng.integers(0, k, size=n)]
         soft = checks.softmax(rng.normal(size=(n, k)))
-        assert checks.categorical_crossentropy(onehot, soft) == pytest.approx(float(keras.losses.CategoricalCrossentropy()(onehot, soft)), rel=1e-5)
+        assert checks.categorical_crossentropy(onehot, soft) == pytest.approx(
+            float(keras.losses.CategoricalCrossentropy()(onehot, soft)), rel=1e-5
+        )
 
 
 def test_at_the_clip_edges_the_tolerance_accepts_keras_float32_value(keras):
@@ -173,7 +217,10 @@ def test_at_the_clip_edges_the_tolerance_accepts_keras_float32_value(keras):
         ours = checks.binary_crossentropy(y, p)
         theirs = float(keras.losses.BinaryCrossentropy()(y, p))
         # float32: 1 - 1e-7 rounds, so y = 0, p = 1 gives 15.942 in Keras; float64 gives 16.118.
-        assert ours == pytest.approx(16.118, abs=1e-3) and theirs in (pytest.approx(15.942, abs=1e-3), pytest.approx(16.118, abs=1e-3))
+        assert ours == pytest.approx(16.118, abs=1e-3) and theirs in (
+            pytest.approx(15.942, abs=1e-3),
+            pytest.approx(16.118, abs=1e-3),
+        )
         assert abs(theirs - ours) <= checks.EDGE_RTOL * ours
 
 

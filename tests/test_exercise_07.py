@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 import pytest
+from support import describe, feedback_test, grade_source, mutate, odd_answer_test, solution_source, wrong_answer_test
 
 from grader.exercises.exercise_07_gradient_descent import checks
-from support import describe, feedback_test, grade_source, mutate, odd_answer_test, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-07"
 
@@ -37,11 +37,17 @@ WRONG_ANSWERS = {
         {"gradient_step_weights", "gradient_step_bias", "fit_converges_with_a_small_learning_rate"},
     ),
     "gradient without the factor 2": (
-        [("grad_w = 2.0 / len(y) * x.T @ error", "grad_w = 1.0 / len(y) * x.T @ error"), ("grad_b = 2.0 * float(np.mean(error))", "grad_b = float(np.mean(error))")],
+        [
+            ("grad_w = 2.0 / len(y) * x.T @ error", "grad_w = 1.0 / len(y) * x.T @ error"),
+            ("grad_b = 2.0 * float(np.mean(error))", "grad_b = float(np.mean(error))"),
+        ],
         {"gradient_step_weights", "gradient_step_bias"},
     ),
     "gradient summed over samples instead of averaged": (
-        [("grad_w = 2.0 / len(y) * x.T @ error", "grad_w = 2.0 * x.T @ error"), ("grad_b = 2.0 * float(np.mean(error))", "grad_b = 2.0 * float(np.sum(error))")],
+        [
+            ("grad_w = 2.0 / len(y) * x.T @ error", "grad_w = 2.0 * x.T @ error"),
+            ("grad_b = 2.0 * float(np.mean(error))", "grad_b = 2.0 * float(np.sum(error))"),
+        ],
         {"gradient_step_weights", "gradient_step_bias", "fit_converges_with_a_small_learning_rate"},
     ),
     "bias never updated": (
@@ -73,7 +79,12 @@ WRONG_ANSWERS = {
         {"perceptron_rule"},
     ),
     "perceptron runs one epoch only": (
-        [("    for _ in range(epochs):\n        for x_i, y_i in zip(x, y):", "    for _ in range(1):\n        for x_i, y_i in zip(x, y):")],
+        [
+            (
+                "    for _ in range(epochs):\n        for x_i, y_i in zip(x, y):",
+                "    for _ in range(1):\n        for x_i, y_i in zip(x, y):",
+            )
+        ],
         {"perceptron_rule", "perceptron_learns_and_or", "perceptron_separates_random_data"},
     ),
     "XOR believed separable": (
@@ -89,7 +100,10 @@ test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_A
 ACCEPTED_VARIANTS = {
     "losses recorded before each update": [
         (RECORD_LOSS + "\n", ""),
-        ("        w, b = gradient_step(w, b, x, y, learning_rate)\n", "        losses.append(_mse(w, b, x, y))\n        w, b = gradient_step(w, b, x, y, learning_rate)\n"),
+        (
+            "        w, b = gradient_step(w, b, x, y, learning_rate)\n",
+            "        losses.append(_mse(w, b, x, y))\n        w, b = gradient_step(w, b, x, y, learning_rate)\n",
+        ),
     ],
     "losses as a numpy array and b as a one-element array": [
         ("    return w, b, losses", "    return w, np.array([b]), np.array(losses)"),
@@ -117,8 +131,16 @@ FEEDBACK = [
     ("gradient sign flipped", "fit_converges_with_a_small_learning_rate", ["sign"]),
     ("floor instead of ceil", "iterations_partial_batch", ["math.ceil", "one more weight update"]),
     ("np.ceil returns a float", "iterations_course_example", ["float", "int"]),
-    ("divergence hidden by keeping the best loss", "fit_diverges_with_a_large_learning_rate", ["grows each epoch", "divergence"]),
-    ("fitting stops when the loss grows", "fit_diverges_with_a_large_learning_rate", ["divergence", "Do not stop early"]),
+    (
+        "divergence hidden by keeping the best loss",
+        "fit_diverges_with_a_large_learning_rate",
+        ["grows each epoch", "divergence"],
+    ),
+    (
+        "fitting stops when the loss grows",
+        "fit_diverges_with_a_large_learning_rate",
+        ["divergence", "Do not stop early"],
+    ),
     ("step function with > 0", "step_function", [">="]),
     ("perceptron ignores the learning rate", "perceptron_rule", ["learning_rate="]),
     ("gradient summed over samples instead of averaged", "gradient_step_weights", ["MEAN"]),
@@ -131,8 +153,18 @@ ODD_ANSWERS = [
     (STEP_RETURN, "return [float('nan')] * len(w), float('nan')", "gradient_step_weights", "NaN"),
     (STEP_RETURN, "return w - learning_rate * grad_w", "gradient_step_bias", "tuple (w, b)"),
     ("    return w, b, losses", "    return w, b, 'done'", "fit_loss_history", "list of losses"),
-    ("    return w, b, losses", "    return w, b, [float('inf')] * len(losses)", "fit_converges_with_a_small_learning_rate", "inf"),
-    ("return np.where(np.asarray(z) >= 0, 1, 0)", "return np.where(np.asarray(z) >= 0, 'yes', 'no')", "step_function", "0s and 1s"),
+    (
+        "    return w, b, losses",
+        "    return w, b, [float('inf')] * len(losses)",
+        "fit_converges_with_a_small_learning_rate",
+        "inf",
+    ),
+    (
+        "return np.where(np.asarray(z) >= 0, 1, 0)",
+        "return np.where(np.asarray(z) >= 0, 'yes', 'no')",
+        "step_function",
+        "0s and 1s",
+    ),
     ("    return w, float(b)", "    return w.tolist(), None", "perceptron_learns_and_or", "NoneType"),
     ("    return False", "    return 'no'", "xor_is_not_separable", "bool"),
 ]

@@ -5,7 +5,6 @@ twice. (Stub 0 and solution full marks: tests/test_contract.py.)"""
 from __future__ import annotations
 
 import pytest
-
 from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-08"
@@ -26,7 +25,12 @@ WRONG_ANSWERS = {
         {"compiled_for_binary_classification"},
     ),
     "predicts the training inputs": (
-        [("    probabilities = model.predict(x_test, verbose=0)", "    probabilities = model.predict(x_train, verbose=0)")],
+        [
+            (
+                "    probabilities = model.predict(x_test, verbose=0)",
+                "    probabilities = model.predict(x_train, verbose=0)",
+            )
+        ],
         {"predictions_are_classes", "learns_breast_cancer"},
     ),
     "learning rate ignored (Keras default 0.001)": (
@@ -61,7 +65,13 @@ def test_a_softmax_head_with_the_sparse_loss_gets_a_specific_message(tmp_path):
 
 
 def test_predict_classes_habit_gets_the_keras3_form(tmp_path):
-    source = mutate(solution_source(EXERCISE), ("    probabilities = model.predict(x_test, verbose=0)\n    return np.where(probabilities >= 0.5, 1, 0).reshape(-1)", "    return model.predict_classes(x_test)"))
+    source = mutate(
+        solution_source(EXERCISE),
+        (
+            "    probabilities = model.predict(x_test, verbose=0)\n    return np.where(probabilities >= 0.5, 1, 0).reshape(-1)",
+            "    return model.predict_classes(x_test)",
+        ),
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     check = result.check("learns_breast_cancer")
     assert "np.where(p >= 0.5, 1, 0)" in check.message and "predict_classes" in check.message, check.message
@@ -77,4 +87,6 @@ def test_same_submission_same_score(tmp_path):
     edits, _ = WRONG_ANSWERS["learning rate ignored (Keras default 0.001)"]
     source = mutate(solution_source(EXERCISE), *edits)
     first, second = grade_source(EXERCISE, source, tmp_path), grade_source(EXERCISE, source, tmp_path)
-    assert [(c.name, c.status, c.message) for c in first.checks] == [(c.name, c.status, c.message) for c in second.checks], describe(first) + "\n" + describe(second)
+    assert [(c.name, c.status, c.message) for c in first.checks] == [
+        (c.name, c.status, c.message) for c in second.checks
+    ], describe(first) + "\n" + describe(second)

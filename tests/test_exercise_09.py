@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import describe, grade_source, grade_wrong_answer, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-09"
@@ -16,7 +15,12 @@ WRONG_ANSWERS = {
         {"loss_matches_integer_labels", "learns_digits"},
     ),
     "sigmoid output": (
-        [('model.add(keras.layers.Dense(n_classes, activation="softmax"))', 'model.add(keras.layers.Dense(n_classes, activation="sigmoid"))')],
+        [
+            (
+                'model.add(keras.layers.Dense(n_classes, activation="softmax"))',
+                'model.add(keras.layers.Dense(n_classes, activation="sigmoid"))',
+            )
+        ],
         {"course_mlp_layers", "other_shapes_classes_and_hidden_units"},
     ),
     "hidden units hard-coded": (

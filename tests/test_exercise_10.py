@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 from grader.messages import catalogue_for
-from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-10"
 slow = pytest.mark.slow
@@ -17,7 +17,7 @@ slow = pytest.mark.slow
 TABLES = {"course_convnet_layers", "other_input_shapes_and_classes"}
 
 
-COURSE_STYLE = '''
+COURSE_STYLE = """
 from tensorflow.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from tensorflow.keras.models import Sequential
 from tensorflow.keras.optimizers import Adam
@@ -33,7 +33,7 @@ def build_cnn(input_shape=(28, 28, 1), n_classes=10):
                         Dense(n_classes, activation='softmax')])
     model.compile(optimizer=Adam(learning_rate=0.001), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     return model
-'''
+"""
 
 
 @slow
@@ -49,10 +49,13 @@ def test_the_issues_course_style_with_literal_shapes_and_activation_layers_gets_
     source = COURSE_STYLE.replace(
         "Conv2D(32, kernel_size=(3, 3), input_shape=input_shape,",
         "Conv2D(32, kernel_size=3, input_shape=(28, 28, 1) if input_shape == (28, 28, 1) else input_shape,",
-    ).replace("MaxPooling2D(pool_size=(2, 2), strides=2),\n                        Conv2D", "MaxPooling2D(pool_size=2),\n                        Conv2D")
-    source = source.replace("Dense(n_classes, activation='softmax')])", "Dense(n_classes), Activation('softmax')])").replace(
-        "import Conv2D, Dense", "import Activation, Conv2D, Dense"
+    ).replace(
+        "MaxPooling2D(pool_size=(2, 2), strides=2),\n                        Conv2D",
+        "MaxPooling2D(pool_size=2),\n                        Conv2D",
     )
+    source = source.replace(
+        "Dense(n_classes, activation='softmax')])", "Dense(n_classes), Activation('softmax')])"
+    ).replace("import Conv2D, Dense", "import Activation, Conv2D, Dense")
     assert "Activation('softmax')" in source and "kernel_size=3," in source
     result = grade_source(EXERCISE, source, tmp_path)
     assert result.passed, describe(result)
@@ -84,7 +87,12 @@ WRONG_ANSWERS = {
         TABLES | {"learns_digits"},
     ),
     "from_logits on a softmax output": (
-        [('loss="sparse_categorical_crossentropy"', "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)")],
+        [
+            (
+                'loss="sparse_categorical_crossentropy"',
+                "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+            )
+        ],
         {"compiled_like_the_course"},
     ),
 }
@@ -115,7 +123,13 @@ def test_relu_head_feedback_explains_softmax_side_by_side():
 
 @slow
 def test_a_truncated_model_fails_the_table(tmp_path):
-    source = mutate(solution_source(EXERCISE), ('        Dense(128, activation="relu"),\n        Dense(n_classes, activation="softmax"),  # one probability per class\n', '        Dense(n_classes, activation="softmax"),\n'))
+    source = mutate(
+        solution_source(EXERCISE),
+        (
+            '        Dense(128, activation="relu"),\n        Dense(n_classes, activation="softmax"),  # one probability per class\n',
+            '        Dense(n_classes, activation="softmax"),\n',
+        ),
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     check = result.check("course_convnet_layers")
     assert not check.passed and "missing" in check.message, check.message
@@ -123,7 +137,10 @@ def test_a_truncated_model_fails_the_table(tmp_path):
 
 @slow
 def test_a_lambda_layer_is_refused_by_safe_mode(tmp_path):
-    source = mutate(solution_source(EXERCISE), ("        Flatten(),\n", "        Flatten(),\n        keras.layers.Lambda(lambda t: t * 1.0),\n"))
+    source = mutate(
+        solution_source(EXERCISE),
+        ("        Flatten(),\n", "        Flatten(),\n        keras.layers.Lambda(lambda t: t * 1.0),\n"),
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     assert result.score == 0, describe(result)
     assert all("safe mode" in c.message for c in result.checks), describe(result)
@@ -142,7 +159,9 @@ def test_same_submission_same_score(tmp_path):
     edits, _ = WRONG_ANSWERS["valid padding"]
     source = mutate(solution_source(EXERCISE), *edits)
     first, second = grade_source(EXERCISE, source, tmp_path), grade_source(EXERCISE, source, tmp_path)
-    assert [(c.name, c.status, c.message) for c in first.checks] == [(c.name, c.status, c.message) for c in second.checks]
+    assert [(c.name, c.status, c.message) for c in first.checks] == [
+        (c.name, c.status, c.message) for c in second.checks
+    ]
 
 
 # ----------------------------------------------------------------------------- helpers, no grading
@@ -157,7 +176,11 @@ def mc():
 
 def _convnet(keras, *, flatten=True, dense=True):
     layers = keras.layers
-    stack = [keras.Input(shape=(28, 28, 1)), layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(2)]
+    stack = [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+    ]
     stack += [layers.Conv2D(64, 3, padding="same", activation="relu"), layers.MaxPooling2D(2)]
     stack += [layers.Flatten()] if flatten else []
     stack += [layers.Dense(128, activation="relu")] if dense else []
@@ -167,7 +190,15 @@ def _convnet(keras, *, flatten=True, dense=True):
 def test_layer_table_matches_the_course_shapes_and_keras_counts(mc):
     model = _convnet(mc.keras)
     rows = mc.layer_table(model)
-    assert [r.output_shape for r in rows] == [(28, 28, 32), (14, 14, 32), (14, 14, 64), (7, 7, 64), (3136,), (128,), (10,)]
+    assert [r.output_shape for r in rows] == [
+        (28, 28, 32),
+        (14, 14, 32),
+        (14, 14, 64),
+        (7, 7, 64),
+        (3136,),
+        (128,),
+        (10,),
+    ]
     assert sum(r.params for r in rows) == model.count_params() == 421642
     assert [r.activation for r in rows if r.kind in ("Conv2D", "Dense")] == ["relu", "relu", "relu", "softmax"]
 
@@ -205,15 +236,26 @@ def test_side_by_side_names_the_softmax_reason(mc):
 def test_a_separate_activation_layer_counts_as_the_layers_activation(mc):
     keras = mc.keras
     layers = keras.layers
-    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8), layers.ReLU(), layers.Dense(3), layers.Activation("softmax")])
+    model = keras.Sequential(
+        [keras.Input(shape=(4,)), layers.Dense(8), layers.ReLU(), layers.Dense(3), layers.Activation("softmax")]
+    )
     rows = mc.layer_table(model, merge_activations=True)
-    assert [(r.kind, r.units, r.activation, r.output_shape) for r in rows] == [("Dense", 8, "relu", (8,)), ("Dense", 3, "softmax", (3,))]
+    assert [(r.kind, r.units, r.activation, r.output_shape) for r in rows] == [
+        ("Dense", 8, "relu", (8,)),
+        ("Dense", 3, "softmax", (3,)),
+    ]
     assert len(mc.layer_table(model)) == 4  # the raw table keeps every layer
 
 
 @pytest.mark.parametrize(
     "loss",
-    ["sparse_categorical_crossentropy", "SparseCategoricalCrossentropy()", "SparseCategoricalCrossentropy(name='mine')", "sparse_categorical_crossentropy_fn", "['sparse_categorical_crossentropy']"],
+    [
+        "sparse_categorical_crossentropy",
+        "SparseCategoricalCrossentropy()",
+        "SparseCategoricalCrossentropy(name='mine')",
+        "sparse_categorical_crossentropy_fn",
+        "['sparse_categorical_crossentropy']",
+    ],
 )
 def test_loss_names_are_normalised_after_a_round_trip(mc, tmp_path, loss):
     keras = mc.keras
@@ -224,12 +266,23 @@ def test_loss_names_are_normalised_after_a_round_trip(mc, tmp_path, loss):
         "['sparse_categorical_crossentropy']": ["sparse_categorical_crossentropy"],
     }.get(loss, loss)
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss=value, metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.003),
+        loss=value,
+        metrics=[keras.metrics.SparseCategoricalAccuracy()],
+    )
     model.save(tmp_path / "m.keras")
     from grader.protocol import ModelFile
 
     reloaded = mc.learner_model(ModelFile(str(tmp_path / "m.keras")), "build()", compiled=True)
-    settings = mc.expect_compiled(reloaded, "build()", optimizer="Adam", learning_rate=0.003, loss="sparse_categorical_crossentropy", metrics=("accuracy",))
+    settings = mc.expect_compiled(
+        reloaded,
+        "build()",
+        optimizer="Adam",
+        learning_rate=0.003,
+        loss="sparse_categorical_crossentropy",
+        metrics=("accuracy",),
+    )
     assert settings.loss == "sparse_categorical_crossentropy" and settings.has_metric("accuracy")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-11"
@@ -12,21 +11,39 @@ pytestmark = pytest.mark.slow
 
 WRONG_ANSWERS = {
     "x and y shuffled separately": (
-        [("    dataset = tf.data.Dataset.from_tensor_slices((x, y))  # x and y stay paired\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n",
-          "    if shuffle:\n        x = tf.random.shuffle(x, seed=seed)\n        y = tf.random.shuffle(y, seed=seed + 1)\n    dataset = tf.data.Dataset.from_tensor_slices((x, y))\n")],
+        [
+            (
+                "    dataset = tf.data.Dataset.from_tensor_slices((x, y))  # x and y stay paired\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n",
+                "    if shuffle:\n        x = tf.random.shuffle(x, seed=seed)\n        y = tf.random.shuffle(y, seed=seed + 1)\n    dataset = tf.data.Dataset.from_tensor_slices((x, y))\n",
+            )
+        ],
         {"batches_cover_every_sample_once_with_its_label"},
     ),
     "learning_rate=None passed through": (
-        [('    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}', '    kwargs = {"learning_rate": learning_rate or 0.001}')],
+        [
+            (
+                '    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}',
+                '    kwargs = {"learning_rate": learning_rate or 0.001}',
+            )
+        ],
         {"default_learning_rates"},
     ),
     "learning_rate=None passed on to Keras": (
-        [('    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}  # None: Keras\'s default', '    kwargs = {"learning_rate": learning_rate}')],
+        [
+            (
+                '    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}  # None: Keras\'s default',
+                '    kwargs = {"learning_rate": learning_rate}',
+            )
+        ],
         {"default_learning_rates"},
     ),
     "batch before shuffle": (
-        [("    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset.batch(batch_size)",
-          "    dataset = dataset.batch(batch_size)\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset")],
+        [
+            (
+                "    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset.batch(batch_size)",
+                "    dataset = dataset.batch(batch_size)\n    if shuffle:\n        dataset = dataset.shuffle(len(x), seed=seed)\n    return dataset",
+            )
+        ],
         {"shuffle_is_seeded_and_optional"},
     ),
     "shuffle buffer of one batch": (
@@ -38,7 +55,7 @@ WRONG_ANSWERS = {
         {"batch_sizes"},
     ),
     "momentum defaults to 0": (
-        [("        kwargs[\"momentum\"] = momentum or 0.9", "        kwargs[\"momentum\"] = momentum")],
+        [('        kwargs["momentum"] = momentum or 0.9', '        kwargs["momentum"] = momentum')],
         {"momentum_and_nesterov"},
     ),
     "nesterov ignored": (
@@ -89,7 +106,13 @@ def test_batch_then_shuffle_feedback():
 
 
 def test_keras_set_random_seed_alone_is_enough(tmp_path):
-    source = mutate(solution_source(EXERCISE), ("    random.seed(seed)\n    np.random.seed(seed)\n    tf.random.set_seed(seed)", "    keras.utils.set_random_seed(seed)"))
+    source = mutate(
+        solution_source(EXERCISE),
+        (
+            "    random.seed(seed)\n    np.random.seed(seed)\n    tf.random.set_seed(seed)",
+            "    keras.utils.set_random_seed(seed)",
+        ),
+    )
     result = grade_source(EXERCISE, source, tmp_path)
     assert result.score == result.max_score, describe(result)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from support import describe, grade_source, grade_wrong_answer, mutate, solution_source, wrong_answer_test
 
 EXERCISE = "exercise-12"
@@ -14,11 +13,16 @@ pytestmark = pytest.mark.slow
 
 WRONG_ANSWERS = {
     "dropout after the output": (
-        [('    model.add(layers.Dense(n_classes, activation="softmax"))  # nothing after the output', '    model.add(layers.Dense(n_classes, activation="softmax"))\n    model.add(layers.Dropout(dropout))')],
+        [
+            (
+                '    model.add(layers.Dense(n_classes, activation="softmax"))  # nothing after the output',
+                '    model.add(layers.Dense(n_classes, activation="softmax"))\n    model.add(layers.Dropout(dropout))',
+            )
+        ],
         {"output_layer_comes_last"},
     ),
     "no L2 on the hidden layers": (
-        [(', kernel_regularizer=keras.regularizers.L2(l2)', "")],
+        [(", kernel_regularizer=keras.regularizers.L2(l2)", "")],
         {"hidden_layers_have_l2"},
     ),
     "early stopping watches the training loss": (
@@ -34,15 +38,28 @@ WRONG_ANSWERS = {
         {"best_epoch", "is_overfitting"},
     ),
     "L1 and L2 swapped": (
-        [("np.sum(np.abs(weights))", "np.sum(np.square(weights))"), ("np.sum(np.square(weights)))\n\n\ndef build", "np.sum(np.abs(weights)))\n\n\ndef build")],
+        [
+            ("np.sum(np.abs(weights))", "np.sum(np.square(weights))"),
+            ("np.sum(np.square(weights)))\n\n\ndef build", "np.sum(np.abs(weights)))\n\n\ndef build"),
+        ],
         {"l1_penalty", "l2_penalty"},
     ),
     "batch_norm flag ignored": (
-        [("        if batch_norm:\n            model.add(layers.BatchNormalization())", "        model.add(layers.BatchNormalization())")],
+        [
+            (
+                "        if batch_norm:\n            model.add(layers.BatchNormalization())",
+                "        model.add(layers.BatchNormalization())",
+            )
+        ],
         {"batch_norm_can_be_turned_off"},
     ),
     "BatchNormalization after the output": (
-        [('    model.add(layers.Dense(n_classes, activation="softmax"))  # nothing after the output', '    model.add(layers.Dense(n_classes, activation="softmax"))\n    model.add(layers.BatchNormalization())')],
+        [
+            (
+                '    model.add(layers.Dense(n_classes, activation="softmax"))  # nothing after the output',
+                '    model.add(layers.Dense(n_classes, activation="softmax"))\n    model.add(layers.BatchNormalization())',
+            )
+        ],
         {"output_layer_comes_last"},
     ),
     "input hard-coded to the course's 784": (
@@ -50,8 +67,12 @@ WRONG_ANSWERS = {
         {"input_takes_n_features"},
     ),
     "Dropout before BatchNormalization": (
-        [("        if batch_norm:\n            model.add(layers.BatchNormalization())\n        model.add(layers.Dropout(dropout))",
-          "        model.add(layers.Dropout(dropout))\n        if batch_norm:\n            model.add(layers.BatchNormalization())")],
+        [
+            (
+                "        if batch_norm:\n            model.add(layers.BatchNormalization())\n        model.add(layers.Dropout(dropout))",
+                "        model.add(layers.Dropout(dropout))\n        if batch_norm:\n            model.add(layers.BatchNormalization())",
+            )
+        ],
         {"batchnorm_and_dropout_after_each_hidden_layer"},
     ),
     "is_overfitting ignores the training loss": (
@@ -59,12 +80,16 @@ WRONG_ANSWERS = {
         {"is_overfitting"},
     ),
     "is_overfitting needs more than window epochs": (
-        [("len(history[\"val_loss\"]) - 1 - best >= window", "len(history[\"val_loss\"]) - 1 - best > window")],
+        [('len(history["val_loss"]) - 1 - best >= window', 'len(history["val_loss"]) - 1 - best > window')],
         {"is_overfitting"},
     ),
     "augmentation also rescales (ImageDataGenerator's rescale=)": (
-        [('keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])',
-          'keras.Sequential([layers.Rescaling(1.0 / 255), layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])')],
+        [
+            (
+                'keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])',
+                'keras.Sequential([layers.Rescaling(1.0 / 255), layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])',
+            )
+        ],
         {"augmentation_changes_images_in_training_only"},
     ),
 }
@@ -91,7 +116,9 @@ def test_penalties_equal_keras_regularizers():
 
 def test_dropout_after_output_feedback():
     result = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "dropout after the output")
-    assert "Dropout after the output layer randomly zeroes predictions" in result.check("output_layer_comes_last").message
+    assert (
+        "Dropout after the output layer randomly zeroes predictions" in result.check("output_layer_comes_last").message
+    )
 
 
 def test_rescaling_feedback_names_preprocessing():
@@ -109,9 +136,14 @@ def test_keras_regularizers_and_keras2_input_shape_get_full_marks(tmp_path):
     source = mutate(
         solution_source(EXERCISE),
         ("    return float(lam * np.sum(np.abs(weights)))", "    return float(keras.regularizers.L1(lam)(weights))"),
-        ("    return float(lam * np.sum(np.square(weights)))", "    return keras.regularizers.L2(lam)(weights)"),  # a tensor crosses as a 0-d array
-        ("    model = keras.Sequential([keras.Input(shape=(n_features,))])\n    for units in hidden_units:\n        model.add(layers.Dense(units, ",
-         "    model = keras.Sequential()\n    for i, units in enumerate(hidden_units):\n        model.add(layers.Dense(units, **({'input_shape': (n_features,)} if i == 0 else {}), "),
+        (
+            "    return float(lam * np.sum(np.square(weights)))",
+            "    return keras.regularizers.L2(lam)(weights)",
+        ),  # a tensor crosses as a 0-d array
+        (
+            "    model = keras.Sequential([keras.Input(shape=(n_features,))])\n    for units in hidden_units:\n        model.add(layers.Dense(units, ",
+            "    model = keras.Sequential()\n    for i, units in enumerate(hidden_units):\n        model.add(layers.Dense(units, **({'input_shape': (n_features,)} if i == 0 else {}), ",
+        ),
     )
     result = grade_source(EXERCISE, source, tmp_path)
     assert result.score == result.max_score, describe(result)

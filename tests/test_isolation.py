@@ -49,4 +49,3 @@ def test_root_workers_drop_ptrace_and_keep_the_rest():
     for name in ("CapEff", "CapPrm", "CapBnd"):
         assert not after[name] & ptrace, name
         assert after[name] == before[name] & ~ptrace, name  # nothing else was given up
-

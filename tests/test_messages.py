@@ -10,20 +10,31 @@ from grader.messages import Catalogue, catalogue_for, is_message_ref, message_re
 
 def test_a_message_parameter_is_rendered_with_its_parent():
     catalogue = catalogue_for(None)
-    text = catalogue.render("model.too_weak_accuracy", data=message_ref("dataset.digits"), epochs=5, seed=1, found=0.5, expected=0.9)
+    text = catalogue.render(
+        "model.too_weak_accuracy", data=message_ref("dataset.digits"), epochs=5, seed=1, found=0.5, expected=0.9
+    )
     assert "8x8 digits" in text and "$message" not in text
 
 
 def test_a_stored_result_re_renders_in_another_language(tmp_path):
     (tmp_path / "messages").mkdir()
     (tmp_path / "messages" / "ko.json").write_text(
-        json.dumps({"messages": {"trained": "{data}에서 {epochs} 에포크 학습", "dataset.digits": "8x8 숫자 데이터"}}, ensure_ascii=False), encoding="utf-8"
+        json.dumps(
+            {"messages": {"trained": "{data}에서 {epochs} 에포크 학습", "dataset.digits": "8x8 숫자 데이터"}},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
     )
-    (tmp_path / "messages" / "en.json").write_text(json.dumps({"messages": {"trained": "trained on {data} for {epochs} epochs"}}), encoding="utf-8")
+    (tmp_path / "messages" / "en.json").write_text(
+        json.dumps({"messages": {"trained": "trained on {data} for {epochs} epochs"}}), encoding="utf-8"
+    )
     failure = CheckFailed("trained", data=message_ref("dataset.digits"), epochs=3)
     stored = json.loads(json.dumps(failure.params))  # what a JSON report keeps
     assert is_message_ref(stored["data"])
-    assert Catalogue("en", tmp_path).render("trained", **stored) == "trained on scikit-learn's 8x8 digits (1797 handwritten digits) for 3 epochs"
+    assert (
+        Catalogue("en", tmp_path).render("trained", **stored)
+        == "trained on scikit-learn's 8x8 digits (1797 handwritten digits) for 3 epochs"
+    )
     assert Catalogue("ko", tmp_path).render("trained", **stored) == "8x8 숫자 데이터에서 3 에포크 학습"
 
 
@@ -45,7 +56,11 @@ def test_nesting_is_bounded():
 
 
 def test_plain_dicts_are_not_mistaken_for_messages():
-    assert not is_message_ref({"message": "x"}) and not is_message_ref({"$message": 3}) and not is_message_ref("dataset.digits")
+    assert (
+        not is_message_ref({"message": "x"})
+        and not is_message_ref({"$message": 3})
+        and not is_message_ref("dataset.digits")
+    )
 
 
 def test_a_dict_from_the_learner_is_shown_not_looked_up():

@@ -25,7 +25,20 @@ def roundtrip(codec, value):
 
 @pytest.mark.parametrize(
     "value",
-    [None, True, 0, -7, 2**70, 1.5, "텍스트", [1, [2, 3]], (1, (2, 3)), {"a": (1, 2)}, {(1, 2): "tuple key", 3: "int key"}, {"__tuple__": "looks like a tag"}],
+    [
+        None,
+        True,
+        0,
+        -7,
+        2**70,
+        1.5,
+        "텍스트",
+        [1, [2, 3]],
+        (1, (2, 3)),
+        {"a": (1, 2)},
+        {(1, 2): "tuple key", 3: "int key"},
+        {"__tuple__": "looks like a tag"},
+    ],
 )
 def test_plain_values_round_trip_exactly(codec, value):
     found = roundtrip(codec, value)

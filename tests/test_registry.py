@@ -65,7 +65,9 @@ def test_every_check_has_points_a_title_and_a_hint(exercise):
         assert entry.get("title"), f"{name} has no title in messages/en.json"
         assert catalogue.hints(name), f"{name} has no hint in messages/en.json"
     names = {name for name, _ in found}
-    listed = set(json.loads((exercise.directory / "messages" / "en.json").read_text(encoding="utf-8")).get("checks", {}))
+    listed = set(
+        json.loads((exercise.directory / "messages" / "en.json").read_text(encoding="utf-8")).get("checks", {})
+    )
     assert listed <= names, f"messages for checks that do not exist: {sorted(listed - names)}"
 
 
@@ -73,7 +75,11 @@ def _message_ids_used(source: str) -> set:
     """Constant message ids passed to fail()/expect()/message_ref() in a checks module."""
     used = set()
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("fail", "expect", "message_ref"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("fail", "expect", "message_ref")
+        ):
             position = 1 if node.func.id == "expect" else 0
             if len(node.args) > position and isinstance(node.args[position], ast.Constant):
                 used.add(node.args[position].value)

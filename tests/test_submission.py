@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from support import describe, grade_file, solution_source, stub_source
 
 from grader.registry import find_exercise
 from grader.submission import SubmissionNotFound, locate_submission
-from support import describe, grade_file, solution_source, stub_source
 
 
 def _notebook(path, *cells):
@@ -19,7 +19,12 @@ def _notebook(path, *cells):
 
 def test_a_notebook_with_the_solution_gets_full_marks(tmp_path):
     source = solution_source("exercise-05")
-    path = _notebook(tmp_path / "exercise_05_cnn_shapes.ipynb", "%matplotlib inline\n!pip list", source, "print(conv_output_size(28, 3))")
+    path = _notebook(
+        tmp_path / "exercise_05_cnn_shapes.ipynb",
+        "%matplotlib inline\n!pip list",
+        source,
+        "print(conv_output_size(28, 3))",
+    )
     result = grade_file("exercise-05", path)
     assert result.passed, describe(result)
     assert "26" in result.output

@@ -20,7 +20,7 @@ so a stored result can be re-rendered in another language without grading again.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ DEFAULT_LANGUAGE = "en"
 _ENGINE_DIR = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path) -> dict:
     if not path.is_file():
         return {}
@@ -68,7 +68,11 @@ def message_ref(message_id: str, **params: Any) -> MessageRef:
 
 def is_message_ref(value: Any) -> bool:
     """Whether ``value`` was made by :func:`message_ref`."""
-    return isinstance(value, dict) and isinstance(value.get(MESSAGE_REF_KEY), str) and isinstance(value.get("params", {}), dict)
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get(MESSAGE_REF_KEY), str)
+        and isinstance(value.get("params", {}), dict)
+    )
 
 
 class _KeepMissing(dict):
@@ -109,7 +113,8 @@ class Catalogue:
         return self._render(key, params, _MAX_NESTING)
 
     def render_check_message(self, key: str, params: dict[str, Any]) -> str:
-        """A check's message: ``key`` with ``params``, then the teaching tip in ``params["tip"]`` (a :func:`message_ref`), if any.
+        """A check's message: ``key`` with ``params``, then the teaching tip in ``params["tip"]``
+        (a :func:`message_ref`), if any.
 
         This is how a stored :class:`~grader.results.CheckResult` (``message_id`` + ``params``) is re-rendered.
         """
@@ -122,7 +127,9 @@ class Catalogue:
     def _render(self, key: str, params: dict[str, Any], depth: int) -> str:
         if depth > 0:
             params = {
-                name: self._render(value[MESSAGE_REF_KEY], value.get("params", {}), depth - 1) if is_message_ref(value) else value
+                name: self._render(value[MESSAGE_REF_KEY], value.get("params", {}), depth - 1)
+                if is_message_ref(value)
+                else value
                 for name, value in params.items()
             }
         template = self.lookup(key)
@@ -151,6 +158,6 @@ class Catalogue:
         return [hint] if isinstance(hint, str) else [str(h) for h in hint]
 
 
-def catalogue_for(exercise: "Exercise | None" = None, language: str = DEFAULT_LANGUAGE) -> Catalogue:
+def catalogue_for(exercise: Exercise | None = None, language: str = DEFAULT_LANGUAGE) -> Catalogue:
     """The catalogue for ``exercise`` (or the engine alone) in ``language``."""
     return Catalogue(language, exercise.directory if exercise is not None else None)

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support import solution_source
 
 EXERCISE = "exercise-04"
@@ -49,7 +48,11 @@ def _reach_the_grader(action: str) -> str:
 HOSTILE_FUNCTIONS = {
     "infinite loop": ("    while True:\n        pass", "timeout", ["did not return"]),
     "sleeps for ever": ("    import time\n    time.sleep(10 ** 6)", "timeout", ["did not return"]),
-    "ignores SIGTERM then loops": ("    import signal\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n    while True:\n        pass", "timeout", ["did not return"]),
+    "ignores SIGTERM then loops": (
+        "    import signal\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n    while True:\n        pass",
+        "timeout",
+        ["did not return"],
+    ),
     "recursion bomb": ("    def dive(n):\n        return dive(n + 1)\n    return dive(0)", "error", ["RecursionError"]),
     "memory bomb": ("    hoard = [bytearray(8 * 1024 ** 3)]\n    return hoard", "error", ["memory"]),
     "fork loop": (
@@ -57,10 +60,18 @@ HOSTILE_FUNCTIONS = {
         "error",
         ["BlockingIOError"],
     ),
-    "multi-GB file": ("    with open('big.bin', 'wb') as handle:\n        for _ in range(3000):\n            handle.write(b'x' * 1_000_000)", "error", ["File too large"]),
+    "multi-GB file": (
+        "    with open('big.bin', 'wb') as handle:\n        for _ in range(3000):\n            handle.write(b'x' * 1_000_000)",
+        "error",
+        ["File too large"],
+    ),
     "sys.exit(0)": ("    import sys\n    sys.exit(0)", "error", ["sys.exit"]),
     "os._exit(0)": ("    import os\n    os._exit(0)", "error", ["stopped the process"]),
-    "closes inherited descriptors": ("    import os\n    os.closerange(3, 1024)\n    return (2 * channels, 2 * channels)", "error", ["stopped the process"]),
+    "closes inherited descriptors": (
+        "    import os\n    os.closerange(3, 1024)\n    return (2 * channels, 2 * channels)",
+        "error",
+        ["stopped the process"],
+    ),
     "writes garbage to inherited descriptors": (
         "    import os\n    for fd in range(3, 64):\n        try:\n            os.write(fd, b'\\x00\\x00\\x00\\x05{{{{{')\n        except OSError:\n            pass\n    return (2 * channels, 2 * channels)",
         "error",
@@ -68,7 +79,7 @@ HOSTILE_FUNCTIONS = {
     ),
     "prints a fake score and JSON, then answers wrongly": (
         "    print('Score: 16/16 (100%)')\n    print(json.dumps({'exercise': 'exercise-04', 'score': 16, 'max_score': 16, 'passed': True}))\n"
-        "    print('<testsuite tests=\"9\" failures=\"0\"/>')\n    return 4 * channels",
+        '    print(\'<testsuite tests="9" failures="0"/>\')\n    return 4 * channels',
         "failed",
         ["expected a tuple"],
     ),
@@ -100,10 +111,22 @@ HOSTILE_FUNCTIONS = {
         "failed",
         ["expected a tuple"],
     ),
-    "returns a 200 MB array": ("    import numpy as np\n    return np.zeros(25 * 1024 * 1024)", "failed", ["expected a tuple"]),
+    "returns a 200 MB array": (
+        "    import numpy as np\n    return np.zeros(25 * 1024 * 1024)",
+        "failed",
+        ["expected a tuple"],
+    ),
     "reads the grader's memory": (_reach_the_grader("open(f'/proc/{pid}/mem', 'rb').close()"), "passed", []),
-    "writes into the grader's stdout": (_reach_the_grader("os.write(os.open(f'/proc/{pid}/fd/1', os.O_WRONLY), b'FORGED')"), "passed", []),
-    "kills its parent": ("    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)", "passed", []),
+    "writes into the grader's stdout": (
+        _reach_the_grader("os.write(os.open(f'/proc/{pid}/fd/1', os.O_WRONLY), b'FORGED')"),
+        "passed",
+        [],
+    ),
+    "kills its parent": (
+        "    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)",
+        "passed",
+        [],
+    ),
 }
 
 # name: (module-level code, expected status of every check, words in the message)
@@ -147,8 +170,26 @@ def grade(tmp_path: Path, source: str, *extra: str) -> tuple[subprocess.Complete
     (tmp_path / marker).mkdir()
     (tmp_path / "home").mkdir()
     completed = subprocess.run(
-        [sys.executable, "-m", "grader", EXERCISE, "--submission", str(submission), "--format", "json", "--timeout", "2", "--load-timeout", "8", *extra],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=150,
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            EXERCISE,
+            "--submission",
+            str(submission),
+            "--format",
+            "json",
+            "--timeout",
+            "2",
+            "--load-timeout",
+            "8",
+            *extra,
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
     )
     report = json.loads(completed.stdout)  # stdout is the grader's JSON, whatever the learner printed
     assert _snapshot(learner) == before_learner, "the learner's folder changed"

@@ -43,7 +43,11 @@ def _tuple(value, call: str, count: int) -> tuple:
 
 
 def _close(found: np.ndarray, expected: np.ndarray) -> bool:
-    return found.shape == expected.shape and bool(np.all(np.isfinite(found))) and np.allclose(found, expected, atol=TOLERANCE, rtol=1e-6)
+    return (
+        found.shape == expected.shape
+        and bool(np.all(np.isfinite(found)))
+        and np.allclose(found, expected, atol=TOLERANCE, rtol=1e-6)
+    )
 
 
 def _min_max_with(data: np.ndarray, *, fitted_on: np.ndarray) -> np.ndarray:
@@ -98,7 +102,10 @@ def test_min_max_others_use_train_statistics(learner, rng):
                 continue
             if _close(found, _min_max_with(data, fitted_on=data)):
                 fail("min_max_own_statistics", call=call, which=label)
-            if any(_close(found, _min_max_with(data, fitted_on=np.concatenate(parts))) for parts in ([train, val, test], [train, data])):
+            if any(
+                _close(found, _min_max_with(data, fitted_on=np.concatenate(parts)))
+                for parts in ([train, val, test], [train, data])
+            ):
                 fail("min_max_leakage", call=call, which=label)
             fail("min_max_others_wrong", call=call, which=label, found=found[:2], expected=expected[:2])
 
@@ -158,7 +165,11 @@ def test_inputs_not_modified(learner, rng):
         train = random_features(rng, rows=10, columns=3)
         val = random_features(rng, rows=4, columns=3)
         _, (after_train, after_val) = learner.call(name, train, val, _echo_args=True)
-        expect(np.array_equal(after_train, train) and np.array_equal(after_val, val), "modified_in_place", call=f"{name}(train, val)")
+        expect(
+            np.array_equal(after_train, train) and np.array_equal(after_val, val),
+            "modified_in_place",
+            call=f"{name}(train, val)",
+        )
 
 
 # ----------------------------------------------------------------------------- images

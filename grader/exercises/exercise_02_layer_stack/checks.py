@@ -21,7 +21,17 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import deterministic, expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model, predict, r2_score
+from grader.modelcheck import (
+    deterministic,
+    expect_compiled,
+    expect_same_layers,
+    fit_and_score,
+    keras,
+    layer_table,
+    learner_model,
+    predict,
+    r2_score,
+)
 
 EPOCHS = 20
 MIN_R2 = 0.25  # the reference reaches 0.37-0.41 on this split; a relu output head 0.13-0.16
@@ -40,7 +50,9 @@ def reference(n_features: int, hidden_units: tuple = ()):
 def test_linear_regression_layers(learner, rng):
     for n_features in (int(rng.integers(1, 30)), 10):
         call = f"build_linear_regression({n_features})"
-        expect_same_layers(learner_model(learner.build_linear_regression(n_features), call), layer_table(reference(n_features)), call)
+        expect_same_layers(
+            learner_model(learner.build_linear_regression(n_features), call), layer_table(reference(n_features)), call
+        )
 
 
 @check(points=3)
@@ -56,7 +68,9 @@ def test_mlp_layers(learner, rng):
 @check(points=1)
 def test_mlp_default_hidden_units(learner):
     call = "build_mlp_regression(10)"
-    expect_same_layers(learner_model(learner.build_mlp_regression(10), call), layer_table(reference(10, (64, 32))), call)
+    expect_same_layers(
+        learner_model(learner.build_mlp_regression(10), call), layer_table(reference(10, (64, 32))), call
+    )
 
 
 @check(points=2)
@@ -89,7 +103,17 @@ def test_train_returns_history(learner, rng, seed):
     for key in ("loss", "val_loss"):
         values = history.get(key)
         if not isinstance(values, (list, tuple)) or len(values) != epochs:
-            fail("history_key", call=call, key=key, epochs=epochs, found=None if values is None else len(values) if isinstance(values, (list, tuple)) else type_name(values))
+            fail(
+                "history_key",
+                call=call,
+                key=key,
+                epochs=epochs,
+                found=None
+                if values is None
+                else len(values)
+                if isinstance(values, (list, tuple))
+                else type_name(values),
+            )
     losses = [float(v) for v in history["loss"]]
     expect(losses[-1] < losses[0], "loss_not_falling", call=call, first=round(losses[0], 4), last=round(losses[-1], 4))
 
@@ -100,7 +124,9 @@ def test_train_fits_the_given_model(learner, rng, seed):
     model = learner_model(args[0] if args else None, call + " (the model after training)")
     r2 = r2_score(data.y_test, predict(model, data.x_test))
     if not np.isfinite(r2) or r2 < MIN_TRAINED_R2:
-        fail("model_not_trained", call=call, found=round(r2, 3) if np.isfinite(r2) else str(r2), expected=MIN_TRAINED_R2)
+        fail(
+            "model_not_trained", call=call, found=round(r2, 3) if np.isfinite(r2) else str(r2), expected=MIN_TRAINED_R2
+        )
 
 
 @check(points=3, timeout=120)
@@ -108,5 +134,7 @@ def test_mlp_beats_the_mean_on_diabetes(learner, seed):
     data = datasets.diabetes(SPLIT)
     call = f"build_mlp_regression({data.x_train.shape[1]})"
     model = learner_model(learner.build_mlp_regression(data.x_train.shape[1]), call)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse")  # the grader's settings, not the learner's
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse"
+    )  # the grader's settings, not the learner's
     fit_and_score(model, data, seed=seed, epochs=EPOCHS, call=call, threshold=MIN_R2, metric="r2")

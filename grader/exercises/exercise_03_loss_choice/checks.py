@@ -12,7 +12,12 @@ from grader.checking import as_array, as_int, check, expect, fail, message_ref, 
 from grader.client import LearnerRaised
 from grader.protocol import preview
 
-OUTPUT = {"regression": (1, None), "binary": (1, "sigmoid"), "multiclass": (None, "softmax"), "multilabel": (None, "sigmoid")}
+OUTPUT = {
+    "regression": (1, None),
+    "binary": (1, "sigmoid"),
+    "multiclass": (None, "softmax"),
+    "multilabel": (None, "sigmoid"),
+}
 LOSS = {
     ("regression", "integer"): "mse",
     ("binary", "integer"): "binary_crossentropy",
@@ -39,7 +44,13 @@ def _output(learner, task: str, n_classes: int) -> None:
     call = f"output_layer_for({task!r}, n_classes={n_classes})"
     value = learner.output_layer_for(task, n_classes=n_classes)
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a tuple (units, activation)")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type_name(value),
+            found=value,
+            expected_type="a tuple (units, activation)",
+        )
     units, activation = as_int(value[0], call), value[1]
     expected_units, expected_activation = expected_output(task, n_classes)
     if task == "regression" and activation == "linear":
@@ -108,9 +119,20 @@ def test_unknown_task_raises_value_error(learner, rng):
         except LearnerRaised as raised:
             if raised.params.get("error_type") != "ValueError":
                 fail("unknown_task_wrong_error", call=call, error_type=raised.params.get("error_type"))
-            expect(len(str(raised.params.get("error", ""))) >= 10, "unknown_task_terse", call=call, error=raised.params.get("error"))
+            expect(
+                len(str(raised.params.get("error", ""))) >= 10,
+                "unknown_task_terse",
+                call=call,
+                error=raised.params.get("error"),
+            )
             continue
-        fail("engine.expected_error", call=call, found=preview(found), error_type="ValueError", reason=message_ref("unknown_task_reason", task=task))
+        fail(
+            "engine.expected_error",
+            call=call,
+            found=preview(found),
+            error_type="ValueError",
+            reason=message_ref("unknown_task_reason", task=task),
+        )
 
 
 @check(points=2)
@@ -122,7 +144,14 @@ def test_one_hot_values(learner, rng):
         found = as_array(learner.one_hot(labels, n_classes), call)
         expected = np.eye(n_classes)[labels]
         expect(found.shape == expected.shape, "one_hot_shape", call=call, found=found.shape, expected=expected.shape)
-        expect(np.array_equal(found, expected), "one_hot_values", call=call, labels=labels[:5], found=found[:2], expected=expected[:2])
+        expect(
+            np.array_equal(found, expected),
+            "one_hot_values",
+            call=call,
+            labels=labels[:5],
+            found=found[:2],
+            expected=expected[:2],
+        )
 
 
 @check(points=1)

@@ -85,7 +85,16 @@ def _conv(learner, kernel, in_channels: int, filters: int, **kwargs) -> None:
         fail("conv_channels_missing", call=call, found=found, expected=expected, in_channels=in_channels)
     if not use_bias and found == expected_conv(kernel_h, kernel_w, in_channels, filters, True):
         fail("conv_bias_ignored", call=call, found=found, expected=expected)
-    fail("conv_wrong", call=call, found=found, expected=expected, kh=kernel_h, kw=kernel_w, in_channels=in_channels, filters=filters)
+    fail(
+        "conv_wrong",
+        call=call,
+        found=found,
+        expected=expected,
+        kh=kernel_h,
+        kw=kernel_w,
+        in_channels=in_channels,
+        filters=filters,
+    )
 
 
 @check(points=2)
@@ -117,7 +126,13 @@ def test_batchnorm(learner, rng):
         if not isinstance(value, (tuple, list)):
             fail("batchnorm_not_tuple", call=call, found=value, channels=channels)
         found = as_tuple_of_ints(value, call)
-        expect(found == (2 * channels, 2 * channels), "batchnorm_wrong", call=call, found=found, expected=(2 * channels, 2 * channels))
+        expect(
+            found == (2 * channels, 2 * channels),
+            "batchnorm_wrong",
+            call=call,
+            found=found,
+            expected=(2 * channels, 2 * channels),
+        )
 
 
 @check(points=1)

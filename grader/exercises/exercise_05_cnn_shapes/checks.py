@@ -15,7 +15,6 @@ from grader.checking import as_array, as_int, as_tuple_of_ints, check, expect, f
 from grader.client import LearnerRaised
 from grader.protocol import preview
 
-
 # ----------------------------------------------------------------------------- the math
 
 
@@ -79,7 +78,11 @@ def random_stack(rng, *, rectangular: bool = False) -> tuple[tuple[int, int, int
         for _ in range(int(rng.integers(1, 4))):
             kernel = int(rng.integers(1, 6))
             stride = int(rng.choice([1, 1, 2, 3]))
-            conv = {"type": "conv2d", "filters": int(rng.integers(1, 65)), "padding": str(rng.choice(["valid", "same"]))}
+            conv = {
+                "type": "conv2d",
+                "filters": int(rng.integers(1, 65)),
+                "padding": str(rng.choice(["valid", "same"])),
+            }
             if rectangular:
                 conv["kernel_size"] = (kernel, int(rng.integers(1, 6)))
                 conv["strides"] = (stride, int(rng.choice([1, 2])))
@@ -87,7 +90,10 @@ def random_stack(rng, *, rectangular: bool = False) -> tuple[tuple[int, int, int
                 conv["kernel_size"] = kernel
                 conv["strides"] = stride
             layers.append(conv)
-            pool = {"type": "maxpool2d", "pool_size": (2, int(rng.integers(1, 4))) if rectangular else int(rng.choice([2, 2, 3]))}
+            pool = {
+                "type": "maxpool2d",
+                "pool_size": (2, int(rng.integers(1, 4))) if rectangular else int(rng.choice([2, 2, 3])),
+            }
             if rng.random() < 0.3:
                 pool["strides"] = int(rng.integers(1, 3))
                 pool["padding"] = str(rng.choice(["valid", "same"]))
@@ -200,7 +206,13 @@ def test_to_4d_adds_channel_axis(learner, rng):
         images = (rng.random((n, height, width)) * 255).astype(dtype)
         call = f"to_4d(<array of shape {images.shape}, {dtype}>)"
         found = as_array(learner.to_4d(images), call)
-        expect(found.shape == (n, height, width, 1), "to_4d_shape", call=call, found=found.shape, expected=(n, height, width, 1))
+        expect(
+            found.shape == (n, height, width, 1),
+            "to_4d_shape",
+            call=call,
+            found=found.shape,
+            expected=(n, height, width, 1),
+        )
         expect(np.array_equal(found[..., 0], images), "to_4d_values", call=call)
 
 
@@ -221,14 +233,28 @@ def _shapes(learner, input_shape: tuple, layers: list[dict]) -> None:
     call = f"output_shapes({input_shape}, <{len(layers)} layers>)"
     value = learner.output_shapes(input_shape, layers)
     if not isinstance(value, (list, tuple)):
-        fail("engine.wrong_type", call=call, found_type=type(value).__name__, found=value, expected_type="a list of shape tuples")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type(value).__name__,
+            found=value,
+            expected_type="a list of shape tuples",
+        )
     expected = stack_shapes(input_shape, layers)
     found = [as_tuple_of_ints(v, call) for v in value]
     if len(found) != len(expected):
         fail("shapes_length", call=call, found=len(found), expected=len(expected))
     for index, (got, want) in enumerate(zip(found, expected)):
         if got != want:
-            fail("shapes_layer", call=call, index=index + 1, layer=_describe(layers[index]), found=got, expected=want, before=input_shape if index == 0 else expected[index - 1])
+            fail(
+                "shapes_layer",
+                call=call,
+                index=index + 1,
+                layer=_describe(layers[index]),
+                found=got,
+                expected=want,
+                before=input_shape if index == 0 else expected[index - 1],
+            )
 
 
 def _describe(layer: dict) -> str:
@@ -262,11 +288,23 @@ def test_output_shapes_too_small(learner, rng):
             {"type": "conv2d", "filters": 8, "kernel_size": int(rng.integers(5, 8)), "padding": "valid"},
             {"type": "flatten"},
         ]
-        call = f"output_shapes({(size, size, 1)}, <conv 3x3 valid, pool 2, conv {layers[2]['kernel_size']}x{layers[2]['kernel_size']} valid, flatten>)"
+        kernel = layers[2]["kernel_size"]
+        call = f"output_shapes({(size, size, 1)}, <conv 3x3 valid, pool 2, conv {kernel}x{kernel} valid, flatten>)"
         try:
             found = learner.output_shapes((size, size, 1), layers)
         except LearnerRaised as raised:
             if raised.params.get("error_type") != "ValueError":
-                fail("too_small_wrong_error", call=call, error_type=raised.params.get("error_type"), error=raised.params.get("error"))
+                fail(
+                    "too_small_wrong_error",
+                    call=call,
+                    error_type=raised.params.get("error_type"),
+                    error=raised.params.get("error"),
+                )
             continue
-        fail("engine.expected_error", call=call, found=preview(found), error_type="ValueError", reason=message_ref("impossible_stack_reason"))
+        fail(
+            "engine.expected_error",
+            call=call,
+            found=preview(found),
+            error_type="ValueError",
+            reason=message_ref("impossible_stack_reason"),
+        )

@@ -45,7 +45,14 @@ def softmax(z, axis=-1):
     return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
-ACTIVATIONS = {None: lambda z: z, "sigmoid": sigmoid, "tanh": np.tanh, "relu": relu, "leaky_relu": leaky_relu, "softmax": softmax}
+ACTIVATIONS = {
+    None: lambda z: z,
+    "sigmoid": sigmoid,
+    "tanh": np.tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "softmax": softmax,
+}
 
 
 def dense(x, weights, bias, activation=None):
@@ -89,7 +96,13 @@ def _numeric(value, call: str, shape: tuple) -> np.ndarray:
     """The learner's array as float64 with the expected shape, or a failure (never a crash)."""
     found = as_array(value, call, shape=shape)
     if found.dtype.kind not in "biuf":
-        fail("engine.wrong_type", call=call, found_type=f"an array of dtype {found.dtype}", found=str(found.ravel()[:4].tolist()), expected_type="an array of numbers")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=f"an array of dtype {found.dtype}",
+            found=str(found.ravel()[:4].tolist()),
+            expected_type="an array of numbers",
+        )
     return found.astype(float)
 
 
@@ -145,7 +158,14 @@ def test_course_worked_numbers(learner):
         z = np.array([value])
         found, _ = _activation(learner, "sigmoid", z)
         got = float(found[0])
-        expect(math.isfinite(got) and abs(got - expected) < 1e-4, "course_sigmoid", call=f"sigmoid(np.array([{value}]))", found=_shown([got], 4), expected=shown, z=value)
+        expect(
+            math.isfinite(got) and abs(got - expected) < 1e-4,
+            "course_sigmoid",
+            call=f"sigmoid(np.array([{value}]))",
+            found=_shown([got], 4),
+            expected=shown,
+            z=value,
+        )
 
 
 @check(points=1)
@@ -163,7 +183,9 @@ def test_relu(learner, rng):
         z.flat[0] = -abs(z.flat[0]) - 0.5  # at least one negative input
         call = f"relu({_describe(z)})"
         raw = learner.relu(z)
-        if isinstance(raw, (int, float)) or (isinstance(raw, np.ndarray) and raw.dtype.kind in "biuf" and raw.shape != z.shape):
+        if isinstance(raw, (int, float)) or (
+            isinstance(raw, np.ndarray) and raw.dtype.kind in "biuf" and raw.shape != z.shape
+        ):
             fail("relu_reduced", call=call, found=_shown(raw), shape=z.shape)
         found = _numeric(raw, call, z.shape)
         _compare(found, relu(z), call, "relu_wrong")
@@ -294,7 +316,7 @@ def test_forward_stack(learner, rng):
         n_inputs = int(rng.integers(2, 8))
         x = rng.normal(size=(int(rng.integers(1, 8)), n_inputs))
         layers = []
-        for activation in ("relu", "tanh", "sigmoid", "softmax")[-int(rng.integers(2, 5)):]:
+        for activation in ("relu", "tanh", "sigmoid", "softmax")[-int(rng.integers(2, 5)) :]:
             layers.append(random_layer(rng, n_inputs if not layers else layers[-1][0].shape[1], activation))
         expected = x
         for weights, bias, activation in layers:
@@ -377,7 +399,15 @@ def test_binary_crossentropy(learner, rng):
         p = rng.uniform(0.01, 0.99, size=n)
         bce = binary_crossentropy(y, p)
         found, call = _loss_value(learner, "binary_crossentropy", y, p)
-        _judge_loss(found, call, bce, "loss_not_finite", loss_summed=bce * n, loss_sign=-bce, bce_one_term=float(-np.mean(y * np.log(p))))
+        _judge_loss(
+            found,
+            call,
+            bce,
+            "loss_not_finite",
+            loss_summed=bce * n,
+            loss_sign=-bce,
+            bce_one_term=float(-np.mean(y * np.log(p))),
+        )
 
 
 def _clip_case(found: float, call: str, expected: float, y, p, *, scales=(1.0,)) -> None:
@@ -390,7 +420,15 @@ def _clip_case(found: float, call: str, expected: float, y, p, *, scales=(1.0,))
     implied = min((abs(found) * scale for scale in scales), key=lambda value: abs(value - expected))
     if expected > 1 and implied > 1:  # -log(eps) for some other eps
         eps = math.exp(-implied)
-        fail("clip_other_epsilon", call=call, found=round(found, 4), expected=round(expected, 4), eps=f"{eps:.0e}", y=y, p=p)
+        fail(
+            "clip_other_epsilon",
+            call=call,
+            found=round(found, 4),
+            expected=round(expected, 4),
+            eps=f"{eps:.0e}",
+            y=y,
+            p=p,
+        )
     fail("clip_wrong", call=call, found=round(found, 6), expected=round(expected, 6), y=y, p=p)
 
 
@@ -414,7 +452,9 @@ def test_categorical_crossentropy(learner, rng):
         p = softmax(rng.normal(size=(n, k)))
         cce = categorical_crossentropy(y, p)
         found, call = _loss_value(learner, "categorical_crossentropy", y, p)
-        _judge_loss(found, call, cce, "loss_not_finite", loss_summed=cce * n, cce_mean_over_classes=cce / k, loss_sign=-cce)
+        _judge_loss(
+            found, call, cce, "loss_not_finite", loss_summed=cce * n, cce_mean_over_classes=cce / k, loss_sign=-cce
+        )
 
 
 @check(points=1)
@@ -427,4 +467,6 @@ def test_categorical_crossentropy_clips(learner, rng):
         found, _ = _loss_value(learner, "categorical_crossentropy", y, p)
         call = f"categorical_crossentropy(np.array({y.astype(int).tolist()}), np.array({p.tolist()}))"
         # A mean over all N * k numbers (÷ k) already lost categorical_crossentropy; here only the clip counts.
-        _clip_case(found, call, categorical_crossentropy(y, p), y.astype(int).tolist(), p.tolist(), scales=(1.0, float(k)))
+        _clip_case(
+            found, call, categorical_crossentropy(y, p), y.astype(int).tolist(), p.tolist(), scales=(1.0, float(k))
+        )

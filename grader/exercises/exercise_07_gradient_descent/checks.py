@@ -66,7 +66,9 @@ def linear_problem(rng, noise: float = 0.1):
     return x, x @ w_true + b_true + rng.normal(0, noise, size=n)
 
 
-def perceptron(x, y, epochs: int, learning_rate: float, strict: bool = False, sign: float = 1.0) -> tuple[np.ndarray, float]:
+def perceptron(
+    x, y, epochs: int, learning_rate: float, strict: bool = False, sign: float = 1.0
+) -> tuple[np.ndarray, float]:
     """Rosenblatt's rule from zeros; ``strict`` uses step(z) = 1 only for z > 0; ``sign=-1`` is the flipped update."""
     w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(epochs):
@@ -101,10 +103,18 @@ def _vector(value, call: str, length: int) -> np.ndarray:
         try:
             value = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            fail("engine.wrong_type", call=call, found_type="list", found=value, expected_type="a numpy array of numbers")
+            fail(
+                "engine.wrong_type", call=call, found_type="list", found=value, expected_type="a numpy array of numbers"
+            )
     found = as_array(value, call, shape=(length,))
     if found.dtype.kind not in "biuf":
-        fail("engine.wrong_type", call=call, found_type=f"an array of dtype {found.dtype}", found=str(found.tolist()[:4]), expected_type="an array of numbers")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=f"an array of dtype {found.dtype}",
+            found=str(found.tolist()[:4]),
+            expected_type="an array of numbers",
+        )
     return found.astype(float)
 
 
@@ -128,7 +138,12 @@ def _iterations(learner, n: int, batch: int, *, strict: bool = False) -> tuple[i
     """The learner's count; an integer-valued float (np.ceil) is judged by value unless ``strict``."""
     call = f"iterations_per_epoch({n}, {batch})"
     value = learner.iterations_per_epoch(n, batch)
-    if isinstance(value, (float, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and float(value).is_integer():
+    if (
+        isinstance(value, (float, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    ):
         if strict:
             fail("iterations_float", call=call, found=float(value))
         return int(value), call
@@ -242,13 +257,21 @@ def test_gradient_step_bias(learner, rng):
 
 def _fit(learner, x, y, learning_rate: float, epochs: int):
     call = f"fit_linear(x {x.shape}, y {y.shape}, learning_rate={learning_rate:.4g}, epochs={epochs})"
-    found_w, found_b, losses = _parts(learner.fit_linear(x, y, learning_rate=learning_rate, epochs=epochs), call, 3, "a tuple (w, b, losses)")
+    found_w, found_b, losses = _parts(
+        learner.fit_linear(x, y, learning_rate=learning_rate, epochs=epochs), call, 3, "a tuple (w, b, losses)"
+    )
     found_w = _vector(found_w, call, x.shape[1])
     found_b = _number(found_b, call, "b as a number (a float)")
     if isinstance(losses, np.ndarray) and losses.dtype.kind in "biuf":
         losses = losses.ravel().tolist()
     if not isinstance(losses, (list, tuple)):
-        fail("engine.wrong_type", call=call, found_type=type_name(losses), found=losses, expected_type="a list of losses, one float per epoch")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type_name(losses),
+            found=losses,
+            expected_type="a list of losses, one float per epoch",
+        )
     losses = np.array([_number(v, call, "a list of losses, one float per epoch") for v in losses], dtype=float)
     return call, found_w, found_b, losses
 
@@ -283,7 +306,14 @@ def test_fit_diverges_with_a_large_learning_rate(learner, rng):
         fail("losses_stopped_early", call=call, found=len(losses), expected=epochs, rate=learning_rate)
     expect(len(losses) == epochs, "losses_length", call=call, found=len(losses), expected=epochs)
     grew = (not np.all(np.isfinite(losses))) or losses[-1] > 100 * max(losses[0], 1e-12)
-    expect(grew, "divergence_hidden", call=call, rate=learning_rate, first=_shown(losses[:2], 3), last=_shown(losses[-2:], 3))
+    expect(
+        grew,
+        "divergence_hidden",
+        call=call,
+        rate=learning_rate,
+        first=_shown(losses[:2], 3),
+        last=_shown(losses[-2:], 3),
+    )
 
 
 @check(points=1)
@@ -298,7 +328,9 @@ def test_fit_loss_history(learner, rng):
     at_zero = float(np.mean(y**2))
     after_ok = math.isfinite(final) and abs(losses[-1] - final) <= 1e-6 + 1e-4 * abs(final)
     before_ok = abs(losses[0] - at_zero) <= 1e-6 + 1e-4 * at_zero
-    expect(after_ok or before_ok, "losses_wrong", call=call, found=round(float(losses[-1]), 5), expected=round(final, 5))
+    expect(
+        after_ok or before_ok, "losses_wrong", call=call, found=round(float(losses[-1]), 5), expected=round(final, 5)
+    )
 
 
 # ----------------------------------------------------------------------------- the perceptron
@@ -313,7 +345,13 @@ def test_step_function(learner, rng):
     call = f"step_function(<array of {len(z)} values, z[{zero}] = 0.0>)"
     found = as_array(learner.step_function(z), call, shape=z.shape)
     if found.dtype.kind not in "biuf":
-        fail("engine.wrong_type", call=call, found_type=f"an array of dtype {found.dtype}", found=str(found.tolist()[:4]), expected_type="an array of 0s and 1s")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=f"an array of dtype {found.dtype}",
+            found=str(found.tolist()[:4]),
+            expected_type="an array of 0s and 1s",
+        )
     expected = np.where(z >= 0, 1, 0)
     if np.array_equal(found, np.where(z > 0, 1, 0)):
         fail("step_at_zero", call=call, index=zero)
@@ -343,10 +381,20 @@ def test_perceptron_rule(learner, rng):
         return
     if any(_near(w, cw / learning_rate) and _near(b, cb / learning_rate) for cw, cb in candidates):
         fail("perceptron_rate_ignored", call=call, rate=learning_rate)
-    if any(_near(w, fw) and _near(b, fb) for fw, fb in (perceptron(x, y, 2, learning_rate, strict, sign=-1) for strict in (False, True))):
+    if any(
+        _near(w, fw) and _near(b, fb)
+        for fw, fb in (perceptron(x, y, 2, learning_rate, strict, sign=-1) for strict in (False, True))
+    ):
         fail("perceptron_sign", call=call)
     expected_w, expected_b = candidates[0]
-    fail("perceptron_rule_wrong", call=call, found=_shown(w, 4), found_b=round(b, 4), expected=_shown(expected_w, 4), expected_b=round(expected_b, 4))
+    fail(
+        "perceptron_rule_wrong",
+        call=call,
+        found=_shown(w, 4),
+        found_b=round(b, 4),
+        expected=_shown(expected_w, 4),
+        expected_b=round(expected_b, 4),
+    )
 
 
 LOGIC_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -357,7 +405,16 @@ def test_perceptron_learns_and_or(learner):
     for name, y in (("AND", np.array([0, 0, 0, 1])), ("OR", np.array([0, 1, 1, 1]))):
         call, w, b = _perceptron(learner, LOGIC_X, y)
         found = np.where(LOGIC_X @ w + b >= 0, 1, 0)
-        expect(_separates(w, b, LOGIC_X, y), "perceptron_logic", call=call, gate=name, w=_shown(w, 3), b=round(b, 3), found=_shown(found), expected=_shown(y))
+        expect(
+            _separates(w, b, LOGIC_X, y),
+            "perceptron_logic",
+            call=call,
+            gate=name,
+            w=_shown(w, 3),
+            b=round(b, 3),
+            found=_shown(found),
+            expected=_shown(y),
+        )
 
 
 @check(points=2)

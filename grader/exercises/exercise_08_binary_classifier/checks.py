@@ -22,7 +22,16 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import as_array, check, expect, fail
-from grader.modelcheck import dataset_name, deterministic, expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
+from grader.modelcheck import (
+    dataset_name,
+    deterministic,
+    expect_compiled,
+    expect_same_layers,
+    fit_and_score,
+    keras,
+    layer_table,
+    learner_model,
+)
 
 EPOCHS = 15
 OWN_MODEL_EPOCHS = 15
@@ -31,18 +40,24 @@ SPLIT = 1
 
 
 def reference(n_features: int, hidden_units: int = 4):
-    return keras.Sequential([
-        keras.Input(shape=(n_features,)),
-        keras.layers.Dense(hidden_units, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(n_features,)),
+            keras.layers.Dense(hidden_units, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 @check(points=3)
 def test_binary_classifier_layers(learner, rng):
     for n_features, hidden in ((30, None), (int(rng.integers(2, 40)), int(rng.integers(2, 16)))):
         call = f"build_binary_classifier({n_features}{'' if hidden is None else f', hidden_units={hidden}'})"
-        value = learner.build_binary_classifier(n_features) if hidden is None else learner.build_binary_classifier(n_features, hidden_units=hidden)
+        value = (
+            learner.build_binary_classifier(n_features)
+            if hidden is None
+            else learner.build_binary_classifier(n_features, hidden_units=hidden)
+        )
         expect_same_layers(learner_model(value, call), layer_table(reference(n_features, hidden or 4)), call)
 
 
@@ -50,7 +65,9 @@ def test_binary_classifier_layers(learner, rng):
 def test_compiled_for_binary_classification(learner):
     call = "build_binary_classifier(30)"
     model = learner_model(learner.build_binary_classifier(30), call)
-    expect_compiled(model, call, optimizer="Adam", learning_rate=0.01, loss="binary_crossentropy", metrics=("accuracy",))
+    expect_compiled(
+        model, call, optimizer="Adam", learning_rate=0.01, loss="binary_crossentropy", metrics=("accuracy",)
+    )
 
 
 def _grader_model(n_features: int, seed: int):
@@ -85,7 +102,15 @@ def test_learns_breast_cancer(learner, seed):
     _, found = _predict(learner, data.x_train, data.y_train, data.x_test, EPOCHS, seed)
     classes = np.where(found >= 0.5, 1, 0)
     accuracy = float(np.mean(classes == data.y_test))
-    expect(accuracy >= MIN_ACCURACY, "model.too_weak_accuracy", data=dataset_name(data), epochs=EPOCHS, seed=seed, found=round(accuracy, 3), expected=MIN_ACCURACY)
+    expect(
+        accuracy >= MIN_ACCURACY,
+        "model.too_weak_accuracy",
+        data=dataset_name(data),
+        epochs=EPOCHS,
+        seed=seed,
+        found=round(accuracy, 3),
+        expected=MIN_ACCURACY,
+    )
 
 
 @check(points=2, timeout=120)

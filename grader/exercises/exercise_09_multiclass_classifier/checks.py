@@ -13,9 +13,28 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import compile_settings, expect_same_layers, fit_and_score, keras, layer_table, learner_model, loss_advice
+from grader.modelcheck import (
+    compile_settings,
+    expect_same_layers,
+    fit_and_score,
+    keras,
+    layer_table,
+    learner_model,
+    loss_advice,
+)
 
-FASHION_MNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_MNIST = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 EPOCHS = 5
 MIN_ACCURACY = 0.90
 
@@ -41,7 +60,9 @@ def test_other_shapes_classes_and_hidden_units(learner, rng):
     n_classes = int(rng.integers(2, 20))
     hidden = tuple(int(u) for u in rng.integers(4, 64, size=int(rng.integers(1, 4))))
     call = f"build_mlp_classifier(input_shape={input_shape}, n_classes={n_classes}, hidden_units={hidden})"
-    model = learner_model(learner.build_mlp_classifier(input_shape=input_shape, n_classes=n_classes, hidden_units=hidden), call)
+    model = learner_model(
+        learner.build_mlp_classifier(input_shape=input_shape, n_classes=n_classes, hidden_units=hidden), call
+    )
     expect_same_layers(model, layer_table(reference(input_shape, n_classes, hidden)), call)
 
 
@@ -53,10 +74,22 @@ def test_loss_matches_integer_labels(learner):
     if not settings.compiled:
         fail("model.not_compiled", call=call)
     if settings.loss != "sparse_categorical_crossentropy":
-        fail("model.wrong_loss", call=call, found=settings.loss, expected="sparse_categorical_crossentropy", advice=loss_advice(model, settings.loss))
+        fail(
+            "model.wrong_loss",
+            call=call,
+            found=settings.loss,
+            expected="sparse_categorical_crossentropy",
+            advice=loss_advice(model, settings.loss),
+        )
     if settings.from_logits and layer_table(model)[-1].activation == "softmax":
         fail("explain.from_logits_probabilities", call=call, activation="softmax")
-    expect(settings.has_metric("accuracy"), "model.missing_metric", call=call, metric="accuracy", found=list(settings.metrics))
+    expect(
+        settings.has_metric("accuracy"),
+        "model.missing_metric",
+        call=call,
+        metric="accuracy",
+        found=list(settings.metrics),
+    )
 
 
 @check(points=3, timeout=120)
@@ -71,7 +104,13 @@ def test_learns_digits(learner, seed):
 def test_class_names(learner):
     found = learner.class_names()
     if not isinstance(found, (list, tuple)):
-        fail("engine.wrong_type", call="class_names()", found_type=type_name(found), found=found, expected_type="a list of 10 strings")
+        fail(
+            "engine.wrong_type",
+            call="class_names()",
+            found_type=type_name(found),
+            found=found,
+            expected_type="a list of 10 strings",
+        )
     expect(list(found) == FASHION_MNIST, "class_names_wrong", found=list(found)[:10], expected=FASHION_MNIST)
 
 
@@ -85,7 +124,13 @@ def test_top_class(learner, rng):
         found = learner.top_class(probabilities, names)
         expected = [names[i] for i in probabilities.argmax(axis=1)]
         if not isinstance(found, (list, tuple)):
-            fail("engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="a list of class names")
+            fail(
+                "engine.wrong_type",
+                call=call,
+                found_type=type_name(found),
+                found=found,
+                expected_type="a list of class names",
+            )
         if list(found) == [names[i] for i in probabilities.argmin(axis=1)]:
             fail("top_class_argmin", call=call)
         expect(list(found) == expected, "top_class_wrong", call=call, found=list(found)[:5], expected=expected[:5])

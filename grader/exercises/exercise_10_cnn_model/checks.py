@@ -19,16 +19,18 @@ THRESHOLD = 0.90
 
 def reference(input_shape: tuple, n_classes: int):
     layers = keras.layers
-    return keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(n_classes, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
 
 
 def _model(learner, input_shape=None, n_classes=None):
@@ -55,7 +57,14 @@ def test_other_input_shapes_and_classes(learner, rng):
 @check(points=2)
 def test_compiled_like_the_course(learner):
     model, call = _model(learner)
-    expect_compiled(model, call, optimizer="Adam", learning_rate=0.001, loss="sparse_categorical_crossentropy", metrics=("accuracy",))
+    expect_compiled(
+        model,
+        call,
+        optimizer="Adam",
+        learning_rate=0.001,
+        loss="sparse_categorical_crossentropy",
+        metrics=("accuracy",),
+    )
 
 
 @check(points=4, timeout=120)

@@ -14,7 +14,14 @@ from grader.client import LearnerRaised
 from grader.protocol import DatasetSample, KerasObjectSpec, preview
 
 DEFAULTS = {"SGD": 0.01, "RMSprop": 0.001, "Adagrad": 0.001, "Adam": 0.001}
-CLASSES = {"sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adam": "Adam"}
+CLASSES = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "adam": "Adam",
+}
 
 
 def _optimizer(learner, name: str, **kwargs) -> tuple[str, KerasObjectSpec]:
@@ -23,9 +30,21 @@ def _optimizer(learner, name: str, **kwargs) -> tuple[str, KerasObjectSpec]:
     if not isinstance(value, KerasObjectSpec):
         if isinstance(value, str):
             fail("optimizer_string", call=call, found=value)
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a keras.optimizers object")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type_name(value),
+            found=value,
+            expected_type="a keras.optimizers object",
+        )
     expected_class = CLASSES[name]
-    expect(value.class_name == expected_class, "optimizer_class", call=call, found=value.class_name, expected=expected_class)
+    expect(
+        value.class_name == expected_class,
+        "optimizer_class",
+        call=call,
+        found=value.class_name,
+        expected=expected_class,
+    )
     return call, value
 
 
@@ -41,7 +60,13 @@ def test_optimizer_classes_and_given_learning_rates(learner, rng):
     for name in CLASSES:
         learning_rate = float(rng.choice([0.003, 0.02, 0.05]))
         call, spec = _optimizer(learner, name, learning_rate=learning_rate)
-        expect(_close(spec.config.get("learning_rate"), learning_rate), "optimizer_rate", call=call, found=spec.config.get("learning_rate"), expected=learning_rate)
+        expect(
+            _close(spec.config.get("learning_rate"), learning_rate),
+            "optimizer_rate",
+            call=call,
+            found=spec.config.get("learning_rate"),
+            expected=learning_rate,
+        )
 
 
 @check(points=2)
@@ -53,11 +78,23 @@ def test_default_learning_rates(learner):
             # Keras refuses learning_rate=None ("Received instead: learning_rate=None"): the
             # learner passed the None on instead of leaving the argument out.
             if "learning_rate=None" in str(raised.params.get("error", "")):
-                fail("learning_rate_none_passed", call=f"make_optimizer({name!r})", optimizer=CLASSES[name], expected=DEFAULTS[CLASSES[name]])
+                fail(
+                    "learning_rate_none_passed",
+                    call=f"make_optimizer({name!r})",
+                    optimizer=CLASSES[name],
+                    expected=DEFAULTS[CLASSES[name]],
+                )
             raise
         expected = DEFAULTS[CLASSES[name]]
         found = spec.config.get("learning_rate")
-        expect(_close(found, expected), "optimizer_default_rate", call=call, found=found, expected=expected, optimizer=CLASSES[name])
+        expect(
+            _close(found, expected),
+            "optimizer_default_rate",
+            call=call,
+            found=found,
+            expected=expected,
+            optimizer=CLASSES[name],
+        )
 
 
 @check(points=2)
@@ -69,10 +106,21 @@ def test_momentum_and_nesterov(learner, rng):
     expect(not spec.config.get("nesterov"), "nesterov_unwanted", call=call)
     given = float(rng.choice([0.8, 0.95, 0.99]))
     call, spec = _optimizer(learner, "momentum", learning_rate=rate, momentum=given)
-    expect(_close(spec.config.get("momentum"), given), "momentum_given", call=call, found=spec.config.get("momentum"), expected=given)
+    expect(
+        _close(spec.config.get("momentum"), given),
+        "momentum_given",
+        call=call,
+        found=spec.config.get("momentum"),
+        expected=given,
+    )
     call, spec = _optimizer(learner, "nesterov", learning_rate=rate)
     found = {key: spec.config.get(key) for key in ("momentum", "nesterov")}
-    expect(bool(spec.config.get("nesterov")) and _close(spec.config.get("momentum"), 0.9), "nesterov_missing", call=call, found=found)
+    expect(
+        bool(spec.config.get("nesterov")) and _close(spec.config.get("momentum"), 0.9),
+        "nesterov_missing",
+        call=call,
+        found=found,
+    )
     call, spec = _optimizer(learner, "sgd", learning_rate=rate)
     expect(_close(spec.config.get("momentum"), 0.0) and not spec.config.get("nesterov"), "sgd_plain", call=call)
 
@@ -83,9 +131,20 @@ def test_unknown_optimizer_raises(learner):
     try:
         found = learner.make_optimizer("adamw2")
     except LearnerRaised as raised:
-        expect(raised.params.get("error_type") == "ValueError", "unknown_optimizer_error", call=call, error_type=raised.params.get("error_type"))
+        expect(
+            raised.params.get("error_type") == "ValueError",
+            "unknown_optimizer_error",
+            call=call,
+            error_type=raised.params.get("error_type"),
+        )
         return
-    fail("engine.expected_error", call=call, found=preview(found), error_type="ValueError", reason=message_ref("unknown_optimizer_reason"))
+    fail(
+        "engine.expected_error",
+        call=call,
+        found=preview(found),
+        error_type="ValueError",
+        reason=message_ref("unknown_optimizer_reason"),
+    )
 
 
 @check(points=1)
@@ -120,7 +179,12 @@ def _batches(learner, x, y, **kwargs) -> tuple[str, list[tuple[np.ndarray, np.nd
         if x_batch.shape == x.shape[1:]:  # an unbatched element: one sample (judged by test_batch_sizes)
             x_batch, y_batch = x_batch[None], y_batch.reshape(1)
         if x_batch.ndim != 2 or x_batch.shape[1:] != x.shape[1:] or y_batch.reshape(-1).shape != (len(x_batch),):
-            fail("element_shape", call=call, found=f"x {x_batch.shape}, y {y_batch.shape}", expected=f"x (k, {x.shape[1]}), y (k,)")
+            fail(
+                "element_shape",
+                call=call,
+                found=f"x {x_batch.shape}, y {y_batch.shape}",
+                expected=f"x (k, {x.shape[1]}), y (k,)",
+            )
         batches.append((x_batch, y_batch.reshape(-1)))
     if value.truncated:
         fail("coverage", call=call, found="more than 10,000 elements", expected=len(x))
@@ -182,7 +246,12 @@ def test_shuffle_is_seeded_and_optional(learner, rng):
 # ----------------------------------------------------------------------------- seeds
 
 SOURCES = ("python", "numpy", "tensorflow", "keras_init")
-SOURCE_NAMES = {"python": "Python (random)", "numpy": "numpy", "tensorflow": "TensorFlow", "keras_init": "Keras weight-initialisation"}
+SOURCE_NAMES = {
+    "python": "Python (random)",
+    "numpy": "numpy",
+    "tensorflow": "TensorFlow",
+    "keras_init": "Keras weight-initialisation",
+}
 
 
 def _draws(learner, seed: int) -> dict:

@@ -58,7 +58,9 @@ def _mlp(learner, rng, batch_norm: bool = True):
     n_features, n_classes = int(rng.integers(3, 40)), int(rng.integers(2, 12))
     dropout, l2 = float(rng.choice([0.2, 0.3, 0.5])), float(rng.choice([1e-4, 1e-3, 0.01]))
     call = f"build_regularized_mlp({n_features}, {n_classes}, dropout={dropout}, l2={l2}, batch_norm={batch_norm})"
-    model = learner_model(learner.build_regularized_mlp(n_features, n_classes, dropout=dropout, l2=l2, batch_norm=batch_norm), call)
+    model = learner_model(
+        learner.build_regularized_mlp(n_features, n_classes, dropout=dropout, l2=l2, batch_norm=batch_norm), call
+    )
     return call, model, layer_table(model), n_classes, dropout, l2, n_features
 
 
@@ -93,7 +95,13 @@ def test_output_layer_comes_last(learner, rng):
         fail("dropout_after_output", call=call)
     if last.kind == "BatchNormalization":
         fail("batchnorm_after_output", call=call)
-    expect(last.kind == "Dense" and last.units == n_classes and last.activation == "softmax", "output_wrong", call=call, found=last.describe(), n_classes=n_classes)
+    expect(
+        last.kind == "Dense" and last.units == n_classes and last.activation == "softmax",
+        "output_wrong",
+        call=call,
+        found=last.describe(),
+        n_classes=n_classes,
+    )
 
 
 @check(points=1)
@@ -119,7 +127,14 @@ def test_hidden_layers_have_l2(learner, rng):
             if isinstance(regularizer, dict):
                 fail("l2_wrong_kind", call=call, index=index + 1, found=regularizer.get("class_name"))
             fail("l2_missing", call=call, index=index + 1)
-        expect(isinstance(factor, (int, float)) and abs(float(factor) - l2) <= 1e-9 + 1e-6 * l2, "l2_factor", call=call, index=index + 1, found=factor, expected=l2)
+        expect(
+            isinstance(factor, (int, float)) and abs(float(factor) - l2) <= 1e-9 + 1e-6 * l2,
+            "l2_factor",
+            call=call,
+            index=index + 1,
+            found=factor,
+            expected=l2,
+        )
 
 
 @check(points=2)
@@ -129,13 +144,22 @@ def test_batchnorm_and_dropout_after_each_hidden_layer(learner, rng):
         kinds = [row.kind for row in block[1:]]
         expect(kinds == ["BatchNormalization", "Dropout"], "block_order", call=call, index=index + 1, found=kinds)
         rate = block[-1].extra.get("rate")
-        expect(rate is not None and abs(float(rate) - dropout) < 1e-9, "dropout_rate", call=call, index=index + 1, found=rate, expected=dropout)
+        expect(
+            rate is not None and abs(float(rate) - dropout) < 1e-9,
+            "dropout_rate",
+            call=call,
+            index=index + 1,
+            found=rate,
+            expected=dropout,
+        )
 
 
 @check(points=1)
 def test_batch_norm_can_be_turned_off(learner, rng):
     call, _, rows, _, _, _, _ = _mlp(learner, rng, batch_norm=False)
-    kinds = [row.kind for block in _hidden_blocks(rows) for row in block]  # layers after the output: test_output_layer_comes_last
+    kinds = [
+        row.kind for block in _hidden_blocks(rows) for row in block
+    ]  # layers after the output: test_output_layer_comes_last
     expect("BatchNormalization" not in kinds and "Dropout" in kinds, "batch_norm_flag", call=call, found=kinds)
 
 
@@ -153,7 +177,9 @@ def test_early_stopping_config(learner, rng):
     monitor = config.get("monitor")
     expect(monitor not in ("loss", "accuracy", "acc"), "monitor_training", call=call, found=monitor)
     expect(monitor == "val_loss", "monitor_wrong", call=call, found=monitor)
-    expect(config.get("patience") == patience, "patience_wrong", call=call, found=config.get("patience"), expected=patience)
+    expect(
+        config.get("patience") == patience, "patience_wrong", call=call, found=config.get("patience"), expected=patience
+    )
     expect(config.get("restore_best_weights") is True, "restore_missing", call=call)
 
 
@@ -221,13 +247,19 @@ def test_is_overfitting(learner, rng):
         expected = overfitting_expected(history, window)
         best = int(np.argmin(history["val_loss"]))
         trend = "kept falling" if history["loss"][-1] < history["loss"][best] else "rose again"
-        call = f"is_overfitting(<{len(history['val_loss'])} epochs, lowest val_loss at epoch {best}, training loss {trend}>, window={window})"
+        epochs = len(history["val_loss"])
+        described = f"{epochs} epochs, lowest val_loss at epoch {best}, training loss {trend}"
+        call = f"is_overfitting(<{described}>, window={window})"
         found = learner.is_overfitting(history, window=window)
         if not isinstance(found, (bool, np.bool_)):
-            fail("engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="True or False")
+            fail(
+                "engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="True or False"
+            )
         if bool(found) != expected and trend == "rose again":
             fail("overfitting_training_rose", call=call, found=bool(found), expected=expected)
-        expect(bool(found) == expected, "overfitting_wrong", call=call, found=bool(found), expected=expected, window=window)
+        expect(
+            bool(found) == expected, "overfitting_wrong", call=call, found=bool(found), expected=expected, window=window
+        )
 
 
 # ----------------------------------------------------------------------------- augmentation
