@@ -10,8 +10,8 @@ directly::
 
 Stages, one module each: :mod:`grader.registry` (which exercises exist),
 :mod:`grader.submission` (find and load a learner's file),
-:mod:`grader.client` / :mod:`grader.worker` (run learner code in another
-process), :mod:`grader.plugin` (run the hidden pytest checks and collect
+:mod:`grader.sandbox.client` / :mod:`grader.sandbox.worker` (run learner code in another
+process), :mod:`grader.checking.plugin` (run the hidden pytest checks and collect
 outcomes), :mod:`grader.results` (the result objects) and :mod:`grader.report`
 (text and JSON writers). Check authors use :mod:`grader.checking`.
 

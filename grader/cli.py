@@ -250,7 +250,7 @@ def list_command(workspace: Path | None, fmt: str) -> None:
             {
                 "exercise": exercise.id,
                 "slug": exercise.slug,
-                "title": exercise.title(),
+                "title": catalogue_for(exercise).title(),
                 "needs_tf": exercise.needs_tf,
                 "last_score": last.get("score") if last else None,
                 "last_max_score": last.get("max_score") if last else None,

@@ -1,17 +1,13 @@
 """Grade one submission for one exercise: worker + hidden checks -> ExerciseResult.
 
 This process never imports the learner's code: the checks run here, under
-pytest, and talk to a :class:`~grader.client.WorkerClient` that runs the
+pytest, and talk to a :class:`~grader.sandbox.client.WorkerClient` that runs the
 submission in another process. The worker starts first, so its imports overlap
 with pytest's start-up and collection.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import re
 import shutil
 import tempfile
 import time
@@ -19,15 +15,16 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from grader.client import QUIET_TF_ENV, WorkerClient
-from grader.limits import WorkerLimits
+from grader.checking.plugin import CheckCollector
+from grader.checking.runner import list_checks, run_checks
 from grader.messages import catalogue_for
-from grader.plugin import CheckCollector
 from grader.registry import Exercise
 from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.sandbox.capture import read_output
+from grader.sandbox.client import WorkerClient
+from grader.sandbox.environment import quiet_tensorflow
+from grader.sandbox.limits import WorkerLimits
 from grader.submission import Submission
-
-MAX_OUTPUT_CHARS = 4000
 
 
 @dataclass
@@ -80,13 +77,13 @@ class _Session:
                 result.error = self.error or "the worker did not start"
                 return result
             collector = CheckCollector(
-                exercise_id=exercise.id,
+                exercise=exercise,
                 client=self.client,
-                catalogue=catalogue,
+                language=options.language,
                 call_timeout=options.call_timeout or exercise.call_timeout,
                 base_seed=options.seed,
             )
-            exit_code = _run_pytest(exercise, collector)
+            exit_code = run_checks(exercise, collector)
             result.checks = collector.ordered_results()
             if collector.collection_errors or (exit_code not in (0, 1) and not result.checks):
                 result.error = "could not collect the checks: " + "\n".join(collector.collection_errors)[-2000:]
@@ -94,7 +91,7 @@ class _Session:
             result.error = traceback.format_exc()[-4000:]
         finally:
             self.close()
-            result.output, result.output_truncated = _read_output(os.path.join(self.dir, "output.txt"))
+            result.output, result.output_truncated = read_output(self.client.output_path if self.client else "")
             if not options.keep_session:
                 shutil.rmtree(self.dir, ignore_errors=True)
             result.duration_s = time.perf_counter() - self.started
@@ -105,18 +102,13 @@ class _Session:
             self.client.close()
 
 
-def _quiet_tensorflow() -> None:
-    for key, value in QUIET_TF_ENV.items():  # before any check imports TensorFlow
-        os.environ.setdefault(key, value)
-
-
 def grade_exercise(exercise: Exercise, submission: Submission, options: GradeOptions | None = None) -> ExerciseResult:
     """Run ``exercise``'s hidden checks against ``submission`` and return the result.
 
     Never raises for anything the submission does; a fault of the grader itself
     is reported in ``result.error`` (and makes ``result.internal_error`` true).
     """
-    _quiet_tensorflow()
+    quiet_tensorflow()  # before any check imports TensorFlow
     return _Session(exercise, submission, options or GradeOptions()).grade()
 
 
@@ -131,7 +123,7 @@ def grade_exercises(
     run, so its imports (TensorFlow: ~4 s) overlap with useful work; the checks
     all run in this process, which imports TensorFlow at most once.
     """
-    _quiet_tensorflow()
+    quiet_tensorflow()  # before any check imports TensorFlow
     options = options or GradeOptions()
     pending = list(items)
     run = RunResult()
@@ -179,95 +171,3 @@ def missing_submission_result(exercise: Exercise, language: str = "en") -> Exerc
     return ExerciseResult(
         exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks
     )
-
-
-def list_checks(exercise: Exercise) -> list[tuple[str, int]]:
-    """(name, points) of every check of ``exercise``, by collecting without running."""
-
-    class Lister:
-        def __init__(self) -> None:
-            self.found: list[tuple[str, int]] = []
-
-        def pytest_configure(self, config):  # noqa: ANN001
-            config.addinivalue_line("markers", "check(points, timeout=None): a graded check")
-
-        def pytest_collection_modifyitems(self, items):  # noqa: ANN001
-            from grader.plugin import _points, check_name
-
-            self.found = [(check_name(item.name), _points(item)) for item in items]
-
-    lister = Lister()
-    with _isolated_pytest():
-        import pytest
-
-        pytest.main([*_pytest_args(exercise), "--collect-only"], plugins=[lister])
-    return lister.found
-
-
-def _pytest_args(exercise: Exercise) -> list[str]:
-    return [
-        str(exercise.checks_path),
-        "-c",
-        os.devnull,  # never read the learner's or the repo's pytest config
-        "--rootdir",
-        str(exercise.directory),
-        "--confcutdir",
-        str(exercise.directory),
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:terminal",
-        "-p",
-        "no:legacypath",
-        "-W",
-        "ignore::DeprecationWarning",
-    ]
-
-
-@contextlib.contextmanager
-def _isolated_pytest():
-    """No third-party pytest plugins (randomly, xdist, ...) may reorder or reseed the checks."""
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            yield
-    finally:
-        if saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
-
-
-def _run_pytest(exercise: Exercise, collector: CheckCollector) -> int:
-    import pytest
-
-    with _isolated_pytest():
-        return int(pytest.main(_pytest_args(exercise), plugins=[collector]))
-
-
-# TensorFlow's start-up lines and Keras's Keras-2-habit warnings are not the learner's output.
-FRAMEWORK_NOISE = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog\(\)"
-    r"|I0000 00:00:.*(cudart_stub|port\.cc|cpu_feature_guard)"
-    r"|.*UserWarning: Do not pass an `input_shape`/`input_dim` argument to a layer"
-    r"|\s+super\(\).__init__\((activity_regularizer=activity_regularizer, )?\*\*kwargs\)"
-    r"|.*oneDNN custom operations are on"
-    r"|.*To enable the following instructions: .* in other operations, rebuild TensorFlow"
-    r"|.*Skipping variable loading for optimizer"
-    r"|\s+saveable\.load_own_variables\(weights_store\.get\(inner_path\)\))"
-)
-
-
-def _read_output(path: str) -> tuple[str, int]:
-    """The first ``MAX_OUTPUT_CHARS`` of what the learner's code printed, and how much was cut."""
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as handle:
-            head = handle.read(MAX_OUTPUT_CHARS * 4)
-    except OSError:
-        return "", 0
-    text = head.decode("utf-8", errors="replace")
-    kept = "".join(line for line in text.splitlines(keepends=True) if not FRAMEWORK_NOISE.match(line))
-    shown = kept[:MAX_OUTPUT_CHARS]
-    return shown, max(0, size - len(head)) + len(kept) - len(shown)

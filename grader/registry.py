@@ -1,4 +1,4 @@
-"""Which exercises exist: one folder per exercise under ``grader/exercises/``.
+"""Which exercises exist: one folder per exercise in each root (the package's own ``grader/exercises/`` first).
 
 An exercise folder is named ``exercise_NN_<slug>`` and holds:
 
@@ -9,18 +9,21 @@ An exercise folder is named ``exercise_NN_<slug>`` and holds:
 
 The stub ``exercises/<module>.py`` and the solution ``solutions/<module>.py``
 are found by the same derived name. Adding an exercise means adding these
-files; nothing here changes.
+files; nothing here changes. Another root (an instructor's folder, later
+``--extra-checks``) may add exercises or add checks to existing ones: see
+:func:`load_exercises`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
+BUILTIN = "kerasdrill"  # the origin of the package's own exercises and checks
 
 
 class UnknownExercise(LookupError):
@@ -31,15 +34,53 @@ class UnknownExercise(LookupError):
         self.name = name
 
 
+class RegistryError(ValueError):
+    """A root's folders do not make a consistent course (a clash, or checks for no exercise)."""
+
+
+@dataclass(frozen=True)
+class Root:
+    """A folder of exercise folders, and the origin its checks are reported under."""
+
+    path: Path
+    origin: str = BUILTIN
+
+
+ROOTS: tuple[Root, ...] = (Root(EXERCISES_DIR),)
+
+
+@dataclass(frozen=True)
+class CheckSource:
+    """One folder of checks for an exercise: ``checks.py`` and ``messages/<lang>.json``."""
+
+    directory: Path
+    origin: str = BUILTIN
+
+    @property
+    def checks_path(self) -> Path:
+        return self.directory / "checks.py"
+
+    @property
+    def in_package(self) -> bool:
+        """Whether the folder is part of the installed grader package (imported as a package module)."""
+        return self.directory.is_relative_to(EXERCISES_DIR)
+
+    def result_name(self, check: str, home_origin: str) -> str:
+        """The name a check's result is reported under: bare at home, ``origin:name`` from another root."""
+        return check if self.origin == home_origin else f"{self.origin}:{check}"
+
+
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise of the course."""
+    """One exercise of the course, with every folder its checks come from."""
 
     number: int
     slug: str
     needs_tf: bool = False
     call_timeout: float = 10.0
     load_timeout: float = 30.0
+    root: Root = ROOTS[0]
+    extra_sources: tuple[CheckSource, ...] = ()
 
     @property
     def id(self) -> str:
@@ -57,49 +98,82 @@ class Exercise:
 
     @property
     def directory(self) -> Path:
-        return EXERCISES_DIR / self.module_name
+        """The folder holding ``exercise.json``, the exercise's own checks and messages."""
+        return self.root.path / self.module_name
 
     @property
     def checks_path(self) -> Path:
         return self.directory / "checks.py"
 
-    def title(self, language: str = "en") -> str:
-        from grader.messages import catalogue_for
-
-        return catalogue_for(self, language).title()
+    @property
+    def sources(self) -> tuple[CheckSource, ...]:
+        """Its own checks first, then those other roots add, in root order."""
+        return (CheckSource(self.directory, self.root.origin), *self.extra_sources)
 
     def names(self) -> set[str]:
         """Every spelling ``grade`` accepts for this exercise."""
         return {self.id, f"{self.number:02d}", str(self.number), self.slug, self.module_name, self.file_name}
 
 
-@lru_cache(maxsize=1)
-def all_exercises() -> tuple[Exercise, ...]:
-    """Every exercise, in course order."""
-    found = []
-    for meta_path in sorted(EXERCISES_DIR.glob("exercise_*/exercise.json")):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        exercise = Exercise(
-            number=int(meta["number"]),
-            slug=str(meta["slug"]),
-            needs_tf=bool(meta.get("needs_tf", False)),
-            call_timeout=float(meta.get("call_timeout", Exercise.call_timeout)),
-            load_timeout=float(meta.get("load_timeout", Exercise.load_timeout)),
-        )
-        if exercise.module_name != meta_path.parent.name:
-            raise ValueError(f"{meta_path}: folder should be named {exercise.module_name}")
-        found.append(exercise)
-    return tuple(sorted(found, key=lambda e: e.number))
+def _read_exercise(meta_path: Path, root: Root) -> Exercise:
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    exercise = Exercise(
+        number=int(meta["number"]),
+        slug=str(meta["slug"]),
+        needs_tf=bool(meta.get("needs_tf", False)),
+        call_timeout=float(meta.get("call_timeout", Exercise.call_timeout)),
+        load_timeout=float(meta.get("load_timeout", Exercise.load_timeout)),
+        root=root,
+    )
+    if exercise.module_name != meta_path.parent.name:
+        raise RegistryError(f"{meta_path}: folder should be named {exercise.module_name}")
+    return exercise
 
 
-def find_exercise(name: str) -> Exercise:
+def load_exercises(roots: tuple[Root, ...]) -> tuple[Exercise, ...]:
+    """The course the ``roots`` make, in course order.
+
+    In each root, a folder with ``exercise.json`` defines an exercise; a folder
+    without one, named like an exercise of an earlier root, adds its checks to
+    that exercise. Two roots defining the same exercise number is an error, as
+    is a check folder for an exercise that no root defines.
+    """
+    exercises: dict[int, Exercise] = {}
+    for root in roots:
+        for folder in sorted(root.path.glob("exercise_*")):
+            meta_path = folder / "exercise.json"
+            if meta_path.is_file():
+                exercise = _read_exercise(meta_path, root)
+                if exercise.number in exercises:
+                    raise RegistryError(
+                        f"{folder}: {exercise.id} is already defined in {exercises[exercise.number].root.path}"
+                    )
+                exercises[exercise.number] = exercise
+            elif (folder / "checks.py").is_file():
+                home = next((e for e in exercises.values() if e.module_name == folder.name), None)
+                if home is None:
+                    raise RegistryError(
+                        f"{folder}: no exercise is named {folder.name} (and the folder has no exercise.json)"
+                    )
+                extra = (*home.extra_sources, CheckSource(folder, root.origin))
+                exercises[home.number] = replace(home, extra_sources=extra)
+    return tuple(sorted(exercises.values(), key=lambda e: e.number))
+
+
+@lru_cache(maxsize=8)
+def all_exercises(roots: tuple[Root, ...] = ROOTS) -> tuple[Exercise, ...]:
+    """Every exercise, in course order (default: the package's own)."""
+    return load_exercises(roots)
+
+
+def find_exercise(name: str, roots: tuple[Root, ...] = ROOTS) -> Exercise:
     """Look an exercise up by ``exercise-05``, ``05``, ``5``, its slug or its file name."""
     wanted = name.strip().lower()
     if wanted.endswith((".py", ".ipynb")):
         wanted = Path(wanted).name
     if re.fullmatch(r"(exercise[-_]?)?0*\d+", wanted):
         wanted = str(int(re.sub(r"\D", "", wanted)))
-    for exercise in all_exercises():
+    for exercise in all_exercises(roots):
         if wanted in {n.lower() for n in exercise.names()} or wanted == exercise.slug.replace("-", "_"):
             return exercise
         if wanted == f"{exercise.module_name}.ipynb":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STATUSES = ("passed", "failed", "error", "timeout")
+from grader.outcomes import STATUSES, Status  # noqa: F401  (STATUSES: re-exported for writers)
 
 
 @dataclass

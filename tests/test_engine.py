@@ -8,8 +8,8 @@ import sys
 import pytest
 from support import describe, grade_source, solution_source
 
-from grader.client import WorkerClient
 from grader.engine import GradeOptions
+from grader.sandbox.client import WorkerClient
 
 PLAIN_DATA = ["exercise-01", "exercise-03", "exercise-04", "exercise-05", "exercise-06", "exercise-07"]
 
@@ -74,7 +74,7 @@ def test_another_seed_draws_other_inputs_but_the_same_verdict(tmp_path):
 def test_learner_monkeypatching_in_the_worker_cannot_touch_the_verdict(tmp_path):
     source = solution_source("exercise-04").replace(
         '"""Weights (n_inputs * units) plus one bias per neuron."""',
-        '"""x"""\n    import grader.plugin, grader.checking, pytest\n'
+        '"""x"""\n    import grader.checking.plugin, grader.checking, pytest\n'
         "    grader.checking.fail = lambda *a, **k: None\n"
         "    pytest.fail = lambda *a, **k: None\n"
         "    return -1",
@@ -85,7 +85,7 @@ def test_learner_monkeypatching_in_the_worker_cannot_touch_the_verdict(tmp_path)
 
 
 def test_model_workers_survive_a_dead_fork_server(tmp_path):
-    from grader import forkserver
+    from grader.sandbox import forkserver
 
     first = grade_source("exercise-11", solution_source("exercise-11"), tmp_path)
     assert first.passed, describe(first)

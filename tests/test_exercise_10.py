@@ -1,7 +1,7 @@
 """Exercise 10 cnn-model: wrong models lose exactly their checks, the course's Keras-2 style
 gets full marks, unsafe models are refused, the same submission scores the same twice.
 (Stub 0 and solution full marks: tests/test_contract.py.) The shared model-checking helpers
-(grader/modelcheck.py) are tested here too, without grading (quick: no training)."""
+(grader/checking/models.py) are tested here too, without grading (quick: no training)."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def test_same_submission_same_score(tmp_path):
 
 @pytest.fixture(scope="module")
 def mc():
-    from grader import modelcheck
+    from grader.checking import models as modelcheck
 
     return modelcheck
 
@@ -272,7 +272,7 @@ def test_loss_names_are_normalised_after_a_round_trip(mc, tmp_path, loss):
         metrics=[keras.metrics.SparseCategoricalAccuracy()],
     )
     model.save(tmp_path / "m.keras")
-    from grader.protocol import ModelFile
+    from grader.sandbox.protocol import ModelFile
 
     reloaded = mc.learner_model(ModelFile(str(tmp_path / "m.keras")), "build()", compiled=True)
     settings = mc.expect_compiled(
@@ -309,7 +309,7 @@ def test_loss_advice_names_each_mismatch(mc):
 
 def test_an_uncompiled_or_lambda_model_fails_with_a_teaching_message(mc, tmp_path):
     from grader.checking import CheckFailed
-    from grader.protocol import ModelFile
+    from grader.sandbox.protocol import ModelFile
 
     keras = mc.keras
     plain = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
@@ -342,7 +342,7 @@ def test_an_uncompiled_or_lambda_model_fails_with_a_teaching_message(mc, tmp_pat
     ],
 )
 def test_keras2_habits_get_the_keras3_form(error_type, error, tip):
-    from grader.explain import explain
+    from grader.checking.explain import explain
     from grader.messages import catalogue_for
 
     message_id = explain(error_type, error)
@@ -350,7 +350,7 @@ def test_keras2_habits_get_the_keras3_form(error_type, error, tip):
 
 
 def test_explain_does_not_misfire_on_ordinary_errors():
-    from grader.explain import explain
+    from grader.checking.explain import explain
 
     assert explain("TypeError", "'int' object is not iterable") is None
     assert explain("KeyError", "'accuracy'") is None

@@ -22,7 +22,7 @@ def _run(code: str) -> str:
 
 def test_the_grading_process_becomes_untraceable():
     out = _run(
-        "import ctypes; from grader import isolation\n"
+        "import ctypes; from grader.sandbox import isolation\n"
         "libc = ctypes.CDLL(None)\n"
         "print(libc.prctl(3, 0, 0, 0, 0), isolation.make_untraceable(), libc.prctl(3, 0, 0, 0, 0))\n"  # PR_GET_DUMPABLE
     )
@@ -36,7 +36,7 @@ def _capabilities(status: str) -> dict[str, int]:
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root holds CAP_SYS_PTRACE to drop")
 def test_root_workers_drop_ptrace_and_keep_the_rest():
     out = _run(
-        "from grader import isolation\n"
+        "from grader.sandbox import isolation\n"
         "before = open('/proc/self/status').read()\n"
         "print(isolation.drop_ptrace_capability())\n"
         "print(before + '---' + open('/proc/self/status').read())\n"

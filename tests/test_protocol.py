@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.protocol import Codec, Opaque, ProtocolError, read_message, write_message
+from grader.sandbox.protocol import Codec, Opaque, ProtocolError, read_message, write_message
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_files_outside_the_session_folder_are_refused(codec, tmp_path):
 
 
 def test_an_oversized_message_is_refused_before_it_is_sent(monkeypatch):
-    from grader import protocol
+    from grader.sandbox import protocol
 
     monkeypatch.setattr(protocol, "MAX_MESSAGE_BYTES", 1000)
     assert len(protocol.encode_message({"value": "x" * 900})) < 1000 + protocol.HEADER_SIZE
@@ -122,7 +122,7 @@ def test_an_oversized_message_is_refused_before_it_is_sent(monkeypatch):
 
 
 def test_an_oversized_array_crosses_as_a_description_not_its_data(codec, monkeypatch):
-    from grader import protocol
+    from grader.sandbox import protocol
 
     monkeypatch.setattr(protocol, "MAX_ARRAY_BYTES", 800)
     assert np.array_equal(roundtrip(codec, np.zeros(100)), np.zeros(100))  # exactly 800 bytes: crosses
@@ -131,7 +131,7 @@ def test_an_oversized_array_crosses_as_a_description_not_its_data(codec, monkeyp
 
 
 def test_a_subclass_cannot_hide_its_size(codec, monkeypatch):
-    from grader import protocol
+    from grader.sandbox import protocol
 
     class Small(np.ndarray):
         @property
@@ -144,7 +144,7 @@ def test_a_subclass_cannot_hide_its_size(codec, monkeypatch):
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe", b"[" * 100_000])
 def test_malformed_frames_are_a_protocol_error(body):
-    from grader import protocol
+    from grader.sandbox import protocol
 
     with pytest.raises(ProtocolError):
         protocol.decode_frame(b"", body)

@@ -84,7 +84,7 @@ HOSTILE_FUNCTIONS = {
         ["expected a tuple"],
     ),
     "monkeypatches pytest, grader and numpy, then answers wrongly": (
-        "    import pytest, numpy, grader.checking, grader.protocol\n    pytest.fail = lambda *a, **k: None\n    grader.checking.fail = lambda *a, **k: None\n"
+        "    import pytest, numpy, grader.checking, grader.sandbox.protocol\n    pytest.fail = lambda *a, **k: None\n    grader.checking.fail = lambda *a, **k: None\n"
         "    numpy.array_equal = lambda *a, **k: True\n    return (channels, channels)",
         "failed",
         ["expected"],
@@ -249,7 +249,7 @@ def test_a_flood_of_output_is_truncated_and_harmless(tmp_path):
 def test_the_worker_only_ever_receives_inputs(tmp_path):
     log = tmp_path / "requests.log"
     spy = (
-        "import json as _json, grader.protocol as _protocol, grader.worker as _worker\n"
+        "import json as _json, grader.sandbox.protocol as _protocol, grader.sandbox.worker as _worker\n"
         "_read = _protocol.read_message\n"
         "def _spy(stream):\n"
         "    message = _read(stream)\n"

@@ -21,7 +21,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import (
+from grader.checking.models import (
     deterministic,
     expect_compiled,
     expect_same_layers,

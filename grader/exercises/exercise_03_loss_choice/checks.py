@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import as_array, as_int, check, expect, fail, message_ref, type_name
-from grader.client import LearnerRaised
-from grader.protocol import preview
+from grader.checking import LearnerRaised, as_array, as_int, check, expect, fail, message_ref, preview, type_name
 
 OUTPUT = {
     "regression": (1, None),

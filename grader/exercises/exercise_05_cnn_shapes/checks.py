@@ -11,9 +11,7 @@ import math
 
 import numpy as np
 
-from grader.checking import as_array, as_int, as_tuple_of_ints, check, expect, fail, message_ref
-from grader.client import LearnerRaised
-from grader.protocol import preview
+from grader.checking import LearnerRaised, as_array, as_int, as_tuple_of_ints, check, expect, fail, message_ref, preview
 
 # ----------------------------------------------------------------------------- the math
 

@@ -16,8 +16,7 @@ import math
 
 import numpy as np
 
-from grader.checking import as_array, as_number, check, expect, fail
-from grader.client import LearnerProblem
+from grader.checking import LearnerProblem, as_array, as_number, check, expect, fail
 
 EPSILON = 1e-7
 ATOL, RTOL = 1e-5, 1e-5

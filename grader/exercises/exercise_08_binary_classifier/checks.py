@@ -22,7 +22,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import as_array, check, expect, fail
-from grader.modelcheck import (
+from grader.checking.models import (
     dataset_name,
     deterministic,
     expect_compiled,

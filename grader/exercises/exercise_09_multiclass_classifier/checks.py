@@ -13,7 +13,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import check, expect, fail, type_name
-from grader.modelcheck import (
+from grader.checking.models import (
     compile_settings,
     expect_same_layers,
     fit_and_score,

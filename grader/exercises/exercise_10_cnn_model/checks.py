@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from grader import datasets
 from grader.checking import check
-from grader.modelcheck import expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
+from grader.checking.models import expect_compiled, expect_same_layers, fit_and_score, keras, layer_table, learner_model
 
 EPOCHS = 6
 THRESHOLD = 0.90

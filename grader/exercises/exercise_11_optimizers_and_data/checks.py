@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import check, expect, fail, message_ref, type_name
-from grader.client import LearnerRaised
-from grader.protocol import DatasetSample, KerasObjectSpec, preview
+from grader.checking import (
+    DatasetSample,
+    KerasObjectSpec,
+    LearnerRaised,
+    check,
+    expect,
+    fail,
+    message_ref,
+    preview,
+    type_name,
+)
 
 DEFAULTS = {"SGD": 0.01, "RMSprop": 0.001, "Adagrad": 0.001, "Adam": 0.001}
 CLASSES = {

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import as_int, as_number, check, expect, fail, type_name
-from grader.keras_codec import load_model
-from grader.modelcheck import keras, layer_table, learner_model
-from grader.protocol import KerasObjectSpec, ModelFile
+from grader.checking import KerasObjectSpec, ModelFile, as_int, as_number, check, expect, fail, load_model, type_name
+from grader.checking.models import keras, layer_table, learner_model
 
 
 def _number(value, call: str) -> float:

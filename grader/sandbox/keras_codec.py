@@ -1,17 +1,17 @@
 """Safe transport for Keras values (models, optimizers, callbacks, datasets, tensors).
 
-Registered on every :class:`grader.protocol.Codec`. The encoder only looks at a
+Registered on every :class:`grader.sandbox.protocol.Codec`. The encoder only looks at a
 value whose type comes from ``keras`` or ``tensorflow``, so a plain-data
 exercise never imports TensorFlow; it never imports Keras itself (if the value
 is a Keras object, Keras is already loaded).
 
 * a ``keras.Model`` is saved as a ``.keras`` file in the session folder and
-  arrives as a :class:`~grader.protocol.ModelFile`; load it with
+  arrives as a :class:`~grader.sandbox.protocol.ModelFile`; load it with
   :func:`load_model`, which uses ``safe_mode=True`` so no learner code (a
   ``Lambda`` layer, a custom object) is ever deserialised in the checker;
-* other Keras objects arrive as a :class:`~grader.protocol.KerasObjectSpec`
+* other Keras objects arrive as a :class:`~grader.sandbox.protocol.KerasObjectSpec`
   holding their public config (``get_config()``) or public attributes;
-* a ``tf.data.Dataset`` arrives as a :class:`~grader.protocol.DatasetSample`
+* a ``tf.data.Dataset`` arrives as a :class:`~grader.sandbox.protocol.DatasetSample`
   of its first elements, converted to numpy;
 * a TensorFlow/Keras tensor arrives as a numpy array.
 """
@@ -22,7 +22,7 @@ import sys
 import warnings
 from typing import Any
 
-from grader.protocol import Codec, DatasetSample, KerasObjectSpec, ModelFile, ProtocolError
+from grader.sandbox.protocol import Codec, DatasetSample, KerasObjectSpec, ModelFile, ProtocolError
 
 MAX_DATASET_ELEMENTS = 10_000
 _PLAIN = (bool, int, float, str, type(None))

@@ -11,7 +11,7 @@ A check is a pytest test function in ``grader/exercises/<exercise>/checks.py``::
             found = as_int(learner.dense_params(n, units), f"dense_params({n}, {units})")
             expect(found == n * units + units, "bias_missing", n=n, units=units, found=found)
 
-Fixtures (from :mod:`grader.plugin`): ``learner`` calls the submission's
+Fixtures (from :mod:`grader.checking.plugin`): ``learner`` calls the submission's
 functions in the worker; ``rng`` is a ``numpy.random.Generator`` seeded from the
 exercise, the check name and the run's seed, so a grade is reproducible.
 
@@ -28,7 +28,9 @@ from typing import Any, NoReturn
 import pytest
 
 from grader.messages import MESSAGE_REF_KEY, MessageRef, message_ref
-from grader.protocol import Opaque, preview
+from grader.sandbox.protocol import Opaque, preview
+
+CHECK_MARKER = "check(points, timeout=None): a graded check worth `points`"  # registered by every pytest run
 
 
 def check(points: int, *, timeout: float | None = None) -> pytest.MarkDecorator:

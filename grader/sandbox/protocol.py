@@ -6,7 +6,7 @@ JSON cannot carry travel as tagged objects in *safe* formats only:
 * numpy arrays as ``.npy`` bytes (base64) read back with ``allow_pickle=False``;
 * numpy scalars, tuples, non-string dict keys as small tagged dicts;
 * Keras models as ``.keras`` files in the session folder, which the checker
-  loads with ``safe_mode=True`` (see :mod:`grader.keras_codec`);
+  loads with ``safe_mode=True`` (see :mod:`grader.sandbox.keras_codec`);
 * other Keras objects (optimizers, callbacks, ...) as their public config.
 
 Nothing the worker sends is ever unpickled or evaluated. A value the codec

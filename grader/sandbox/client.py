@@ -23,74 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import isolation, protocol
-from grader.keras_codec import install as install_keras_codec
-from grader.limits import WorkerLimits, remove_pids_cgroup
-from grader.protocol import Codec, ProtocolError
+from grader.outcomes import (
+    PROBLEM_BY_KIND,
+    LearnerCrashed,
+    LearnerProblem,
+    LearnerTimeout,
+    SubmissionBroken,
+)
+from grader.sandbox import environment, isolation, protocol
+from grader.sandbox.capture import OUTPUT_FILE
+from grader.sandbox.keras_codec import install as install_keras_codec
+from grader.sandbox.limits import WorkerLimits, remove_pids_cgroup
+from grader.sandbox.protocol import Codec, ProtocolError
 
-GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
-
-# Environment for every process that may import TensorFlow: no start-up noise.
-QUIET_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
-_DROPPED_ENV = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONHOME", "PYTHONBREAKPOINT")
-
-
-# ----------------------------------------------------------------------------- problems
-
-
-class LearnerProblem(Exception):
-    """Something in the learner's code stopped a check from getting a value.
-
-    ``status`` is the check outcome it causes; ``message_id``/``params`` render
-    the learner-facing explanation from the message catalogue.
-    """
-
-    status = "error"
-    attempted = True
-    message_id = "engine.raised"
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(params)
-        self.params = params
-        self.details = str(params.get("traceback", ""))
-
-
-class NotAttempted(LearnerProblem):
-    status = "failed"
-    attempted = False
-    message_id = "engine.not_attempted"
-
-
-class MissingFunction(LearnerProblem):
-    status = "failed"
-    message_id = "engine.missing_function"
-
-
-class LearnerRaised(LearnerProblem):
-    message_id = "engine.raised"
-
-
-class LearnerExited(LearnerProblem):
-    message_id = "engine.exited"
-
-
-class LearnerOutOfMemory(LearnerProblem):
-    message_id = "engine.memory"
-
-
-class LearnerTimeout(LearnerProblem):
-    status = "timeout"
-    message_id = "engine.timeout"
-
-
-class LearnerCrashed(LearnerProblem):
-    message_id = "engine.crashed"
-
-
-class SubmissionBroken(LearnerProblem):
-    """The submission could not be imported at all (syntax error, import error, loop at import)."""
-
-    message_id = "engine.load_failed"
+GRADER_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the grader package
+_BOOTSTRAP = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.sandbox.launcher import launch; launch()"
 
 
 # ----------------------------------------------------------------------------- client
@@ -156,7 +103,7 @@ class WorkerClient:
 
     @property
     def output_path(self) -> str:
-        return os.path.join(self.session_dir, "output.txt")
+        return os.path.join(self.session_dir, OUTPUT_FILE)
 
     # --------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -166,40 +113,24 @@ class WorkerClient:
         isolation.make_untraceable()  # learner code must not read the expected values out of this process
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        base_env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-        base_env.update(QUIET_TF_ENV)
-        base_env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
-        env = dict(base_env, **self.limits.to_env(), KERASDRILL_CGROUP=self.cgroup_name)
-        # Files the learner writes to ~, $TMPDIR or tempfile.* land in the session folder and go with it.
-        private_tmp = os.path.join(self.session_dir, "tmp")
-        env.update(HOME=os.path.join(self.session_dir, "home"), TMPDIR=private_tmp, TEMP=private_tmp, TMP=private_tmp)
-        for xdg in (
-            "XDG_CACHE_HOME",
-            "XDG_CONFIG_HOME",
-            "XDG_DATA_HOME",
-            "XDG_STATE_HOME",
-            "XDG_RUNTIME_DIR",
-            "KERAS_HOME",
-        ):
-            env.pop(xdg, None)
+        base_env = environment.base_environment()
+        limits_env = dict(self.limits.to_env(), KERASDRILL_CGROUP=self.cgroup_name)
+        env = environment.worker_environment(base_env, self.session_dir, limits_env)
         child_fds = (to_worker_r, from_worker_w)
         argv = [str(to_worker_r), str(from_worker_w), self.session_dir]
 
         def launch() -> tuple[subprocess.Popen | None, int]:
             try:
                 if self.warm_tensorflow:
-                    from grader import forkserver
+                    from grader.sandbox import forkserver
 
                     pid = forkserver.spawn_worker(
                         GRADER_ROOT, base_env, ["{0}", "{1}", self.session_dir], env, self.session_dir, child_fds
                     )
                     if pid is not None:
                         return None, pid
-                bootstrap = (
-                    f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.worker import launch; launch()"
-                )
                 popen = subprocess.Popen(
-                    [sys.executable, "-s", "-c", bootstrap, *argv],
+                    [sys.executable, "-s", "-c", _BOOTSTRAP, *argv],
                     pass_fds=child_fds,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
@@ -214,7 +145,7 @@ class WorkerClient:
                     os.close(fd)
 
         if self.warm_tensorflow:  # the fork server may still be importing Keras: do not wait for it here
-            from grader import forkserver
+            from grader.sandbox import forkserver
 
             launched = forkserver.run_in_background(launch)
         else:
@@ -319,7 +250,7 @@ class WorkerClient:
         )
 
     def probe(self, name: str, args: tuple = (), *, timeout: float = 10.0) -> dict:
-        """Run the grader-owned probe ``grader.probes.<name>(module, *args)`` in the worker."""
+        """Run the grader-owned probe ``grader.sandbox.probes.<name>(module, *args)`` in the worker."""
         return self._request({"op": "probe", "name": name, "args": self.codec.encode(list(args))}, timeout)
 
     def _request(self, request: dict, timeout: float) -> dict:
@@ -467,7 +398,7 @@ class Learner:
         return Learner(self._client, timeout=self._timeout, seed=seed)
 
     def probe(self, name: str, *args: Any) -> Any:
-        """Run the grader-owned probe ``grader.probes.<name>`` in the worker and return its value."""
+        """Run the grader-owned probe ``grader.sandbox.probes.<name>`` in the worker and return its value."""
         shown = f"{name}(...)"
         reply = self._exchange(name, shown, lambda: self._client.probe(name, args, timeout=self._timeout))
         return self._decode(shown, reply.get("value"))
@@ -546,14 +477,7 @@ def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:
         "error": str(error.get("message", ""))[:2000],
         "traceback": str(error.get("traceback", "")),
     }
-    if kind == "not_implemented":
-        return NotAttempted(**params)
-    if kind == "missing":
-        return MissingFunction(**params)
-    if kind == "exit":
-        return LearnerExited(**params)
-    if kind == "memory":
-        return LearnerOutOfMemory(**params)
-    if kind in ("raised", "syntax"):
-        return LearnerRaised(**params)
+    problem = PROBLEM_BY_KIND.get(str(kind))
+    if problem is not None:
+        return problem(**params)
     return LearnerCrashed(call=shown, detail=str(error.get("message", kind)))

@@ -38,7 +38,7 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         bootstrap = (
             f"import sys; sys.path.insert(0, {grader_root!r}); "
-            f"from grader.forkserver import serve; serve({theirs.fileno()})"
+            f"from grader.sandbox.forkserver import serve; serve({theirs.fileno()})"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", bootstrap],
@@ -149,11 +149,11 @@ def serve(channel_fd: int) -> None:
     """Run in the fork-server process: import Keras once, then fork a worker per request."""
     import importlib
 
-    from grader import isolation
+    from grader.sandbox import isolation
 
     isolation.make_untraceable()  # workers of other submissions are forked from here
     importlib.import_module("keras")  # the whole point: children start with it imported (no op is run)
-    importlib.import_module("grader.worker")  # and with the worker's own modules
+    importlib.import_module("grader.sandbox.launcher")  # and with the worker's own modules
 
     channel = socket.socket(fileno=channel_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
@@ -182,7 +182,7 @@ def _become_worker(channel: socket.socket, request: dict, fds: list[int]) -> Non
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
         argv = [a.format(*fds) for a in request["argv"]]
-        from grader.worker import launch
+        from grader.sandbox.launcher import launch
 
         launch(argv)
     finally:

@@ -19,19 +19,17 @@ Runs only in the checker (never learner code): importing this module imports Ker
 from __future__ import annotations
 
 import logging
-import os
 import time
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from grader.checking import fail, type_name
-from grader.client import QUIET_TF_ENV
+from grader.checking.api import fail, type_name
 from grader.messages import message_ref
-from grader.protocol import ModelFile, Opaque
+from grader.sandbox.environment import quiet_tensorflow
+from grader.sandbox.protocol import ModelFile, Opaque
 
-for _key, _value in QUIET_TF_ENV.items():
-    os.environ.setdefault(_key, _value)
+quiet_tensorflow()
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -65,7 +63,7 @@ def learner_model(value: Any, call: str, *, compiled: bool = False) -> Any:
     custom object, whose code would have to run here), when it has no input
     shape, and, with ``compiled=True``, when it was never compiled.
     """
-    from grader.keras_codec import load_model
+    from grader.sandbox.keras_codec import load_model
 
     if not isinstance(value, ModelFile):
         fail(

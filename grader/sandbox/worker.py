@@ -1,7 +1,7 @@
 """The worker: the only process where learner code runs.
 
-It is started by :class:`grader.client.WorkerClient` as
-``python -I -c "...; grader.worker.main()" REQUEST_FD REPLY_FD SESSION_DIR``.
+It is started by :class:`grader.sandbox.client.WorkerClient` through
+:func:`grader.sandbox.launcher.launch` (``REQUEST_FD REPLY_FD SESSION_DIR``).
 Before any learner code runs it moves the protocol onto the two inherited pipe
 descriptors, points stdout/stderr at a capture file, applies resource limits and
 changes into a scratch folder. Then it serves requests:
@@ -26,8 +26,10 @@ import traceback
 from types import ModuleType
 from typing import Any
 
-from grader import isolation, limits
-from grader.protocol import Codec, ProtocolError, read_message, write_message
+from grader.outcomes import ErrorKind
+from grader.sandbox import limits
+from grader.sandbox.capture import OUTPUT_FILE
+from grader.sandbox.protocol import Codec, ProtocolError, read_message, write_message
 
 MAX_TRACEBACK_CHARS = 4000
 
@@ -38,7 +40,7 @@ class Worker:
         self.replies = replies
         self.session_dir = session_dir
         self.codec = Codec(os.path.join(session_dir, "exchange"))
-        from grader.keras_codec import install
+        from grader.sandbox.keras_codec import install
 
         install(self.codec, load_models=True)
         self.module: ModuleType | None = None
@@ -58,14 +60,14 @@ class Worker:
             reply = (
                 handler(request)
                 if handler
-                else {"ok": False, "error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
+                else {"ok": False, "error": {"kind": ErrorKind.PROTOCOL, "message": f"unknown op {op!r}"}}
             )
             reply["id"] = request.get("id")
             try:
                 write_message(self.replies, reply)  # encodes (and checks the size) before it writes
             except ProtocolError as exc:  # a value too large to send: the learner's problem, not the grader's
                 too_large = {
-                    "kind": "raised",
+                    "kind": ErrorKind.RAISED,
                     "type": "ValueError",
                     "message": f"the returned value is too large to send to the grader ({exc})",
                     "traceback": "",
@@ -94,16 +96,16 @@ class Worker:
 
     def call(self, request: dict) -> dict:
         if self.module is None:
-            return {"ok": False, "error": {"kind": "not_loaded", "message": "submission not loaded"}}
+            return {"ok": False, "error": {"kind": ErrorKind.NOT_LOADED, "message": "submission not loaded"}}
         name = request["func"]
         function = getattr(self.module, name, None)
         if function is None or not callable(function):
-            return {"ok": False, "error": {"kind": "missing", "message": name}}
+            return {"ok": False, "error": {"kind": ErrorKind.MISSING, "message": name}}
         try:
             args = self.codec.decode(request.get("args", []))
             kwargs = self.codec.decode(request.get("kwargs", {}))
         except Exception as exc:
-            return {"ok": False, "error": {"kind": "protocol", "message": f"bad arguments: {exc}"}}
+            return {"ok": False, "error": {"kind": ErrorKind.PROTOCOL, "message": f"bad arguments: {exc}"}}
         seed_everything(request.get("seed"))
         try:
             value = function(*args, **kwargs)
@@ -118,13 +120,13 @@ class Worker:
         return reply
 
     def probe(self, request: dict) -> dict:
-        """Run a grader-owned probe from :mod:`grader.probes` (e.g. "is the random state
+        """Run a grader-owned probe from :mod:`grader.sandbox.probes` (e.g. "is the random state
         reproducible after the learner's set_seed?"). Its result is data like any other reply."""
-        from grader import probes
+        from grader.sandbox import probes
 
         function = getattr(probes, str(request.get("name", "")), None)
         if function is None or not getattr(function, "is_probe", False):
-            return {"ok": False, "error": {"kind": "protocol", "message": f"no probe {request.get('name')!r}"}}
+            return {"ok": False, "error": {"kind": ErrorKind.PROTOCOL, "message": f"no probe {request.get('name')!r}"}}
         try:
             args = self.codec.decode(request.get("args", []))
             value = function(self.module, *args)
@@ -135,15 +137,15 @@ class Worker:
     # ------------------------------------------------------------------ errors
     def describe(self, exc: BaseException) -> dict:
         """A learner exception as data: type, message and the learner's own frames."""
-        kind = "raised"
+        kind = ErrorKind.RAISED
         if isinstance(exc, NotImplementedError):
-            kind = "not_implemented"
+            kind = ErrorKind.NOT_IMPLEMENTED
         elif isinstance(exc, SystemExit):
-            kind = "exit"
+            kind = ErrorKind.EXIT
         elif isinstance(exc, SyntaxError):
-            kind = "syntax"
+            kind = ErrorKind.SYNTAX
         elif isinstance(exc, MemoryError):
-            kind = "memory"
+            kind = ErrorKind.MEMORY
         try:
             message = str(exc)
         except Exception:
@@ -184,42 +186,12 @@ def seed_everything(seed: int | None) -> None:
             pass
 
 
-def launch(argv: list[str] | None = None) -> None:
-    """Start the worker one process below this one and wait for it.
-
-    The learner's code then has this small process as its parent, so
-    ``os.kill(os.getppid(), SIGKILL)`` cannot reach the grader; its exit status
-    (or signal) is passed on unchanged.
-    """
-    argv = list(argv or sys.argv[1:])
-    isolation.new_pid_namespace()
-    isolation.drop_ptrace_capability()  # after unshare, which needs root; before any learner code
-    child = os.fork()
-    if child == 0:
-        try:
-            main(argv)
-        finally:
-            os._exit(70)
-    for fd in argv[:2]:  # only the worker holds the protocol pipes, so its death is seen at once
-        try:
-            os.close(int(fd))
-        except OSError:
-            pass
-    _, status = os.waitpid(child, 0)  # retried by Python on EINTR (PEP 475)
-    if os.WIFSIGNALED(status):
-        import signal
-
-        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-        os.kill(os.getpid(), os.WTERMSIG(status))
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the worker process."""
     request_fd, reply_fd, session_dir = (argv or sys.argv[1:])[:3]
     requests = os.fdopen(int(request_fd), "rb", buffering=0)
     replies = os.fdopen(int(reply_fd), "wb", buffering=0)
-    output = os.open(os.path.join(session_dir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    output = os.open(os.path.join(session_dir, OUTPUT_FILE), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(output, 1)

@@ -6,7 +6,7 @@ and turns each test's outcome into a :class:`grader.results.CheckResult`:
 
 * passed -> full points;
 * :class:`~grader.checking.CheckFailed` or ``AssertionError`` -> ``failed``;
-* :class:`~grader.client.LearnerProblem` -> its own status (``error``,
+* :class:`~grader.outcomes.LearnerProblem` -> its own status (``error``,
   ``timeout``, or ``failed`` for "not attempted");
 * any other exception -> ``error`` marked *internal*: the grader is at fault.
 """
@@ -20,11 +20,13 @@ from typing import Any
 
 import pytest
 
-from grader.checking import CheckFailed
-from grader.client import Learner, LearnerProblem, LearnerTimeout, SubmissionBroken, WorkerClient
-from grader.explain import explain
+from grader.checking.api import CHECK_MARKER, CheckFailed
+from grader.checking.explain import explain
 from grader.messages import Catalogue, message_ref
+from grader.outcomes import LearnerProblem, LearnerTimeout, SubmissionBroken
+from grader.registry import CheckSource, Exercise
 from grader.results import CheckResult
+from grader.sandbox.client import Learner, WorkerClient
 
 
 def check_seed(base_seed: int, exercise_id: str, check_name: str) -> int:
@@ -38,45 +40,63 @@ class CheckCollector:
     def __init__(
         self,
         *,
-        exercise_id: str,
+        exercise: Exercise,
         client: WorkerClient,
-        catalogue: Catalogue,
+        language: str,
         call_timeout: float,
         base_seed: int = 0,
     ) -> None:
-        self.exercise_id = exercise_id
+        self.exercise = exercise
+        self.exercise_id = exercise.id
         self.client = client
-        self.catalogue = catalogue
+        self.language = language
         self.call_timeout = call_timeout
         self.base_seed = base_seed
         self.results: dict[str, CheckResult] = {}
         self.order: list[str] = []
         self.collection_errors: list[str] = []
         self._started: dict[str, float] = {}
+        self._catalogues: dict[str, Catalogue] = {}  # result name -> its source's catalogue
+        self._bare: dict[str, str] = {}  # result name -> the check's name in its own catalogue
+        self.use_source(exercise.sources[0])
+
+    def use_source(self, source: CheckSource) -> None:
+        """Collect the next pytest run's checks as coming from ``source`` (the runner calls this)."""
+        self.source = source
+        self.catalogue = Catalogue(self.language, source.directory)
+
+    def result_name(self, item: pytest.Item) -> str:
+        """The name ``item``'s result is reported under (unique across the exercise's sources)."""
+        name = self.source.result_name(check_name(item.name), self.exercise.root.origin)
+        self._bare.setdefault(name, check_name(item.name))
+        self._catalogues.setdefault(name, self.catalogue)
+        return name
 
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
     def learner(self, request: pytest.FixtureRequest) -> Learner:
         marker = request.node.get_closest_marker("check")
         timeout = (marker.kwargs.get("timeout") if marker else None) or self.call_timeout
-        return Learner(self.client, timeout=timeout, seed=self.seed_for(request.node.name))
+        return Learner(self.client, timeout=timeout, seed=self.seed_for(request.node))
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> Any:
         import numpy as np
 
-        return np.random.default_rng(self.seed_for(request.node.name))
+        return np.random.default_rng(self.seed_for(request.node))
 
     @pytest.fixture
     def seed(self, request: pytest.FixtureRequest) -> int:
-        return self.seed_for(request.node.name)
+        return self.seed_for(request.node)
 
-    def seed_for(self, test_name: str) -> int:
-        return check_seed(self.base_seed, self.exercise_id, test_name)
+    def seed_for(self, item: pytest.Item) -> int:
+        # the exercise's own checks are seeded by their test name, other roots' by origin and name
+        name = item.name if self.source.origin == self.exercise.root.origin else f"{self.source.origin}:{item.name}"
+        return check_seed(self.base_seed, self.exercise_id, name)
 
     # ------------------------------------------------------------------ hooks
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.addinivalue_line("markers", "check(points, timeout=None): a graded check worth `points`")
+        config.addinivalue_line("markers", CHECK_MARKER)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -84,7 +104,7 @@ class CheckCollector:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            name = check_name(item.name)
+            name = self.result_name(item)
             self.order.append(name)
             self.results[name] = self._result(
                 name,
@@ -92,7 +112,7 @@ class CheckCollector:
                 0,
                 message=self.catalogue.render("engine.internal", error_type="NotRun", error="the check did not run"),
                 internal=True,
-                points=_points(item),
+                points=check_points(item),
             )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -106,8 +126,8 @@ class CheckCollector:
             return
         if call.when == "setup" and report.passed:
             return
-        name = check_name(item.name)
-        max_points = _points(item)
+        name = self.result_name(item)
+        max_points = check_points(item)
         duration = time.perf_counter() - self._started.get(item.name, time.perf_counter())
         if call.when == "call" and report.passed:
             result = self._result(name, "passed", max_points, points=max_points)
@@ -175,11 +195,12 @@ class CheckCollector:
         internal: bool = False,
     ) -> CheckResult:
         params = params or {}
+        catalogue = self._catalogues.get(name, self.catalogue)
         if message_id and not message:
-            message = self.catalogue.render_check_message(message_id, params)
+            message = catalogue.render_check_message(message_id, params)
         return CheckResult(
             name=name,
-            title=self.catalogue.check_title(name),
+            title=catalogue.check_title(self._bare.get(name, name)),
             status=status,
             points=points,
             max_points=max_points,
@@ -187,7 +208,7 @@ class CheckCollector:
             message_id=message_id,
             params=params,
             details=details,
-            hints=self.catalogue.hints(name) if status != "passed" else [],
+            hints=catalogue.hints(self._bare.get(name, name)) if status != "passed" else [],
             attempted=attempted,
             internal=internal,
         )
@@ -201,7 +222,8 @@ def check_name(test_name: str) -> str:
     return test_name[5:] if test_name.startswith("test_") else test_name
 
 
-def _points(item: pytest.Item) -> int:
+def check_points(item: pytest.Item) -> int:
+    """The points the ``@check`` marker gives ``item`` (0 without one)."""
     marker = item.get_closest_marker("check")
     return int(marker.kwargs.get("points", 0)) if marker else 0
 

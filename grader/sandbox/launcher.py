@@ -1,0 +1,45 @@
+"""The worker's launcher: one small process between the grading process and the worker.
+
+``python -s -c "...; from grader.sandbox.launcher import launch; launch()" REQUEST_FD REPLY_FD SESSION_DIR``
+(or a fork of the fork server) runs :func:`launch`. It gives up what learner code must not have
+(``CAP_SYS_PTRACE``; as root, the grader's PID namespace), forks the worker and waits for it, so the
+learner's ``os.getppid()`` is this process, never the grader.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from grader.sandbox import isolation
+from grader.sandbox.worker import main
+
+
+def launch(argv: list[str] | None = None) -> None:
+    """Start the worker one process below this one and wait for it.
+
+    The learner's code then has this small process as its parent, so
+    ``os.kill(os.getppid(), SIGKILL)`` cannot reach the grader; its exit status
+    (or signal) is passed on unchanged.
+    """
+    argv = list(argv or sys.argv[1:])
+    isolation.new_pid_namespace()
+    isolation.drop_ptrace_capability()  # after unshare, which needs root; before any learner code
+    child = os.fork()
+    if child == 0:
+        try:
+            main(argv)
+        finally:
+            os._exit(70)
+    for fd in argv[:2]:  # only the worker holds the protocol pipes, so its death is seen at once
+        try:
+            os.close(int(fd))
+        except OSError:
+            pass
+    _, status = os.waitpid(child, 0)  # retried by Python on EINTR (PEP 475)
+    if os.WIFSIGNALED(status):
+        import signal
+
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
