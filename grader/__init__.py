@@ -9,7 +9,7 @@ directly::
     print(result.score, result.max_score)
 
 Stages, one module each: :mod:`grader.registry` (which exercises exist),
-:mod:`grader.submission` (find and load a learner's file),
+:mod:`grader.submissions` (find and load a learner's file),
 :mod:`grader.sandbox.client` / :mod:`grader.sandbox.worker` (run learner code in another
 process), :mod:`grader.checking.plugin` (run the hidden pytest checks and collect
 outcomes), :mod:`grader.results` (the result objects) and :mod:`grader.report`
@@ -31,7 +31,7 @@ _EXPORTS = {
     "find_exercise": "grader.registry",
     "all_exercises": "grader.registry",
     "Exercise": "grader.registry",
-    "locate_submission": "grader.submission",
+    "locate_submission": "grader.submissions",
     "ExerciseResult": "grader.results",
     "CheckResult": "grader.results",
     "RunResult": "grader.results",

@@ -176,7 +176,7 @@ def check_command(
     from grader.engine import grade_exercise
     from grader.progress import record_progress
     from grader.report import render_json, render_text
-    from grader.submission import SubmissionNotFound, locate_submission
+    from grader.submissions import SubmissionNotFound, locate_submission
 
     try:
         found = locate_submission(exercise, workspace=workspace, path=submission, solutions=solutions)
@@ -208,7 +208,7 @@ def all_command(
     from grader.engine import grade_exercises
     from grader.progress import record_progress
     from grader.report import render_json, render_summary, render_text
-    from grader.submission import SubmissionNotFound, locate_submission
+    from grader.submissions import SubmissionNotFound, locate_submission
 
     items = []
     for exercise in all_exercises():

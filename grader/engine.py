@@ -24,7 +24,7 @@ from grader.sandbox.capture import read_output
 from grader.sandbox.client import WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
-from grader.submission import Submission
+from grader.submissions import PreparedSource, Submission
 
 
 @dataclass
@@ -50,11 +50,12 @@ class _Session:
         self.started = time.perf_counter()
         self.dir = tempfile.mkdtemp(prefix=f"kerasdrill-{exercise.number:02d}-")
         self.client: WorkerClient | None = None
+        self.prepared: PreparedSource | None = None
         self.error = ""
         try:
-            source = submission.prepare(self.dir)
+            self.prepared = submission.prepare(self.dir)
             self.client = WorkerClient(
-                source,
+                self.prepared.path,
                 self.dir,
                 module_name=exercise.module_name,
                 limits=options.limits,

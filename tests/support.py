@@ -18,7 +18,7 @@ from grader.content import solutions_dir, stubs_dir
 from grader.engine import GradeOptions, grade_exercise
 from grader.registry import Exercise, find_exercise
 from grader.results import ExerciseResult
-from grader.submission import Submission
+from grader.submissions import Submission
 
 
 def grade_source(

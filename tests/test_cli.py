@@ -155,7 +155,7 @@ def test_verbose_shows_the_learners_traceback(runner, tmp_path):
 def test_grading_several_exercises_reports_each_and_the_total(tmp_path):
     from grader.engine import grade_exercises
     from grader.registry import find_exercise
-    from grader.submission import locate_submission
+    from grader.submissions import locate_submission
 
     ex04, ex05 = find_exercise("04"), find_exercise("05")
     run = grade_exercises([(ex04, locate_submission(ex04, solutions=True)), (ex05, None)])

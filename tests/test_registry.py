@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.content import solutions_dir, stubs_dir
 from grader.checking.runner import list_checks
+from grader.content import solutions_dir, stubs_dir
 from grader.messages import catalogue_for
 from grader.registry import EXERCISES_DIR, UnknownExercise, all_exercises, find_exercise
 
@@ -99,7 +99,9 @@ def test_every_message_id_used_by_shared_check_helpers_exists():
 
     catalogue = catalogue_for(EXERCISES[0])
     package = Path(grader.__file__).parent
-    used = set().union(*(_message_ids_used(path.read_text(encoding="utf-8")) for path in (package / "checking").glob("*.py")))
+    used = set().union(
+        *(_message_ids_used(path.read_text(encoding="utf-8")) for path in (package / "checking").glob("*.py"))
+    )
     assert used, "no fail()/expect() message ids found in the shared helpers"
     for message_id in used:
         assert catalogue.lookup(message_id) is not None, f"message id {message_id!r} is not in the engine catalogue"

@@ -7,7 +7,7 @@ import pytest
 from support import describe, grade_file, solution_source, stub_source
 
 from grader.registry import find_exercise
-from grader.submission import SubmissionNotFound, locate_submission
+from grader.submissions import SubmissionNotFound, locate_submission
 
 
 def _notebook(path, *cells):
@@ -46,3 +46,44 @@ def test_workspace_lookup_prefers_py_then_notebook(tmp_path):
     assert locate_submission(exercise, workspace=tmp_path).path.suffix == ".ipynb"
     (tmp_path / "exercises" / "exercise_05_cnn_shapes.py").write_text("x = 1")
     assert locate_submission(exercise, workspace=tmp_path).path.suffix == ".py"
+
+
+def test_a_folder_given_as_submission_is_read_like_a_workspace(tmp_path):
+    # --submission DIR used to look for the .py only, so a lone notebook there was "not found"
+    from grader.submissions import locate
+
+    exercise = find_exercise("05")
+    _notebook(tmp_path / "exercise_05_cnn_shapes.ipynb", "x = 1")
+    assert locate(exercise, path=tmp_path).path.suffix == ".ipynb"
+    assert locate(exercise, path=tmp_path).path == locate(exercise, workspace=tmp_path).path
+
+
+def test_locate_all_gives_none_for_a_missing_file_and_keeps_course_order(tmp_path):
+    from grader.registry import all_exercises
+    from grader.submissions import locate_all
+
+    (tmp_path / "exercise_05_cnn_shapes.py").write_text("x = 1")
+    found = locate_all(all_exercises(), workspace=tmp_path)
+    assert [e.id for e, _ in found] == [e.id for e in all_exercises()]
+    assert {e.id for e, s in found if s is not None} == {"exercise-05"}
+
+
+def test_a_notebook_loader_maps_each_line_back_to_its_cell(tmp_path):
+    from grader.submissions import Submission
+
+    path = _notebook(tmp_path / "exercise_05_cnn_shapes.ipynb", "a = 1\nb = 2", "%time c = 3\nd = 4")
+    prepared = Submission(path).prepare(tmp_path)
+    lines = prepared.path.read_text(encoding="utf-8").splitlines()
+    where = {text: prepared.locate(number) for number, text in enumerate(lines, start=1)}
+    # cell 1 is markdown; the code cells are the notebook's cells 2 and 3
+    assert (where["b = 2"].cell, where["b = 2"].line) == (2, 2)
+    assert (where["d = 4"].cell, where["d = 4"].line) == (3, 2)
+
+
+def test_a_py_file_is_its_own_line_map(tmp_path):
+    from grader.submissions import Submission
+
+    path = tmp_path / "exercise_05_cnn_shapes.py"
+    path.write_text("x = 1\n")
+    prepared = Submission(path).prepare(tmp_path / "session")
+    assert prepared.path == path and prepared.locate(7).line == 7 and prepared.locate(7).cell is None

@@ -1,0 +1,34 @@
+"""What a loader hands the engine: the file the worker imports, and how to find the learner's own lines in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """A place in the learner's own file: a line, and for a notebook the cell (both 1-based)."""
+
+    line: int
+    cell: int | None = None
+
+
+@dataclass
+class PreparedSource:
+    """A submission made ready for the worker.
+
+    ``path`` is the Python file the worker imports. ``line_map`` maps a line of
+    that file to the learner's own place (empty: the lines are the learner's, as
+    for a ``.py``). ``notes`` are catalogue messages (:func:`~grader.messages.message_ref`)
+    about what the loader changed, e.g. a shell line it did not run.
+    """
+
+    path: Path
+    line_map: dict[int, SourceLine] = field(default_factory=dict)
+    notes: list[Any] = field(default_factory=list)
+
+    def locate(self, line: int) -> SourceLine:
+        """Where line ``line`` of :attr:`path` came from in the learner's file."""
+        return self.line_map.get(line, SourceLine(line=line))
