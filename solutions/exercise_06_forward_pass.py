@@ -34,15 +34,7 @@ def softmax(z):
 
 
 # Activation names as Keras spells them; None means "no activation" (a linear output).
-ACTIVATIONS = {
-    None: lambda z: z,
-    "linear": lambda z: z,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "softmax": softmax,
-}
+ACTIVATIONS = {None: lambda z: z, "linear": lambda z: z, "sigmoid": sigmoid, "tanh": tanh, "relu": relu, "leaky_relu": leaky_relu, "softmax": softmax}
 
 
 def dense_forward(x, weights, bias, activation=None):

@@ -8,13 +8,11 @@ from tensorflow.keras.optimizers import Adam
 
 
 def build_binary_classifier(n_features, hidden_units=4):
-    model = Sequential(
-        [
-            keras.Input(shape=(n_features,)),
-            Dense(hidden_units, activation="relu"),
-            Dense(1, activation="sigmoid"),  # the probability of class 1
-        ]
-    )
+    model = Sequential([
+        keras.Input(shape=(n_features,)),
+        Dense(hidden_units, activation="relu"),
+        Dense(1, activation="sigmoid"),  # the probability of class 1
+    ])
     model.compile(optimizer=Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
