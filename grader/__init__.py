@@ -8,12 +8,18 @@ directly::
     result = grade_exercise(exercise, locate_submission(exercise, solutions=True))
     print(result.score, result.max_score)
 
-Stages, one module each: :mod:`grader.registry` (which exercises exist),
-:mod:`grader.submissions` (find and load a learner's file),
-:mod:`grader.sandbox.client` / :mod:`grader.sandbox.worker` (run learner code in another
-process), :mod:`grader.checking.plugin` (run the hidden pytest checks and collect
-outcomes), :mod:`grader.results` (the result objects) and :mod:`grader.report`
-(text and JSON writers). Check authors use :mod:`grader.checking`.
+The tree is the architecture (see ``grader/README.md``):
+
+* the learner's side, :mod:`grader.sandbox`: the worker that runs learner code
+  and everything that speaks to it (never computes a verdict);
+* the grading side, :mod:`grader.checking`: the pytest plugin and runner, and the
+  API hidden checks import (``from grader.checking import check, expect``);
+* inputs, :mod:`grader.submissions` (locate a file, one loader per kind), and
+  outputs, :mod:`grader.outputs` (one writer per format);
+* between them :mod:`grader.registry` (exercises from roots), :mod:`grader.engine`
+  (one submission through worker and checks), :mod:`grader.outcomes` and
+  :mod:`grader.results` (what both sides and the writers share), and
+  :mod:`grader.workflow` (locate, grade, write, record: what the CLI calls).
 
 This module imports nothing heavy: the worker process imports ``grader`` too.
 """
@@ -32,6 +38,9 @@ _EXPORTS = {
     "all_exercises": "grader.registry",
     "Exercise": "grader.registry",
     "locate_submission": "grader.submissions",
+    "locate": "grader.submissions",
+    "locate_all": "grader.submissions",
+    "grade_and_report": "grader.workflow",
     "ExerciseResult": "grader.results",
     "CheckResult": "grader.results",
     "RunResult": "grader.results",

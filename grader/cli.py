@@ -8,18 +8,15 @@ itself failed.
 from __future__ import annotations
 
 import functools
-import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from grader.messages import catalogue_for
+from grader.outputs import WRITERS
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
-
-if TYPE_CHECKING:  # the engine imports pytest: loaded only when a command grades
-    from grader.engine import GradeOptions
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,10 +41,8 @@ def _exercise_arg(ctx: click.Context, param: click.Parameter, value: str) -> Exe
         ctx.exit(EXIT_USAGE)
 
 
-def _styler(fmt: str) -> Any:
-    if fmt == "text" and sys.stdout.isatty():
-        return click.style
-    return lambda text, **_: text
+def _plain(text: str, **_: Any) -> str:
+    return text
 
 
 def _ascii_only() -> bool:
@@ -70,10 +65,17 @@ def _exit_code(passed: bool, percent: float, internal: bool, fail_under: float |
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(list(WRITERS)),
     default="text",
     show_default=True,
-    help="Report for people (text) or tools (json).",
+    help="Report format: " + "; ".join(f"{name}: {writer.help}" for name, writer in WRITERS.items()) + ".",
+)
+output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of the screen (written even if grading is interrupted).",
 )
 workspace_option = click.option(
     "--workspace",
@@ -116,21 +118,39 @@ load_timeout_option = click.option(
 def grading_options(function: Any) -> Any:
     """The options ``grade EXERCISE`` and ``grade all`` share, in the order ``--help`` lists them.
 
-    ``--seed``, ``--timeout`` and ``--load-timeout`` reach the command as one
-    ``options`` argument, the engine's :class:`~grader.engine.GradeOptions`.
+    They reach the command as the keyword arguments of
+    :func:`~grader.workflow.grade_and_report` (``options`` is the engine's
+    :class:`~grader.engine.GradeOptions`, ``context`` the writer's
+    :class:`~grader.outputs.WriteContext`), plus ``fail_under`` for the exit code.
     """
 
     @functools.wraps(function)
-    def command(*args: Any, seed: int, call_timeout: float | None, load_timeout: float | None, **kwargs: Any) -> Any:
+    def command(
+        *args: Any,
+        seed: int,
+        call_timeout: float | None,
+        load_timeout: float | None,
+        verbose: bool,
+        fmt: str,
+        output: Path | None,
+        **kwargs: Any,
+    ) -> Any:
         from grader.engine import GradeOptions
+        from grader.outputs import WriteContext
 
-        return function(
-            *args, options=GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout), **kwargs
+        options = GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout)
+        styled = fmt == "text" and output is None and sys.stdout.isatty()
+        context = WriteContext(
+            verbose=verbose,
+            style=click.style if styled else _plain,
+            ascii_only=_ascii_only() if output is None else False,
         )
+        return function(*args, options=options, context=context, fmt=fmt, output=output, **kwargs)
 
     shared = (
         workspace_option,
         format_option,
+        output_option,
         solutions_option,
         verbose_option,
         fail_under_option,
@@ -159,103 +179,46 @@ def main() -> None:
 @main.command("check")
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @click.option(
-    "--submission", type=click.Path(path_type=Path), default=None, help="Grade this file instead of the workspace's."
+    "--submission",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Grade this file (or this folder's file) instead of the workspace's.",
 )
 @grading_options
-def check_command(
-    exercise: Exercise,
-    submission: Path | None,
-    workspace: Path | None,
-    fmt: str,
-    solutions: bool,
-    verbose: bool,
-    fail_under: float | None,
-    options: GradeOptions,
-) -> None:
+def check_command(exercise: Exercise, submission: Path | None, fail_under: float | None, **grading: Any) -> None:
     """Grade one EXERCISE (exercise-05, 05, 5 or cnn-shapes)."""
-    from grader.engine import grade_exercise
-    from grader.progress import record_progress
-    from grader.report import render_json, render_text
-    from grader.submissions import SubmissionNotFound, locate_submission
+    from grader.submissions import SubmissionNotFound
+    from grader.workflow import grade_and_report
 
     try:
-        found = locate_submission(exercise, workspace=workspace, path=submission, solutions=solutions)
+        run = grade_and_report([exercise], submission=submission, **grading)
     except SubmissionNotFound as missing:
         paths = ", ".join(str(p) for p in missing.looked_in)
         click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
         sys.exit(EXIT_USAGE)
-    result = grade_exercise(exercise, found, options)
-    if fmt == "json":
-        click.echo(render_json(result), nl=False)
-    else:
-        click.echo(render_text(result, verbose=verbose, style=_styler(fmt), ascii_only=_ascii_only()), nl=False)
-    if not solutions and submission is None:
-        record_progress(result, workspace)
-    sys.exit(_exit_code(result.passed, result.percent, result.internal_error, fail_under))
+    sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
 
 
 @main.command("all")
 @grading_options
-def all_command(
-    workspace: Path | None,
-    fmt: str,
-    solutions: bool,
-    verbose: bool,
-    fail_under: float | None,
-    options: GradeOptions,
-) -> None:
+def all_command(fail_under: float | None, **grading: Any) -> None:
     """Grade every exercise and print one summary table."""
-    from grader.engine import grade_exercises
-    from grader.progress import record_progress
-    from grader.report import render_json, render_summary, render_text
-    from grader.submissions import SubmissionNotFound, locate_submission
+    from grader.workflow import grade_and_report
 
-    items = []
-    for exercise in all_exercises():
-        try:
-            items.append((exercise, locate_submission(exercise, workspace=workspace, solutions=solutions)))
-        except SubmissionNotFound:
-            items.append((exercise, None))
-
-    style = _styler(fmt)
-
-    def show(result: Any) -> None:
-        if fmt == "text" and verbose:
-            click.echo(render_text(result, verbose=True, style=style, ascii_only=_ascii_only()))
-        if not solutions and result.submission:
-            record_progress(result, workspace)
-
-    run = grade_exercises(items, options, on_result=show)
-    if fmt == "json":
-        click.echo(render_json(run), nl=False)
-    else:
-        click.echo(render_summary(run, style=style), nl=False)
+    run = grade_and_report(all_exercises(), whole_run=True, **grading)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
 
 
 @main.command("list")
 @workspace_option
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(workspace: Path | None, fmt: str) -> None:
     """List every exercise with its id, slug, title and your last score."""
     import json
 
-    from grader.progress import load_progress
+    from grader.progress import progress_rows
 
-    progress = load_progress(workspace)
-    rows = []
-    for exercise in all_exercises():
-        last = progress.get(exercise.id)
-        rows.append(
-            {
-                "exercise": exercise.id,
-                "slug": exercise.slug,
-                "title": catalogue_for(exercise).title(),
-                "needs_tf": exercise.needs_tf,
-                "last_score": last.get("score") if last else None,
-                "last_max_score": last.get("max_score") if last else None,
-            }
-        )
+    rows = progress_rows(all_exercises(), workspace)
     if fmt == "json":
         click.echo(json.dumps({"exercises": rows}, ensure_ascii=False, indent=2))
         return
@@ -269,20 +232,11 @@ def list_command(workspace: Path | None, fmt: str) -> None:
 @click.option("--force", is_flag=True, help="Overwrite exercise files that already exist.")
 def init_command(directory: Path, force: bool) -> None:
     """Write a fresh learner workspace (the exercise stubs) into DIRECTORY/exercises."""
-    from grader.content import stubs_dir
+    from grader.content import write_stubs
 
     catalogue = catalogue_for(None)
     target = directory / "exercises"
-    target.mkdir(parents=True, exist_ok=True)
-    written = kept = 0
-    for exercise in all_exercises():
-        source = stubs_dir() / exercise.file_name
-        destination = target / exercise.file_name
-        if destination.exists() and not force:
-            kept += 1
-            continue
-        shutil.copyfile(source, destination)
-        written += 1
+    written, kept = write_stubs(all_exercises(), target, force=force)
     click.echo(catalogue.render("cli.init_done", count=written, path=target, workspace=directory))
     if kept:
         click.echo(catalogue.render("cli.init_skipped", count=kept))

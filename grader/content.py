@@ -6,7 +6,13 @@ an installed wheel carries copies under ``grader/_content/``.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from grader.registry import Exercise
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -25,3 +31,17 @@ def stubs_dir() -> Path:
 
 def solutions_dir() -> Path:
     return content_root() / "solutions"
+
+
+def write_stubs(exercises: Iterable[Exercise], target: Path, *, force: bool = False) -> tuple[int, int]:
+    """Copy each exercise's stub into ``target``; keep files that exist unless ``force``. (written, kept)."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = kept = 0
+    for exercise in exercises:
+        destination = target / exercise.file_name
+        if destination.exists() and not force:
+            kept += 1
+            continue
+        shutil.copyfile(stubs_dir() / exercise.file_name, destination)
+        written += 1
+    return written, kept

@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from grader.registry import Exercise
 from grader.results import ExerciseResult
 
 PROGRESS_FILE = Path(".kerasdrill") / "progress.json"
@@ -45,3 +48,24 @@ def record_progress(result: ExerciseResult, workspace: str | os.PathLike | None 
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def progress_rows(exercises: Iterable[Exercise], workspace: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """One row per exercise for ``grade list``: id, slug, title, needs_tf and the last score (or ``None``)."""
+    from grader.messages import catalogue_for
+
+    progress = load_progress(workspace)
+    rows = []
+    for exercise in exercises:
+        last = progress.get(exercise.id) or {}
+        rows.append(
+            {
+                "exercise": exercise.id,
+                "slug": exercise.slug,
+                "title": catalogue_for(exercise).title(),
+                "needs_tf": exercise.needs_tf,
+                "last_score": last.get("score"),
+                "last_max_score": last.get("max_score"),
+            }
+        )
+    return rows

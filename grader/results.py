@@ -1,7 +1,8 @@
 """Result objects: what grading produced, independent of how it is shown.
 
-Writers (:mod:`grader.report`) turn these into text or JSON; later ones
-(CSV, JUnit XML, Gradescope, Exercism) read the same objects. Every message is
+Writers (:mod:`grader.outputs`) turn these into text or JSON; later ones
+(CSV, JUnit XML, Gradescope, Exercism) read the same objects, and ``from_dict``
+reads a stored result back. Every message is
 kept both rendered (``message``) and as ``message_id`` + ``params`` so a report
 can be re-rendered in another language without grading again
 (``Catalogue.render_check_message(message_id, params)``).
@@ -9,7 +10,7 @@ can be re-rendered in another language without grading again
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from grader.outcomes import STATUSES, Status  # noqa: F401  (STATUSES: re-exported for writers)
@@ -39,6 +40,12 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        """A stored check result (``to_dict()``, e.g. from a ``results.json``); unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass
@@ -102,6 +109,21 @@ class ExerciseResult:
             "error": self.error,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExerciseResult:
+        """A stored exercise result; ``score``, ``max_score`` and ``passed`` are recomputed from the checks."""
+        return cls(
+            exercise=data["exercise"],
+            slug=data.get("slug", ""),
+            title=data.get("title", ""),
+            submission=data.get("submission", ""),
+            checks=[CheckResult.from_dict(check) for check in data.get("checks", [])],
+            duration_s=float(data.get("duration_s", 0.0)),
+            output=data.get("output", ""),
+            output_truncated=int(data.get("output_truncated", 0)),
+            error=data.get("error", ""),
+        )
+
 
 @dataclass
 class RunResult:
@@ -109,6 +131,7 @@ class RunResult:
 
     exercises: list[ExerciseResult] = field(default_factory=list)
     duration_s: float = 0.0
+    complete: bool = True  # False: interrupted, so some exercises were never graded
 
     @property
     def score(self) -> int:
@@ -136,5 +159,19 @@ class RunResult:
             "max_score": self.max_score,
             "passed": self.passed,
             "duration_s": round(self.duration_s, 3),
+            "complete": self.complete,
             "exercises": [e.to_dict() for e in self.exercises],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """A stored run (``grade all --format json``), or one exercise's result read as a run of one."""
+        if "exercises" not in data:
+            exercise = ExerciseResult.from_dict(data)
+            return cls(exercises=[exercise], duration_s=exercise.duration_s)
+        exercises = [ExerciseResult.from_dict(item) for item in data["exercises"]]
+        return cls(
+            exercises=exercises,
+            duration_s=float(data.get("duration_s", 0.0)),
+            complete=bool(data.get("complete", True)),
+        )

@@ -1,0 +1,17 @@
+"""Outputs: writers that turn results into what people, CI systems and gradebooks read.
+
+:data:`WRITERS` maps a format name to a :class:`~grader.outputs.base.Writer`; the
+CLI's ``--format`` choices come from it. A new format is a new module here with a
+``WRITER`` and one line below. Every writer reads the same result objects
+(:mod:`grader.results`), whose messages are kept as catalogue ids + parameters,
+so stored results re-render in another language.
+"""
+
+from __future__ import annotations
+
+from grader.outputs import json, text
+from grader.outputs.base import WriteContext, Writer, plain
+
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in (text.WRITER, json.WRITER)}
+
+__all__ = ["WRITERS", "WriteContext", "Writer", "plain"]

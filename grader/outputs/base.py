@@ -1,0 +1,41 @@
+"""What every writer is: a name, a one-line help, and a function from a run's results to text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.messages import Catalogue, catalogue_for
+from grader.results import ExerciseResult, RunResult
+
+
+def plain(text: str, **_: Any) -> str:
+    """A styler that adds no colour."""
+    return text
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """How to write: for one exercise or a whole run, in which language, with colour or not."""
+
+    whole_run: bool = False  # grade all (a summary), not grade EXERCISE (one report)
+    verbose: bool = False
+    style: Callable[..., str] = plain
+    ascii_only: bool = False
+    catalogue: Catalogue = field(default_factory=lambda: catalogue_for(None))
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One output format.
+
+    ``render(run, context)`` is the whole output, written once the run ends (or is
+    interrupted: the engine writes what it has). ``progress(result, context)`` is
+    optional text to stream as each exercise finishes (``""`` for none).
+    """
+
+    name: str
+    help: str
+    render: Callable[[RunResult, WriteContext], str]
+    progress: Callable[[ExerciseResult, WriteContext], str] | None = None

@@ -1,0 +1,85 @@
+"""The one library call behind ``grade EXERCISE`` and ``grade all``: locate, grade, write, record progress.
+
+The CLI parses options and calls :func:`grade_and_report`; later front ends
+(``watch``, ``batch``) call it too, so each step happens in one place:
+
+1. locate each exercise's submission (:mod:`grader.submissions`);
+2. grade them (:func:`grader.engine.grade_exercises`), streaming a writer's
+   progress text as each exercise finishes;
+3. write the whole result with the chosen writer (:mod:`grader.outputs`), to a
+   file in ``finally`` so an interrupted run still leaves what it graded;
+4. record the learner's progress in the workspace (never for ``--solutions``
+   or an explicit ``--submission``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from grader.engine import GradeOptions, grade_exercises
+from grader.outputs import WRITERS, WriteContext
+from grader.progress import record_progress
+from grader.registry import Exercise
+from grader.results import ExerciseResult, RunResult
+from grader.submissions import Submission, locate, locate_all
+
+
+def grade_and_report(
+    exercises: Sequence[Exercise],
+    *,
+    whole_run: bool = False,
+    workspace: str | os.PathLike | None = None,
+    submission: str | os.PathLike | None = None,
+    solutions: bool = False,
+    options: GradeOptions | None = None,
+    fmt: str = "text",
+    context: WriteContext | None = None,
+    stream: TextIO | None = None,
+    output: str | os.PathLike | None = None,
+) -> RunResult:
+    """Grade ``exercises`` and write the result in format ``fmt``; return the :class:`RunResult`.
+
+    One exercise without ``whole_run`` is ``grade EXERCISE``: its file must exist
+    (:class:`~grader.submissions.SubmissionNotFound` otherwise, before anything runs).
+    With ``whole_run`` (``grade all``) an exercise without a file scores 0 and is listed.
+    The result goes to ``output`` if given, else to ``stream`` (default: stdout).
+    """
+    writer = WRITERS[fmt]
+    context = replace(context or WriteContext(), whole_run=whole_run)
+    stream = stream or sys.stdout
+    items: list[tuple[Exercise, Submission | None]]
+    if whole_run:
+        items = locate_all(exercises, workspace=workspace, path=submission, solutions=solutions)
+    else:
+        items = [(e, locate(e, workspace=workspace, path=submission, solutions=solutions)) for e in exercises]
+    record = not solutions and submission is None
+    run = RunResult(complete=False)
+
+    def finished(result: ExerciseResult) -> None:
+        run.exercises.append(result)
+        if writer.progress is not None:
+            _write(stream, writer.progress(result, context))
+        if record and result.submission:
+            record_progress(result, workspace)
+
+    try:
+        graded = grade_exercises(items, options or GradeOptions(), on_result=finished)
+        run.duration_s, run.complete = graded.duration_s, True
+    finally:  # also on Ctrl-C or a fault of ours: what was graded is written, marked incomplete
+        text = writer.render(run, context)
+        if output is not None:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            _write(stream, text)
+    return run
+
+
+def _write(stream: TextIO, text: str) -> None:
+    if text:
+        stream.write(text)
+        stream.flush()

@@ -1,0 +1,93 @@
+"""Writers: the registry, results read back with from_dict, and --output written even when a run is cut short."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from support import grade_source, mutate, solution_source
+
+from grader.cli import main
+from grader.outputs import WRITERS, WriteContext
+from grader.registry import all_exercises, find_exercise
+from grader.results import ExerciseResult, RunResult
+from grader.workflow import grade_and_report
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> ExerciseResult:
+    edit = ("return (size - kernel_size) // strides + 1", "return (size - kernel_size) // strides")
+    source = mutate(solution_source("exercise-05"), edit)  # the valid-padding off-by-one
+    return grade_source("exercise-05", source, tmp_path_factory.mktemp("ex05"))
+
+
+def test_a_stored_result_reads_back_whole(graded):
+    assert 0 < graded.score < graded.max_score
+    stored = json.loads(json.dumps(graded.to_dict()))
+    again = ExerciseResult.from_dict(stored)
+    assert again.to_dict() == graded.to_dict()
+    run = RunResult(exercises=[graded, again], duration_s=1.5)
+    assert RunResult.from_dict(json.loads(json.dumps(run.to_dict()))).to_dict() == run.to_dict()
+    assert RunResult.from_dict(stored).exercises[0].score == graded.score  # one exercise reads as a run of one
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+def test_every_writer_renders_one_exercise_and_a_whole_run(name, graded):
+    writer = WRITERS[name]
+    one = writer.render(RunResult(exercises=[graded]), WriteContext())
+    whole = writer.render(RunResult(exercises=[graded, graded]), WriteContext(whole_run=True))
+    assert one.strip() and whole.strip() and one != whole
+
+
+def test_the_json_writer_keeps_the_documented_shapes(graded):
+    one = json.loads(WRITERS["json"].render(RunResult(exercises=[graded]), WriteContext()))
+    assert one["exercise"] == "exercise-05" and one["max_score"] == graded.max_score
+    whole = json.loads(WRITERS["json"].render(RunResult(exercises=[graded]), WriteContext(whole_run=True)))
+    assert whole["complete"] is True and whole["exercises"][0]["score"] == graded.score
+
+
+def test_the_summary_honours_ascii_only(graded):
+    text = WRITERS["text"].render(RunResult(exercises=[graded]), WriteContext(whole_run=True, ascii_only=True))
+    text.encode("ascii")  # the ✗ mark would not encode
+
+
+def test_output_file_is_written_even_when_the_run_is_interrupted(tmp_path):
+    """Ctrl-C after the first exercise: the file still holds what was graded, marked incomplete."""
+
+    class InterruptedTerminal(io.StringIO):
+        def write(self, text: str) -> int:
+            raise KeyboardInterrupt  # the learner pressed Ctrl-C while the first report was printed
+
+    exercises = [find_exercise("04"), find_exercise("05")]
+    text_output = tmp_path / "report.txt"
+    with pytest.raises(KeyboardInterrupt):
+        grade_and_report(
+            exercises,
+            whole_run=True,
+            solutions=True,
+            fmt="text",
+            context=WriteContext(verbose=True),
+            stream=InterruptedTerminal(),
+            output=text_output,
+        )
+    assert "exercise-04" in text_output.read_text(encoding="utf-8")
+    assert "exercise-05" not in text_output.read_text(encoding="utf-8")
+    partial = json.loads(WRITERS["json"].render(RunResult(complete=False), WriteContext(whole_run=True)))
+    assert partial["complete"] is False
+
+
+def test_cli_output_option_writes_the_chosen_format(tmp_path):
+    output = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["exercise-04", "--solutions", "--format", "json", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert json.loads(output.read_text(encoding="utf-8"))["score"] == 16
+
+
+def test_format_choices_come_from_the_writers():
+    result = CliRunner().invoke(main, ["check", "--help"])
+    for name in WRITERS:
+        assert name in result.output
+    assert len(all_exercises()) == 12
