@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--exercises", nargs="*", default=["04", "05"])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--all", action="store_true", help="also time `grade all --solutions`")
+    parser.add_argument("--all-repeat", type=int, default=0, help="runs of `grade all` (default: --repeat)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -52,7 +53,7 @@ def main() -> None:
             median, low, high, code = time_command([*grade, exercise.id, *extra], args.repeat)
             rows.append((f"grade {exercise.id} {label}", median, low, high, code))
     if args.all:
-        median, low, high, code = time_command([*grade, "all", "--solutions"], max(1, args.repeat // 2))
+        median, low, high, code = time_command([*grade, "all", "--solutions"], args.all_repeat or args.repeat)
         rows.append(("grade all --solutions", median, low, high, code))
 
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, median of {args.repeat} fresh processes\n")

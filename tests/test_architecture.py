@@ -1,0 +1,189 @@
+"""The trust boundary as an import rule, and the seams later features plug into.
+
+* Nothing under ``grader/sandbox/`` (the learner's side) imports the grading side
+  (``grader.checking``, the exercises' checks, the engine, the outputs) or pytest,
+  not even lazily inside a function: read from the source, so a new import fails here.
+* The worker's real import closure, seen from inside a worker that runs learner code,
+  is ``grader.sandbox`` plus ``grader.outcomes``.
+* Writers, loaders and check roots are registries: adding one is adding a module.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from support import describe, grade_file, solution_source
+
+import grader
+from grader.registry import ROOTS, RegistryError, Root, load_exercises
+
+PACKAGE = Path(grader.__file__).resolve().parent
+SANDBOX_ALLOWED = ("grader.sandbox", "grader.outcomes")
+SANDBOX_FORBIDDEN = ("pytest", "_pytest", "grader.checking", "grader.exercises", "grader.engine", "grader.outputs")
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function (``from grader import x`` -> ``grader.x``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args:
+            if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    return found
+
+
+def _violations(path: Path) -> set[str]:
+    imports = _imports(path)
+    bad = {name for name in imports if name.split(".")[0] in ("pytest", "_pytest")}
+    bad |= {name for name in imports if name.startswith(SANDBOX_FORBIDDEN[2:])}
+    own = {name for name in imports if name == "grader" or name.startswith("grader.")}
+    bad |= {name for name in own - {"grader"} if not name.startswith(SANDBOX_ALLOWED) and _is_module(name)}
+    return bad
+
+
+def _is_module(name: str) -> bool:
+    relative = Path(*name.split(".")[1:])
+    return (PACKAGE / relative).with_suffix(".py").is_file() or (PACKAGE / relative / "__init__.py").is_file()
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "sandbox").glob("*.py")), ids=lambda p: p.name)
+def test_sandbox_modules_import_nothing_from_the_grading_side(path):
+    assert not _violations(path), f"{path.name} imports {sorted(_violations(path))}"
+
+
+def test_the_import_rule_test_catches_a_forbidden_import(tmp_path):
+    for line in (
+        "import pytest",
+        "from grader.checking import fail",
+        "from grader import engine",
+        "    from grader.outputs import WRITERS",
+    ):
+        planted = tmp_path / "planted.py"
+        planted.write_text(f"def f():\n{line if line.startswith(' ') else '    ' + line}\n", encoding="utf-8")
+        assert _violations(planted), line
+    allowed = tmp_path / "allowed.py"
+    allowed.write_text(
+        "from grader.outcomes import ErrorKind\nfrom grader.sandbox import protocol\nimport os\n", encoding="utf-8"
+    )
+    assert not _violations(allowed)
+
+
+def test_outcomes_is_standard_library_only():
+    imports = _imports(PACKAGE / "outcomes.py")
+    assert all(name.split(".")[0] in ("__future__", "typing") for name in imports), imports
+
+
+def test_the_workers_import_closure_is_the_sandbox_and_the_outcome_types(tmp_path):
+    path = tmp_path / "exercise_04_parameter_counts.py"
+    probe = (
+        "\n\ndef dense_params(n_inputs, units, use_bias=True):\n"
+        "    import sys\n"
+        "    print('MODULES', sorted(m for m in sys.modules if m == 'pytest' or m.startswith(('grader', '_pytest'))))\n"
+        "    return n_inputs * units + (units if use_bias else 0)\n"
+    )
+    path.write_text(solution_source("exercise-04") + probe, encoding="utf-8")
+    result = grade_file("exercise-04", path)
+    line = next(line for line in result.output.splitlines() if line.startswith("MODULES"))
+    modules = set(json.loads(line.split(" ", 1)[1].replace("'", '"')))
+    assert modules, describe(result)
+    assert all(m == "grader" or m.startswith(SANDBOX_ALLOWED) for m in modules), modules
+
+
+# ----------------------------------------------------------------------------- seams
+
+
+def test_every_format_choice_is_a_writer_module():
+    from grader.cli import format_option  # noqa: F401  (the CLI's choices are read from WRITERS)
+    from grader.outputs import WRITERS
+
+    for name, writer in WRITERS.items():
+        assert writer.name == name and (PACKAGE / "outputs" / f"{name}.py").is_file()
+
+
+def test_every_loader_is_a_module_of_its_own():
+    from grader.submissions import LOADERS
+
+    for suffix, loader in LOADERS.items():
+        module = __import__(loader.__module__, fromlist=["SUFFIX"])
+        assert module.SUFFIX == suffix and Path(module.__file__).parent == PACKAGE / "submissions"
+
+
+def _instructor_root(tmp_path: Path) -> Root:
+    """A folder that adds one check to exercise 05 (one named like a built-in check) and defines exercise 42."""
+    extra = tmp_path / "private" / "exercise_05_cnn_shapes"
+    (extra / "messages").mkdir(parents=True)
+    (extra / "checks.py").write_text(
+        textwrap.dedent(
+            """
+            from grader.checking import check, expect
+
+            @check(points=3)
+            def test_conv_valid_stride_1(learner):
+                expect(learner.conv_output_size(10, 3) == 8, "too_small", found=learner.conv_output_size(10, 3))
+
+            @check(points=1)
+            def test_always_fails(learner):
+                expect(False, "too_small", found=0)
+            """
+        ),
+        encoding="utf-8",
+    )
+    messages = {
+        "checks": {"conv_valid_stride_1": {"title": "Instructor: valid padding on 10 pixels"}},
+        "messages": {"too_small": "Instructor message: found {found}"},
+    }
+    (extra / "messages" / "en.json").write_text(json.dumps(messages), encoding="utf-8")
+    new = tmp_path / "private" / "exercise_42_extra"
+    new.mkdir()
+    (new / "exercise.json").write_text('{"number": 42, "slug": "extra"}', encoding="utf-8")
+    (new / "checks.py").write_text("from grader.checking import check\n\n@check(points=1)\ndef test_ok():\n    pass\n")
+    return Root(tmp_path / "private", origin="instructor")
+
+
+def test_a_check_root_adds_checks_and_exercises_by_files_alone(tmp_path):
+    from grader.checking.runner import list_checks
+
+    exercises = {e.id: e for e in load_exercises((*ROOTS, _instructor_root(tmp_path)))}
+    assert "exercise-42" in exercises and exercises["exercise-42"].root.origin == "instructor"
+    ex05 = exercises["exercise-05"]
+    names = [name for name, _ in list_checks(ex05)]
+    assert "conv_valid_stride_1" in names and "instructor:conv_valid_stride_1" in names  # no collision
+    assert len(names) == len(set(names))
+
+    result = grade_file(ex05, Path(solution_source_path("exercise-05")))
+    assert not result.internal_error, describe(result)
+    ours = result.check("instructor:conv_valid_stride_1")
+    assert ours.passed and ours.title == "Instructor: valid padding on 10 pixels"
+    failing = result.check("instructor:always_fails")
+    assert failing.status == "failed" and failing.message == "Instructor message: found 0"
+    assert result.check("conv_valid_stride_1").passed  # the built-in check of that name is untouched
+    assert result.max_score == 24 + 3 + 1 and result.score == 24 + 3
+
+
+def solution_source_path(exercise: str) -> Path:
+    from grader.content import solutions_dir
+    from grader.registry import find_exercise
+
+    return solutions_dir() / find_exercise(exercise).file_name
+
+
+def test_a_root_cannot_redefine_an_exercise_or_add_checks_to_none(tmp_path):
+    clash = tmp_path / "clash" / "exercise_05_cnn_shapes"
+    clash.mkdir(parents=True)
+    (clash / "exercise.json").write_text('{"number": 5, "slug": "cnn-shapes"}', encoding="utf-8")
+    with pytest.raises(RegistryError, match="already defined"):
+        load_exercises((*ROOTS, Root(tmp_path / "clash", "x")))
+    orphan = tmp_path / "orphan" / "exercise_77_nothing"
+    orphan.mkdir(parents=True)
+    (orphan / "checks.py").write_text("", encoding="utf-8")
+    with pytest.raises(RegistryError, match="no exercise"):
+        load_exercises((*ROOTS, Root(tmp_path / "orphan", "x")))
