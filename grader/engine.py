@@ -15,11 +15,12 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from grader.checking.declaration import fail_closed, unattempted_result
 from grader.checking.plugin import CheckCollector
-from grader.checking.runner import list_checks, run_checks
+from grader.checking.runner import run_checks
 from grader.messages import catalogue_for
 from grader.registry import Exercise
-from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.results import ExerciseResult, RunResult
 from grader.sandbox.capture import read_output
 from grader.sandbox.client import WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
@@ -96,6 +97,7 @@ class _Session:
             if not options.keep_session:
                 shutil.rmtree(self.dir, ignore_errors=True)
             result.duration_s = time.perf_counter() - self.started
+            fail_closed(result, exercise, options.language)  # every declared check, each within its points
         return result
 
     def close(self) -> None:
@@ -156,19 +158,4 @@ def grade_exercises(
 
 def missing_submission_result(exercise: Exercise, language: str = "en") -> ExerciseResult:
     """A zero result for an exercise with no file (its checks listed, so max_score is honest)."""
-    catalogue = catalogue_for(exercise, language)
-    checks = [
-        CheckResult(
-            name=name,
-            title=catalogue.check_title(name),
-            status="failed",
-            points=0,
-            max_points=points,
-            message=catalogue.render("report.no_submission"),
-            attempted=False,
-        )
-        for name, points in list_checks(exercise)
-    ]
-    return ExerciseResult(
-        exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks
-    )
+    return unattempted_result(exercise, language)

@@ -16,6 +16,7 @@ files; nothing here changes. Another root (an instructor's folder, later
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, replace
@@ -65,6 +66,15 @@ class CheckSource:
         """Whether the folder is part of the installed grader package (imported as a package module)."""
         return self.directory.is_relative_to(EXERCISES_DIR)
 
+    def declared_checks(self) -> tuple[tuple[str, int], ...]:
+        """(check name, points) of every ``@check`` test in :attr:`checks_path`, read from the source.
+
+        This is the exercise's declaration, independent of any run: it decides
+        ``max_score`` and which checks every report lists. The self-tests prove it
+        equals what pytest collects.
+        """
+        return _declared_checks(self.checks_path)
+
     def result_name(self, check: str, home_origin: str) -> str:
         """The name a check's result is reported under: bare at home, ``origin:name`` from another root."""
         return check if self.origin == home_origin else f"{self.origin}:{check}"
@@ -110,9 +120,56 @@ class Exercise:
         """Its own checks first, then those other roots add, in root order."""
         return (CheckSource(self.directory, self.root.origin), *self.extra_sources)
 
+    def declared_checks(self) -> tuple[tuple[str, int], ...]:
+        """(result name, points) of every check of every source, in the order reports list them."""
+        return tuple(
+            (source.result_name(name, self.root.origin), points)
+            for source in self.sources
+            for name, points in source.declared_checks()
+        )
+
+    @property
+    def max_score(self) -> int:
+        """The sum of the declared checks' points: the exercise's, never a run's."""
+        return sum(points for _, points in self.declared_checks())
+
     def names(self) -> set[str]:
         """Every spelling ``grade`` accepts for this exercise."""
         return {self.id, f"{self.number:02d}", str(self.number), self.slug, self.module_name, self.file_name}
+
+
+@lru_cache(maxsize=64)
+def _declared_checks(path: Path) -> tuple[tuple[str, int], ...]:
+    """The ``@check(points=N)`` test functions of a checks module, in source order (no import, no pytest)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    found = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not node.name.startswith("test"):
+            continue
+        for decorator in node.decorator_list:
+            points = _check_points(decorator)
+            if points is not None:
+                found.append((node.name[5:] if node.name.startswith("test_") else node.name, points))
+                break
+    return tuple(found)
+
+
+def _check_points(decorator: ast.expr) -> int | None:
+    """N for ``@check(points=N)`` / ``@check(N)`` (N a literal int); None for any other decorator."""
+    if not isinstance(decorator, ast.Call):
+        return None
+    func = decorator.func
+    if not (isinstance(func, ast.Name) and func.id == "check") and not (
+        isinstance(func, ast.Attribute) and func.attr == "check"
+    ):
+        return None
+    values = [kw.value for kw in decorator.keywords if kw.arg == "points"] or decorator.args[:1]
+    if values and isinstance(values[0], ast.Constant) and type(values[0].value) is int:
+        return values[0].value
+    return None
 
 
 def _read_exercise(meta_path: Path, root: Root) -> Exercise:

@@ -37,6 +37,7 @@ from grader.checking.api import (
     check,
     expect,
     fail,
+    same,
     type_name,
 )
 from grader.messages import message_ref
@@ -83,6 +84,7 @@ __all__ = [
     "load_model",
     "message_ref",
     "preview",
+    "same",
     "type_name",
     *_MODEL_HELPERS,
 ]

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 import pytest
 
 from grader.messages import MESSAGE_REF_KEY, MessageRef, message_ref
-from grader.sandbox.protocol import Opaque, preview
+from grader.sandbox.protocol import DatasetSample, KerasObjectSpec, ModelFile, Opaque, preview, printable
 
 CHECK_MARKER = "check(points, timeout=None): a graded check worth `points`"  # registered by every pytest run
 
@@ -60,7 +60,9 @@ def _safe(value: Any) -> Any:
         return message_ref(
             value[MESSAGE_REF_KEY], **{key: _safe(inner) for key, inner in value.get("params", {}).items()}
         )
-    if isinstance(value, (bool, int, str)) and not (isinstance(value, str) and len(value) > 2000):
+    if isinstance(value, str):
+        return printable(value) if len(value) <= 2000 else preview(value)
+    if isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
@@ -70,27 +72,71 @@ def _safe(value: Any) -> Any:
 class CheckFailed(AssertionError):
     """A check's verdict: the learner's answer is wrong, with a catalogue message id."""
 
-    def __init__(self, message_id: str, **params: Any) -> None:
+    def __init__(self, message_id: str, /, **params: Any) -> None:
         self.message_id = message_id
         self.params = {key: _safe(value) for key, value in params.items()}
         super().__init__(f"{message_id} {self.params}")
 
 
-def fail(message_id: str, **params: Any) -> NoReturn:
+def fail(message_id: str, /, **params: Any) -> NoReturn:
     """Fail the check with the catalogue message ``message_id`` formatted with ``params``."""
     raise CheckFailed(message_id, **params)
 
 
-def expect(condition: Any, message_id: str, **params: Any) -> None:
+def expect(condition: Any, message_id: str, /, **params: Any) -> None:
     """Fail with ``message_id`` unless ``condition`` holds."""
     if not condition:
         fail(message_id, **params)
 
 
+def same(found: Any, expected: Any) -> bool:
+    """Whether the learner's ``found`` is the grader's ``expected``: the same kind of value, and equal.
+
+    Never raises and never asks a learner value for its truth: a string equals only a string, a
+    number only a number (NaN never), None only None, a tuple or list only a sequence of equal
+    items, an array only an array of the same shape and values. So ``np.array(["mse"])`` is not
+    ``"mse"`` and a list is never put in a set.
+    """
+    import numpy as np
+
+    try:
+        if expected is None or isinstance(expected, (bool, np.bool_)):
+            return found is expected or (isinstance(found, (bool, np.bool_)) and bool(found) == bool(expected))
+        if isinstance(expected, str):
+            return isinstance(found, str) and found == expected
+        if isinstance(expected, (int, float, np.integer, np.floating)):
+            numeric = isinstance(found, (int, float, np.integer, np.floating)) and not isinstance(
+                found, (bool, np.bool_)
+            )
+            return numeric and bool(float(found) == float(expected))
+        if isinstance(expected, (tuple, list)):
+            return (
+                isinstance(found, (tuple, list))
+                and len(found) == len(expected)
+                and all(same(a, b) for a, b in zip(found, expected))
+            )
+        if isinstance(expected, np.ndarray):
+            return (
+                isinstance(found, np.ndarray)
+                and found.shape == expected.shape
+                and bool(np.array_equal(found, expected))
+            )
+    except Exception:  # an overflow, an odd dtype: not the expected value
+        return False
+    return False
+
+
 def type_name(value: Any) -> str:
     """The learner-facing name of a value's type (``int``, ``numpy.ndarray``, ``list``)."""
     if isinstance(value, Opaque):
-        return value.type_name
+        return printable(value.type_name)
+    # values that crossed from the worker are named by what the learner returned, never by our wrapper
+    if isinstance(value, KerasObjectSpec):
+        return printable(f"{(value.module or 'keras').split('.')[0]}.{value.class_name}")
+    if isinstance(value, ModelFile):
+        return printable(f"a Keras model ({value.class_name})")
+    if isinstance(value, DatasetSample):
+        return "a tf.data.Dataset"
     kind = type(value)
     module = kind.__module__
     if module in ("builtins", None):
@@ -123,7 +169,10 @@ def as_number(value: Any, call: str, expected_type: str = "a number") -> float:
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type=expected_type)
-    return float(value)
+    try:
+        return float(value)
+    except (OverflowError, ValueError):  # an int with hundreds of digits
+        fail("engine.too_large", call=call, found=value)
 
 
 def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
@@ -133,12 +182,27 @@ def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
     return tuple(as_int(v, call) for v in value)
 
 
-def as_array(value: Any, call: str, *, shape: tuple | None = None, dtype: Any = None) -> Any:
-    """``value`` as a numpy array with the expected shape (and dtype kind), or fail."""
+NUMERIC_KINDS = "biuf"  # numpy dtype kinds of bool, int, unsigned and float arrays
+
+
+def as_array(
+    value: Any, call: str, *, shape: tuple | None = None, dtype: Any = None, kinds: str = NUMERIC_KINDS
+) -> Any:
+    """``value`` as a numpy array of one of the dtype ``kinds`` (numbers by default), the expected
+    ``shape`` and ``dtype``, or fail. An array of strings, bytes, objects, dates or complex numbers
+    of the right shape fails here, with its dtype named, before any arithmetic sees it."""
     import numpy as np
 
     if not isinstance(value, np.ndarray):
         fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a numpy array")
+    if value.dtype.kind not in kinds:
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=f"an array of dtype {value.dtype}",
+            found=preview(value, 80),
+            expected_type="an array of numbers" if kinds == NUMERIC_KINDS else f"an array of dtype kind {kinds!r}",
+        )
     if shape is not None and tuple(value.shape) != tuple(shape):
         fail("engine.wrong_shape", call=call, found=tuple(value.shape), expected=tuple(shape))
     if dtype is not None and value.dtype != np.dtype(dtype):

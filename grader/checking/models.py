@@ -55,7 +55,7 @@ PROBABILITY_LOSSES = {"binary_crossentropy", "categorical_crossentropy", "sparse
 # ----------------------------------------------------------------------------- loading
 
 
-def learner_model(value: Any, call: str, *, compiled: bool = False) -> Any:
+def learner_model(value: Any, call: str, *, compiled: bool = False, built: bool = True) -> Any:
     """The Keras model behind a learner's return value, loaded in safe mode, or a failed check.
 
     Fails with a teaching message when the value is not a model (``None``: a
@@ -74,14 +74,12 @@ def learner_model(value: Any, call: str, *, compiled: bool = False) -> Any:
         )
     try:
         model = load_model(value)
-    except ValueError as exc:
-        text = str(exc)
-        if "safe_mode" in text or "Lambda" in text or "custom" in text.lower():
-            fail("model.unsafe", call=call, error=text[:300])
-        fail("model.unloadable", call=call, error=text[:300])
-    except Exception as exc:  # a corrupt or foreign file
-        fail("model.unloadable", call=call, error=f"{type(exc).__name__}: {str(exc)[:300]}")
-    if not model.built or not model.layers:
+    except Exception as exc:  # refused by safe mode, a class of the learner's own, a corrupt file
+        text = f"{type(exc).__name__}: {str(exc)[:300]}"
+        if any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
+            fail("model.unsafe", call=call, error=text)
+        fail("model.unloadable", call=call, error=text)
+    if built and (not model.built or not model.layers):
         fail("model.not_built", call=call)
     if compiled and not getattr(model, "compiled", False):
         fail("model.not_compiled", call=call)
@@ -145,11 +143,22 @@ def layer_row(layer: Any) -> Row:
         units=None if units is None else int(units),
         activation=_activation(config),
         kernel=None if kernel is None else tuple(kernel),
-        padding=config.get("padding"),
+        padding=_padding(config.get("padding")),
         output_shape=output_shape,
         params=int(layer.count_params()),
         extra=config,
     )
+
+
+def _padding(value: Any) -> str | None:
+    """A layer's padding as text: "same"/"valid", or ZeroPadding2D's ((1, 1), (1, 1)) written out."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(_plain_tuple(value))
+
+
+def _plain_tuple(value: Any) -> Any:
+    return tuple(_plain_tuple(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def layer_table(model: Any, *, merge_activations: bool = False) -> list[Row]:
@@ -392,12 +401,25 @@ def compile_settings(model: Any) -> CompileSettings:
     return CompileSettings(
         compiled=True,
         optimizer=None if optimizer_name is None else str(optimizer_name),
-        learning_rate=None if learning_rate is None else float(learning_rate),
+        learning_rate=_rate(learning_rate),
         loss=loss_name(loss),
         metrics=_metric_names(config.get("metrics")),
         optimizer_config=optimizer_config,
         from_logits=bool(isinstance(loss_config, dict) and loss_config.get("from_logits")),
     )
+
+
+def _rate(value: Any) -> float | None:
+    """A learning rate from a compile config as a float (``None`` if it is not a number at all)."""
+    try:
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def shown_rate(rate: float) -> float:
+    """A float32 learning rate as a learner wrote it: 0.001, not 0.0010000000474974513."""
+    return float(f"{rate:.7g}") if np.isfinite(rate) else rate
 
 
 def expect_compiled(
@@ -419,14 +441,14 @@ def expect_compiled(
         fail("model.not_compiled", call=call)
     if optimizer is not None and (settings.optimizer or "").lower() != optimizer.lower():
         fail("model.wrong_optimizer", call=call, found=settings.optimizer, expected=optimizer)
-    if learning_rate is not None and (
-        settings.learning_rate is None
-        or abs(settings.learning_rate - learning_rate) > 1e-6 * max(1.0, learning_rate) + 1e-9
+    if learning_rate is not None and not (  # "not <=" so that a NaN learning rate fails too
+        settings.learning_rate is not None
+        and abs(settings.learning_rate - learning_rate) <= 1e-6 * max(1.0, learning_rate) + 1e-9
     ):
         fail(
             "model.wrong_learning_rate",
             call=call,
-            found=None if settings.learning_rate is None else float(np.float32(settings.learning_rate)),
+            found=None if settings.learning_rate is None else shown_rate(settings.learning_rate),
             expected=learning_rate,
         )
     if loss is not None and settings.loss != loss:

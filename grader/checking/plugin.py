@@ -23,7 +23,7 @@ import pytest
 from grader.checking.api import CHECK_MARKER, CheckFailed
 from grader.checking.explain import explain
 from grader.messages import Catalogue, message_ref
-from grader.outcomes import LearnerProblem, LearnerTimeout, SubmissionBroken
+from grader.outcomes import LearnerProblem, LearnerTimeout, Status, SubmissionBroken
 from grader.registry import CheckSource, Exercise
 from grader.results import CheckResult
 from grader.sandbox.client import Learner, WorkerClient
@@ -106,13 +106,13 @@ class CheckCollector:
         for item in items:
             name = self.result_name(item)
             self.order.append(name)
-            self.results[name] = self._result(
+            self.results[name] = self._result(  # until its outcome arrives: 0 of its points, blamed on us
                 name,
-                "error",
-                0,
+                Status.ERROR,
+                check_points(item),
+                points=0,
                 message=self.catalogue.render("engine.internal", error_type="NotRun", error="the check did not run"),
                 internal=True,
-                points=check_points(item),
             )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

@@ -61,7 +61,7 @@ class MessageRef(dict):
     """
 
 
-def message_ref(message_id: str, **params: Any) -> MessageRef:
+def message_ref(message_id: str, /, **params: Any) -> MessageRef:
     """A catalogue message as a JSON-safe value, to pass as another message's parameter."""
     return MessageRef({MESSAGE_REF_KEY: message_id, "params": params})
 
@@ -84,7 +84,7 @@ def format_message(template: str, params: dict[str, Any]) -> str:
     """``template.format(**params)`` that never raises on a missing or odd parameter."""
     try:
         return template.format_map(_KeepMissing(params))
-    except (ValueError, IndexError, AttributeError, KeyError):
+    except Exception:  # a format spec that does not fit its value ("{x:d}" with a str): the template, visibly unfilled
         return template
 
 
@@ -108,8 +108,11 @@ class Catalogue:
                 return layer[key]
         return None
 
-    def render(self, key: str, **params: Any) -> str:
-        """The message ``key`` with ``params`` filled in; parameters made by :func:`message_ref` are rendered too."""
+    def render(self, key: str, /, **params: Any) -> str:
+        """The message ``key`` with ``params`` filled in; parameters made by :func:`message_ref` are rendered too.
+
+        ``key`` is positional-only, so a parameter may have any name (``key=`` included). Never raises.
+        """
         return self._render(key, params, _MAX_NESTING)
 
     def render_check_message(self, key: str, params: dict[str, Any]) -> str:

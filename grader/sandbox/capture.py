@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 
+from grader.sandbox.protocol import printable
+
 MAX_OUTPUT_CHARS = 4000
 OUTPUT_FILE = "output.txt"
 
@@ -34,7 +36,7 @@ def read_output(path: str) -> tuple[str, int]:
             head = handle.read(MAX_OUTPUT_CHARS * 4)
     except OSError:
         return "", 0
-    text = head.decode("utf-8", errors="replace")
+    text = printable(head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n"))
     kept = "".join(line for line in text.splitlines(keepends=True) if not FRAMEWORK_NOISE.match(line))
     shown = kept[:MAX_OUTPUT_CHARS]
     return shown, max(0, size - len(head)) + len(kept) - len(shown)

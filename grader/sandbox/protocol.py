@@ -24,6 +24,7 @@ import io
 import json
 import math
 import os
+import re
 import struct
 import sys
 from collections.abc import Callable
@@ -150,13 +151,29 @@ class DatasetSample:
 
 MAX_PREVIEW = 200
 
+# C0/C1 control characters (terminal escapes among them) and lone surrogates; newline and tab are kept.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to store and print: control characters and lone surrogates shown as ``\\xNN`` / ``\\uNNNN``."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
 
 def preview(value: Any, limit: int = MAX_PREVIEW) -> str:
-    """A short, safe ``repr`` for messages (never fails, never long)."""
+    """A short, safe ``repr`` for messages (never fails, never long, never a terminal escape)."""
     try:
         text = repr(value)
     except Exception:  # a learner object with a broken __repr__
         text = f"<{type(value).__name__} object>"
+    if not isinstance(text, str):
+        text = f"<{type(value).__name__} object>"
+    text = printable(text)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text

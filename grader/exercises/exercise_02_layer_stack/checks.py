@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import datasets
-from grader.checking import check, expect, fail, type_name
+from grader.checking import as_number, check, expect, fail, type_name
 from grader.checking.models import (
     deterministic,
     expect_compiled,
@@ -34,6 +34,7 @@ from grader.checking.models import (
 )
 
 EPOCHS = 20
+LOSS_VALUE = "a number (one epoch's loss)"
 MIN_R2 = 0.25  # the reference reaches 0.37-0.41 on this split; a relu output head 0.13-0.16
 SPLIT = 3
 MIN_TRAINED_R2 = 0.15  # the model train() fitted: 0.29-0.37; fitted on x shuffled apart from y: <= 0.01
@@ -77,11 +78,17 @@ def test_mlp_default_hidden_units(learner):
 def test_compile_regression(learner, rng):
     learning_rate = float(rng.choice([0.0005, 0.003, 0.02]))
     call = f"compile_regression(model, learning_rate={learning_rate})"
-    returned = learner.compile_regression(reference(5, (4,)), learning_rate=learning_rate)
+    given = reference(5, (4,))
+    returned = learner.compile_regression(given, learning_rate=learning_rate)
     if returned is None:
         fail("compile_returned_none", call=call)
     model = learner_model(returned, call)
     expect_compiled(model, call, optimizer="Adam", learning_rate=learning_rate, loss="mse")
+    ours, theirs = given.get_weights(), model.get_weights()  # the model it was given keeps its weights
+    same_model = len(ours) == len(theirs) and all(
+        a.shape == b.shape and np.allclose(a, b) for a, b in zip(ours, theirs)
+    )
+    expect(same_model, "compile_returned_other", call=call)
 
 
 def _train_call(learner, rng, seed):
@@ -114,7 +121,11 @@ def test_train_returns_history(learner, rng, seed):
                 if isinstance(values, (list, tuple))
                 else type_name(values),
             )
-    losses = [float(v) for v in history["loss"]]
+    numbers = {  # every value a number: strings, None or nested lists fail here, naming the value
+        key: [as_number(v, f"{call}: history[{key!r}][{i}]", LOSS_VALUE) for i, v in enumerate(history[key])]
+        for key in ("loss", "val_loss")
+    }
+    losses = numbers["loss"]
     expect(losses[-1] < losses[0], "loss_not_falling", call=call, first=round(losses[0], 4), last=round(losses[-1], 4))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import LearnerRaised, as_array, as_int, check, expect, fail, message_ref, preview, type_name
+from grader.checking import LearnerRaised, as_array, as_int, check, expect, fail, message_ref, preview, same, type_name
 
 OUTPUT = {
     "regression": (1, None),
@@ -51,9 +51,9 @@ def _output(learner, task: str, n_classes: int) -> None:
         )
     units, activation = as_int(value[0], call), value[1]
     expected_units, expected_activation = expected_output(task, n_classes)
-    if task == "regression" and activation == "linear":
+    if task == "regression" and same(activation, "linear"):
         activation = None  # Keras treats "linear" and None alike
-    if activation != expected_activation:
+    if not same(activation, expected_activation):
         fail(WRONG_ACTIVATION[task], call=call, found=activation, expected=expected_activation)
     expect(units == expected_units, "wrong_units", call=call, task=task, found=units, expected=expected_units)
 
@@ -82,9 +82,9 @@ def _loss(learner, task: str, label_format: str) -> None:
     expected = LOSS.get((task, label_format)) or LOSS[(task, "integer")]
     if isinstance(found, str) and LOSS_ALIASES.get(found) == expected:
         return
-    if found == expected:
+    if same(found, expected):  # the loss's name as a string: np.array(["mse"]) is not "mse"
         return
-    if {found, expected} == {"sparse_categorical_crossentropy", "categorical_crossentropy"}:
+    if isinstance(found, str) and {found, expected} == {"sparse_categorical_crossentropy", "categorical_crossentropy"}:
         fail("sparse_swapped", call=call, found=found, expected=expected)
     fail("wrong_loss", call=call, found=found, expected=expected)
 

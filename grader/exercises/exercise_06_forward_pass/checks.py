@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from grader.checking import LearnerProblem, as_array, as_number, check, expect, fail
+from grader.checking import LearnerProblem, as_array, as_number, check, expect, fail, preview
 
 EPSILON = 1e-7
 ATOL, RTOL = 1e-5, 1e-5
@@ -82,7 +82,10 @@ def random_z(rng, scale: float = 5.0) -> np.ndarray:
 
 def _shown(values, digits: int = 6) -> str:
     """The first few values of an array, rounded, for a message: "[0.731059, 0.5, ...]"."""
-    flat = np.asarray(values, dtype=float).ravel()
+    try:
+        flat = np.asarray(values, dtype=float).ravel()
+    except (OverflowError, ValueError, TypeError):  # an int with hundreds of digits, a string
+        return preview(values, 80)
     parts = [f"{round(v, digits):g}" if math.isfinite(v) else str(v) for v in flat[:4].tolist()]
     return "[" + ", ".join(parts + (["..."] if flat.size > 4 else [])) + "]"
 

@@ -232,10 +232,14 @@ def _whole_batches_reordered(batches, batch_size: int) -> bool:
     return True
 
 
+def order(batches: list) -> list[int]:
+    """The sample ids (column 0 of x) in the order the batches give them; [] for an empty dataset."""
+    return np.concatenate([b[0][:, 0] for b in batches]).astype(int).tolist() if batches else []
+
+
 @check(points=2)
 def test_shuffle_is_seeded_and_optional(learner, rng):
     x, y = paired_data(rng, 80)
-    order = lambda batches: np.concatenate([b[0][:, 0] for b in batches]).astype(int).tolist()  # noqa: E731
     call, plain = _batches(learner, x, y, batch_size=16, shuffle=False)
     expect(order(plain) == list(range(80)), "shuffle_false_shuffles", call=call)
     call, first = _batches(learner, x, y, batch_size=16, shuffle=True, seed=7)

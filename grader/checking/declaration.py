@@ -1,0 +1,78 @@
+"""Fail closed: a result lists every check the exercise declares, with the points it declares.
+
+An exercise's ``max_score`` is the sum of its declared checks
+(:meth:`grader.registry.Exercise.declared_checks`, read from the checks' source),
+never what a run happened to collect. :func:`fail_closed` is applied to every
+result the engine builds: a declared check that has no outcome (the run stopped,
+collection failed, the worker never started) is listed as an error of ours worth
+0 of its points; a check's points are clamped to ``0 <= points <= max_points``.
+So ``0 <= score <= max_score == exercise.max_score`` holds for every report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from grader.messages import Catalogue
+from grader.outcomes import Status
+from grader.registry import Exercise
+from grader.results import CheckResult, ExerciseResult
+
+
+def _catalogues(exercise: Exercise, language: str) -> dict[str, tuple[Catalogue, str]]:
+    """Result name -> (its source's catalogue, its name there)."""
+    found = {}
+    for source in exercise.sources:
+        catalogue = Catalogue(language, source.directory)
+        for name, _ in source.declared_checks():
+            found[source.result_name(name, exercise.root.origin)] = (catalogue, name)
+    return found
+
+
+def placeholder(
+    exercise: Exercise, name: str, points: int, language: str, *, message_id: str, internal: bool
+) -> CheckResult:
+    """A declared check without an outcome: 0 of its ``points``, with ``message_id`` as the reason."""
+    catalogue, bare = _catalogues(exercise, language).get(name, (Catalogue(language), name))
+    return CheckResult(
+        name=name,
+        title=catalogue.check_title(bare),
+        status=Status.ERROR if internal else Status.FAILED,
+        points=0,
+        max_points=points,
+        message=catalogue.render(message_id),
+        message_id=message_id,
+        hints=catalogue.hints(bare),
+        attempted=not (message_id == "report.no_submission"),
+        internal=internal,
+    )
+
+
+def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResult:
+    """The result for an exercise with no file: every declared check listed, 0 points, not attempted."""
+    catalogue = Catalogue(language, exercise.directory)
+    checks = [
+        placeholder(exercise, name, points, language, message_id="report.no_submission", internal=False)
+        for name, points in exercise.declared_checks()
+    ]
+    return ExerciseResult(
+        exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks
+    )
+
+
+def fail_closed(result: ExerciseResult, exercise: Exercise, language: str = "en") -> ExerciseResult:
+    """``result`` with exactly the declared checks, in declared order, each within its declared points."""
+    collected = {check.name: check for check in result.checks}
+    checks = []
+    for name, points in exercise.declared_checks():
+        found = collected.pop(name, None)
+        if found is None:
+            found = placeholder(exercise, name, points, language, message_id="engine.not_run", internal=True)
+        elif found.max_points != points or not 0 <= found.points <= found.max_points:
+            found = replace(found, max_points=points, points=min(max(found.points, 0), points), internal=True)
+        checks.append(found)
+    for undeclared in collected.values():  # pytest ran a check the source does not declare (points not a literal)
+        checks.append(replace(undeclared, points=0, max_points=0, internal=True))
+    result.checks = checks
+    assert 0 <= result.score <= result.max_score == exercise.max_score, (result.score, result.max_score)
+    return result
