@@ -187,3 +187,22 @@ def test_a_root_cannot_redefine_an_exercise_or_add_checks_to_none(tmp_path):
     (orphan / "checks.py").write_text("", encoding="utf-8")
     with pytest.raises(RegistryError, match="no exercise"):
         load_exercises((*ROOTS, Root(tmp_path / "orphan", "x")))
+
+
+def test_two_outside_roots_in_one_process_keep_their_own_checks(tmp_path):
+    """Every outside checks module is named checks.py; each must be imported as its own module."""
+    from grader.checking.runner import list_checks
+
+    roots = []
+    for number, check_name in ((42, "from_root_a"), (43, "from_root_b")):
+        folder = tmp_path / f"root{number}" / f"exercise_{number}_x{number}"
+        folder.mkdir(parents=True)
+        (folder / "exercise.json").write_text(f'{{"number": {number}, "slug": "x{number}"}}', encoding="utf-8")
+        (folder / "checks.py").write_text(
+            f"from grader.checking import check\n\n@check(points=1)\ndef test_{check_name}():\n    pass\n",
+            encoding="utf-8",
+        )
+        roots.append(Root(tmp_path / f"root{number}", origin=f"r{number}"))
+    exercises = {e.number: e for e in load_exercises((*ROOTS, *roots))}
+    assert list_checks(exercises[42]) == [("from_root_a", 1)]
+    assert list_checks(exercises[43]) == [("from_root_b", 1)]

@@ -37,8 +37,11 @@ def pytest_args(source: CheckSource) -> list[str]:
         "-W",
         "ignore::DeprecationWarning",
     ]
-    if not source.in_package:  # every outside folder's module is called checks.py: import each by path
+    if not source.in_package:
+        # Every outside folder's module is called checks.py: import each by its whole path, so that
+        # two roots (or two exercises of one root) graded in one process never share a module.
         args += ["--import-mode", "importlib"]
+        args[args.index("--rootdir") + 1] = os.path.abspath(os.sep)
     return args
 
 
