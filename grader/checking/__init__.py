@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checking.api import (
+    ANY_KIND,
     CHECK_MARKER,
     CheckFailed,
     as_array,
@@ -64,6 +65,7 @@ _MODEL_HELPERS = (
 )
 
 __all__ = [
+    "ANY_KIND",
     "CHECK_MARKER",
     "CheckFailed",
     "DatasetSample",

@@ -183,6 +183,7 @@ def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
 
 
 NUMERIC_KINDS = "biuf"  # numpy dtype kinds of bool, int, unsigned and float arrays
+ANY_KIND = "biufcmMOSUV"  # every dtype kind: for a check that names a wrong dtype in its own words
 
 
 def as_array(
