@@ -119,7 +119,9 @@ def dense_forward(x, weights, bias, activation=None):
     x: (N, n_inputs), weights: (n_inputs, units), bias: (units,); the result
     has shape (N, units). `activation` is None (no activation: return z) or
     one of "sigmoid", "tanh", "relu", "leaky_relu", "softmax", the same names
-    Keras accepts in Dense(units, activation="relu").
+    Keras accepts in Dense(units, activation="relu"). "leaky_relu" means your
+    leaky_relu above (slope 0.01); Keras's own "leaky_relu" uses slope 0.2, and
+    that is accepted too.
 
     The course's first layer: x = [1, -1]; neuron 1 has weights (2, 1), neuron 2
     has weights (1, 1), no bias, sigmoid:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support import feedback_test, odd_answer_test, wrong_answer_test
+from support import describe, feedback_test, grade_source, mutate, odd_answer_test, solution_source, wrong_answer_test
 
 from grader.exercises.exercise_06_forward_pass import checks
 
@@ -234,3 +234,26 @@ def test_dense_forward_equals_a_keras_dense_layer(keras):
         bias = rng.normal(size=3).astype("float32")
         layer.set_weights([weights, bias])
         np.testing.assert_allclose(checks.dense(x, weights, bias, activation), _np(keras, layer(x)), atol=1e-5)
+
+
+def test_keras_leaky_relu_slope_in_dense_forward_gets_full_marks(tmp_path):
+    """Keras's activation="leaky_relu" has slope 0.2; the stub says Keras's names are accepted, so it is."""
+    source = mutate(
+        solution_source(EXERCISE), ('"leaky_relu": leaky_relu,', '"leaky_relu": lambda z: leaky_relu(z, 0.2),')
+    )
+    result = grade_source(EXERCISE, source, tmp_path)
+    assert result.passed, describe(result)
+
+
+@pytest.mark.parametrize(
+    "body, word",
+    [
+        ("0.5 * np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2)", "½·mean"),
+        ("0.5 * np.sum((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2)", "½·Σ"),
+    ],
+)
+def test_the_textbook_half_in_mse_is_named(body, word, tmp_path):
+    old = "float(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2))"
+    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), (old, f"float({body})")), tmp_path)
+    assert not result.internal_error, describe(result)
+    assert word in result.check("mse").message, describe(result)

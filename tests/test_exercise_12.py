@@ -37,6 +37,15 @@ WRONG_ANSWERS = {
         [('    return int(np.argmin(history["val_loss"]))', '    return int(np.argmin(history["val_loss"])) + 1')],
         {"best_epoch", "is_overfitting"},
     ),
+    "L2 with the textbook half": (
+        [
+            (
+                "    return float(lam * np.sum(np.square(weights)))",
+                "    return float(0.5 * lam * np.sum(np.square(weights)))",
+            )
+        ],
+        {"l2_penalty"},
+    ),
     "L1 and L2 swapped": (
         [
             ("np.sum(np.abs(weights))", "np.sum(np.square(weights))"),
@@ -166,3 +175,8 @@ def test_hints_have_a_nudge_and_a_formula():
     catalogue = json.loads((find_exercise(EXERCISE).directory / "messages" / "en.json").read_text(encoding="utf-8"))
     for name, entry in catalogue["checks"].items():
         assert isinstance(entry["hint"], list) and len(entry["hint"]) >= 2, name
+
+
+def test_half_l2_feedback_names_the_convention():
+    message = grade_wrong_answer(EXERCISE, WRONG_ANSWERS, "L2 with the textbook half").check("l2_penalty").message
+    assert "½" in message and "no ½" in message, message

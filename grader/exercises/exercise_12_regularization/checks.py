@@ -36,6 +36,8 @@ def _penalty(learner, name: str, rng) -> None:
             fail("penalty_swapped", call=call, found=round(found, 6), expected=round(expected, 6))
         if abs(found - expected / lam) <= 1e-6 * max(1.0, abs(expected / lam)):
             fail("penalty_no_lambda", call=call)
+        if name == "l2_penalty" and abs(found - expected / 2) <= 1e-6 * max(1.0, abs(expected / 2)):
+            fail("penalty_half", call=call, found=round(found, 6), expected=round(expected, 6))
         fail("penalty_wrong", call=call, found=round(found, 6), expected=round(expected, 6))
 
 
