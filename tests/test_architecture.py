@@ -102,7 +102,6 @@ def test_the_workers_import_closure_is_the_sandbox_and_the_outcome_types(tmp_pat
 
 
 def test_every_format_choice_is_a_writer_module():
-    from grader.cli import format_option  # noqa: F401  (the CLI's choices are read from WRITERS)
     from grader.outputs import WRITERS
 
     for name, writer in WRITERS.items():

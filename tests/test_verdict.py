@@ -207,3 +207,9 @@ def test_an_array_of_strings_of_the_right_shape_fails_the_type_check():
         assert "dtype" in str(failed.value.params["found_type"])
     with pytest.raises(CheckFailed):
         as_number(10**400, "f()")  # OverflowError before: "the grader itself failed"
+
+
+def test_same_tells_none_from_false():
+    from grader.checking import same
+
+    assert not same(False, None) and not same(None, False) and same(None, None)

@@ -100,8 +100,10 @@ def same(found: Any, expected: Any) -> bool:
     import numpy as np
 
     try:
-        if expected is None or isinstance(expected, (bool, np.bool_)):
-            return found is expected or (isinstance(found, (bool, np.bool_)) and bool(found) == bool(expected))
+        if expected is None:
+            return found is None
+        if isinstance(expected, (bool, np.bool_)):
+            return isinstance(found, (bool, np.bool_)) and bool(found) == bool(expected)
         if isinstance(expected, str):
             return isinstance(found, str) and found == expected
         if isinstance(expected, (int, float, np.integer, np.floating)):

@@ -19,8 +19,8 @@ from grader.registry import Exercise
 from grader.results import CheckResult, ExerciseResult
 
 
-def _catalogues(exercise: Exercise, language: str) -> dict[str, tuple[Catalogue, str]]:
-    """Result name -> (its source's catalogue, its name there)."""
+def check_catalogues(exercise: Exercise, language: str) -> dict[str, tuple[Catalogue, str]]:
+    """Result name -> (its source's catalogue, the check's name there), for every declared check."""
     found = {}
     for source in exercise.sources:
         catalogue = Catalogue(language, source.directory)
@@ -30,10 +30,13 @@ def _catalogues(exercise: Exercise, language: str) -> dict[str, tuple[Catalogue,
 
 
 def placeholder(
-    exercise: Exercise, name: str, points: int, language: str, *, message_id: str, internal: bool
+    names: dict[str, tuple[Catalogue, str]], name: str, points: int, *, message_id: str, attempted: bool, internal: bool
 ) -> CheckResult:
-    """A declared check without an outcome: 0 of its ``points``, with ``message_id`` as the reason."""
-    catalogue, bare = _catalogues(exercise, language).get(name, (Catalogue(language), name))
+    """A declared check without an outcome: 0 of its ``points``, with ``message_id`` as the reason.
+
+    ``names`` is :func:`check_catalogues` of the exercise (built once per result).
+    """
+    catalogue, bare = names[name]
     return CheckResult(
         name=name,
         title=catalogue.check_title(bare),
@@ -43,7 +46,7 @@ def placeholder(
         message=catalogue.render(message_id),
         message_id=message_id,
         hints=catalogue.hints(bare),
-        attempted=not (message_id == "report.no_submission"),
+        attempted=attempted,
         internal=internal,
     )
 
@@ -51,8 +54,9 @@ def placeholder(
 def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResult:
     """The result for an exercise with no file: every declared check listed, 0 points, not attempted."""
     catalogue = Catalogue(language, exercise.directory)
+    names = check_catalogues(exercise, language)
     checks = [
-        placeholder(exercise, name, points, language, message_id="report.no_submission", internal=False)
+        placeholder(names, name, points, message_id="report.no_submission", attempted=False, internal=False)
         for name, points in exercise.declared_checks()
     ]
     return ExerciseResult(
@@ -63,11 +67,12 @@ def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResu
 def fail_closed(result: ExerciseResult, exercise: Exercise, language: str = "en") -> ExerciseResult:
     """``result`` with exactly the declared checks, in declared order, each within its declared points."""
     collected = {check.name: check for check in result.checks}
+    names = check_catalogues(exercise, language)
     checks = []
     for name, points in exercise.declared_checks():
         found = collected.pop(name, None)
         if found is None:
-            found = placeholder(exercise, name, points, language, message_id="engine.not_run", internal=True)
+            found = placeholder(names, name, points, message_id="engine.not_run", attempted=True, internal=True)
         elif found.max_points != points or not 0 <= found.points <= found.max_points:
             found = replace(found, max_points=points, points=min(max(found.points, 0), points), internal=True)
         checks.append(found)

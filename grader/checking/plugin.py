@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from grader.checking.api import CHECK_MARKER, CheckFailed
+from grader.checking.declaration import check_catalogues
 from grader.checking.explain import explain
 from grader.messages import Catalogue, message_ref
 from grader.outcomes import LearnerProblem, LearnerTimeout, Status, SubmissionBroken
@@ -56,8 +57,7 @@ class CheckCollector:
         self.order: list[str] = []
         self.collection_errors: list[str] = []
         self._started: dict[str, float] = {}
-        self._catalogues: dict[str, Catalogue] = {}  # result name -> its source's catalogue
-        self._bare: dict[str, str] = {}  # result name -> the check's name in its own catalogue
+        self._names = check_catalogues(exercise, language)  # result name -> (its catalogue, its name there)
         self.use_source(exercise.sources[0])
 
     def use_source(self, source: CheckSource) -> None:
@@ -68,8 +68,7 @@ class CheckCollector:
     def result_name(self, item: pytest.Item) -> str:
         """The name ``item``'s result is reported under (unique across the exercise's sources)."""
         name = self.source.result_name(check_name(item.name), self.exercise.root.origin)
-        self._bare.setdefault(name, check_name(item.name))
-        self._catalogues.setdefault(name, self.catalogue)
+        self._names.setdefault(name, (self.catalogue, check_name(item.name)))  # a check the source does not declare
         return name
 
     # ------------------------------------------------------------------ fixtures
@@ -195,12 +194,12 @@ class CheckCollector:
         internal: bool = False,
     ) -> CheckResult:
         params = params or {}
-        catalogue = self._catalogues.get(name, self.catalogue)
+        catalogue, bare = self._names.get(name, (self.catalogue, name))
         if message_id and not message:
             message = catalogue.render_check_message(message_id, params)
         return CheckResult(
             name=name,
-            title=catalogue.check_title(self._bare.get(name, name)),
+            title=catalogue.check_title(bare),
             status=status,
             points=points,
             max_points=max_points,
@@ -208,7 +207,7 @@ class CheckCollector:
             message_id=message_id,
             params=params,
             details=details,
-            hints=catalogue.hints(self._bare.get(name, name)) if status != "passed" else [],
+            hints=catalogue.hints(bare) if status != "passed" else [],
             attempted=attempted,
             internal=internal,
         )
