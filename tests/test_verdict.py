@@ -171,7 +171,60 @@ def test_terminal_escapes_never_reach_a_stored_message(tmp_path):
     assert not result.internal_error, describe(result)
     messages = [c.message for c in result.checks if not c.passed]
     assert messages and not any("\x1b" in m for m in messages), describe(result)
-    assert any("\\x1b[2J" in m for m in messages), describe(result)  # shown as text, visibly
+    assert any("red" in m and "[2J" not in m for m in messages), describe(result)  # the sequence dropped, text kept
+
+
+def test_a_learner_error_in_colour_is_stored_as_plain_text(tmp_path):
+    """Keras bolds the useful line of its errors (ESC[1m ... ESC[0m); the JSON used to keep the escapes."""
+    source = mutate(
+        solution_source("exercise-05"),
+        (
+            '    if padding == "same":\n        return math.ceil(size / strides)',
+            '    if padding == "same":\n        raise ValueError("Exception.\\n\\n\\x1b[1mInput 0 is incompatible\\x1b[0m")',
+        ),
+    )
+    result = grade_source("exercise-05", source, tmp_path)
+    raised = [c for c in result.checks if c.message_id == "engine.raised"]
+    assert raised and not result.internal_error, describe(result)
+    for check in raised:
+        stored = json.dumps(check.to_dict())
+        assert "\\u001b" not in stored and "[1m" not in check.message, check.message
+        assert "Input 0 is incompatible" in check.message
+
+
+def test_a_call_shows_large_arrays_by_their_shape():
+    import numpy as np
+
+    from grader.sandbox.client import call_repr
+
+    shown = call_repr("train_and_predict", ("model", np.zeros((455, 30))), {"epochs": 2, "x": np.arange(3)})
+    assert shown == "train_and_predict('model', <array of shape (455, 30)>, epochs=2, x=array([0, 1, 2]))", shown
+
+
+def test_a_notebook_that_is_not_json_is_the_learners_failed_file_not_a_grader_fault(tmp_path):
+    path = tmp_path / "exercise_05_cnn_shapes.ipynb"
+    path.write_text('{"cells": [ broken', encoding="utf-8")
+    result = grade_file("exercise-05", path)
+    assert not result.internal_error and result.max_score == find_exercise("exercise-05").max_score, describe(result)
+    assert result.score == 0 and all(c.message_id == "engine.unreadable" for c in result.checks), describe(result)
+    assert "could not be read" in result.checks[0].message and "NotJSONError" in result.checks[0].message
+
+
+def test_several_findings_render_one_line_each_in_a_stored_message():
+    from grader.messages import message_ref
+
+    catalogue = Catalogue("en")
+    it = message_ref("model.it")
+    params = {
+        "call": "compile_regression(model)",
+        "problems": [
+            message_ref("model.wrong_learning_rate", call=it, found=0.001, expected=0.003, optimizer="Adam"),
+            message_ref("model.wrong_loss", call=it, found="mae", expected="mse", advice=""),
+        ],
+    }
+    text = catalogue.render_check_message("model.compile_differs", params)
+    assert "\n• It compiled with learning rate 0.001; expected 0.003" in text, text
+    assert "\n• It compiled with loss mae; expected mse" in text and "$message" not in text, text
 
 
 def test_values_from_the_worker_are_named_by_what_the_learner_returned():
@@ -213,3 +266,58 @@ def test_same_tells_none_from_false():
     from grader.checking import same
 
     assert not same(False, None) and not same(None, False) and same(None, None)
+
+
+def test_a_subclassed_model_is_named_not_taken_for_a_forgotten_return(tmp_path):
+    import keras
+
+    from grader.checking import CheckFailed, Opaque
+    from grader.checking.models import learner_model
+    from grader.sandbox.protocol import Codec
+
+    class BinaryClassifier(keras.Model):
+        def call(self, x):
+            return x
+
+    codec = Codec(session_dir=str(tmp_path))
+    from grader.sandbox import keras_codec
+
+    keras_codec.install(codec)
+    sent = codec.decode(codec.encode(BinaryClassifier()))
+    assert isinstance(sent, Opaque) and sent.reason == keras_codec.SUBCLASSED_MODEL, sent
+    with pytest.raises(CheckFailed) as failed:
+        learner_model(sent, "build_binary_classifier(30)")
+    assert failed.value.message_id == "model.subclassed"
+    text = Catalogue("en").render_check_message("model.subclassed", failed.value.params)
+    assert "BinaryClassifier" in text and "forget" not in text and "keras.Sequential" in text, text
+
+
+def test_every_compile_setting_that_differs_is_named_and_mae_is_explained():
+    import keras
+
+    from grader.checking import CheckFailed
+    from grader.checking.models import expect_compiled
+
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mae")
+    with pytest.raises(CheckFailed) as failed:
+        expect_compiled(
+            model, "compile_regression(model, learning_rate=0.003)", optimizer="Adam", learning_rate=0.003, loss="mse"
+        )
+    text = Catalogue("en").render_check_message(failed.value.message_id, failed.value.params)
+    assert "learning rate 0.001; expected 0.003" in text and "loss mae; expected mse" in text, text
+    assert "mae is a regression loss too" in text and "not lr=" not in text, text
+
+
+def test_a_keras_error_keeps_its_useful_part():
+    from grader.checking.models import _error_text
+
+    error = ValueError(
+        "Exception encountered when calling Sequential.call().\n\n"
+        "\x1b[1mInput 0 of layer 'dense' is incompatible with the layer: expected axis -1 of input shape to have"
+        " value 30, but received input with shape (32, 10)\x1b[0m\n\n"
+        "Arguments received by Sequential.call():\n  • inputs=tf.Tensor(shape=(32, 10), dtype=float32)"
+    )
+    text = _error_text(error)
+    assert text.startswith("Input 0 of layer 'dense' is incompatible") and "(32, 10)" in text, text
+    assert "\x1b" not in text and "Arguments received" not in text, text

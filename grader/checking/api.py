@@ -60,6 +60,8 @@ def _safe(value: Any) -> Any:
         return message_ref(
             value[MESSAGE_REF_KEY], **{key: _safe(inner) for key, inner in value.get("params", {}).items()}
         )
+    if isinstance(value, list) and value and all(isinstance(item, MessageRef) for item in value):
+        return [_safe(item) for item in value]  # several grader-made findings, rendered one per line
     if isinstance(value, str):
         return printable(value) if len(value) <= 2000 else preview(value)
     if isinstance(value, (bool, int)):
@@ -189,13 +191,27 @@ ANY_KIND = "biufcmMOSUV"  # every dtype kind: for a check that names a wrong dty
 
 
 def as_array(
-    value: Any, call: str, *, shape: tuple | None = None, dtype: Any = None, kinds: str = NUMERIC_KINDS
+    value: Any,
+    call: str,
+    *,
+    shape: tuple | None = None,
+    dtype: Any = None,
+    kinds: str = NUMERIC_KINDS,
+    lists: bool = False,
 ) -> Any:
     """``value`` as a numpy array of one of the dtype ``kinds`` (numbers by default), the expected
     ``shape`` and ``dtype``, or fail. An array of strings, bytes, objects, dates or complex numbers
-    of the right shape fails here, with its dtype named, before any arithmetic sees it."""
+    of the right shape fails here, with its dtype named, before any arithmetic sees it.
+
+    ``lists=True`` also accepts a list or tuple of numbers, for behaviour checks whose meaning
+    does not depend on the container (the type requirement then costs only its own check)."""
     import numpy as np
 
+    if lists and isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value)
+        except (ValueError, TypeError, OverflowError):  # ragged, or numbers numpy cannot hold: fails below
+            pass
     if not isinstance(value, np.ndarray):
         fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a numpy array")
     if value.dtype.kind not in kinds:

@@ -12,6 +12,7 @@ So ``0 <= score <= max_score == exercise.max_score`` holds for every report.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from grader.messages import Catalogue
 from grader.outcomes import Status
@@ -30,7 +31,14 @@ def check_catalogues(exercise: Exercise, language: str) -> dict[str, tuple[Catal
 
 
 def placeholder(
-    names: dict[str, tuple[Catalogue, str]], name: str, points: int, *, message_id: str, attempted: bool, internal: bool
+    names: dict[str, tuple[Catalogue, str]],
+    name: str,
+    points: int,
+    *,
+    message_id: str,
+    attempted: bool,
+    internal: bool,
+    params: dict | None = None,
 ) -> CheckResult:
     """A declared check without an outcome: 0 of its ``points``, with ``message_id`` as the reason.
 
@@ -43,8 +51,9 @@ def placeholder(
         status=Status.ERROR if internal else Status.FAILED,
         points=0,
         max_points=points,
-        message=catalogue.render(message_id),
+        message=catalogue.render_check_message(message_id, params or {}),
         message_id=message_id,
+        params=params or {},
         hints=catalogue.hints(bare),
         attempted=attempted,
         internal=internal,
@@ -62,6 +71,16 @@ def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResu
     return ExerciseResult(
         exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks
     )
+
+
+def unreadable_result(exercise: Exercise, submission: str, reason: str, language: str = "en") -> list[CheckResult]:
+    """Every declared check failed because the learner's file could not be read (``reason``)."""
+    names = check_catalogues(exercise, language)
+    params = {"file": Path(submission).name, "error": reason}
+    return [
+        placeholder(names, name, points, message_id="engine.unreadable", attempted=True, internal=False, params=params)
+        for name, points in exercise.declared_checks()
+    ]
 
 
 def fail_closed(result: ExerciseResult, exercise: Exercise, language: str = "en") -> ExerciseResult:

@@ -13,7 +13,8 @@ Look-ups fall back to English, then to the id itself, so a missing Korean
 string never breaks a report. Messages are ``str.format`` templates; a missing
 parameter is left as ``{name}`` rather than raising. A parameter may itself be
 a message (:func:`message_ref`, e.g. the advice inside "wrong loss: {advice}"
-or a dataset's name): it is rendered in the same language when its parent is,
+or a dataset's name), or a list of messages (one line each): it is rendered in
+the same language when its parent is,
 so a stored result can be re-rendered in another language without grading again.
 """
 
@@ -121,24 +122,30 @@ class Catalogue:
 
         This is how a stored :class:`~grader.results.CheckResult` (``message_id`` + ``params``) is re-rendered.
         """
+        from grader.sandbox.protocol import printable  # stdlib only; stored messages are plain text
+
         text = self.render(key, **params)
         tip = params.get("tip")
         if is_message_ref(tip):
             text += "\n" + self._render(tip[MESSAGE_REF_KEY], tip.get("params", {}), _MAX_NESTING)
-        return text
+        return printable(text)
 
     def _render(self, key: str, params: dict[str, Any], depth: int) -> str:
         if depth > 0:
-            params = {
-                name: self._render(value[MESSAGE_REF_KEY], value.get("params", {}), depth - 1)
-                if is_message_ref(value)
-                else value
-                for name, value in params.items()
-            }
+            params = {name: self._render_parameter(value, depth) for name, value in params.items()}
         template = self.lookup(key)
         if not isinstance(template, str):
             return key if not params else f"{key}: {params}"
         return format_message(template, params)
+
+    def _render_parameter(self, value: Any, depth: int) -> Any:
+        if is_message_ref(value):
+            return self._render(value[MESSAGE_REF_KEY], value.get("params", {}), depth - 1)
+        if isinstance(value, list) and value and all(is_message_ref(item) for item in value):
+            # several findings in one message ("also: ..."), one line each
+            lines = (self._render(item[MESSAGE_REF_KEY], item.get("params", {}), depth - 1) for item in value)
+            return "\n".join(f"• {line}" for line in lines)
+        return value
 
     def title(self) -> str:
         for layer in self._layers:

@@ -18,7 +18,7 @@ from pathlib import Path
 from grader.content import solutions_dir
 from grader.registry import Exercise
 from grader.submissions import notebook, python
-from grader.submissions.prepared import PreparedSource, SourceLine  # noqa: F401  (re-exported)
+from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission  # noqa: F401  (re-exported)
 
 
 class SubmissionNotFound(FileNotFoundError):

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.submissions.prepared import PreparedSource, SourceLine
+from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission
 
 SUFFIX = ".ipynb"
+MAX_BYTES = 64 * 1024 * 1024  # outputs may hold megabytes of progress bars; past this it is not a course notebook
 
 
 def load(path: Path, session_dir: Path) -> PreparedSource:
     """Write the notebook's code as ``<stem>.py`` in ``session_dir``."""
     import nbformat  # only when a notebook is graded
 
-    notebook = nbformat.read(str(path), as_version=4)
+    if path.stat().st_size > MAX_BYTES:
+        raise UnreadableSubmission(f"the file is larger than {MAX_BYTES // 2**20} MB")
+    try:
+        notebook = nbformat.read(str(path), as_version=4)
+        cells = list(notebook.cells)
+    except Exception as exc:  # not JSON, not UTF-8, not a notebook: the file's problem, said in its words
+        raise UnreadableSubmission(f"{type(exc).__name__}: {str(exc).strip()[:300]}") from None
     lines: list[str] = []
     line_map: dict[int, SourceLine] = {}
-    for index, cell in enumerate(notebook.cells):
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            continue
         if cell.get("cell_type") != "code":
             continue
         if lines:

@@ -7,6 +7,17 @@ from pathlib import Path
 from typing import Any
 
 
+class UnreadableSubmission(Exception):
+    """A loader could not read the learner's file (not a notebook, not UTF-8, too large).
+
+    The learner's problem, not the grader's: every check fails with this ``reason``.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class SourceLine:
     """A place in the learner's own file: a line, and for a notebook the cell (both 1-based)."""

@@ -10,7 +10,11 @@ settings.
 Measured on split 1 (114 held-out tumours), check seeds of base seeds 0-9:
 train_and_predict with the reference 0.974-0.982 after 15 epochs, 0.982-0.991
 after 30 (threshold 0.93 leaves 5 tumours of margin; split 0 went down to
-0.939, one tumour); without any fit 0.68.
+0.939, one tumour); without any fit 0.68. The check passes the contract's
+default of 50 epochs because the batch size is the learner's choice: Kaggle's
+batch_size=512 is one update per epoch and reached only 0.807-0.965 after 15
+epochs and 0.912-0.982 after 30, but 0.956-0.982 after 50 (seeds 0-7; full
+batches of 1024 the same), while batch 32 reaches 0.965-0.991.
 Breast cancer is nearly linearly separable: even one epoch reaches 0.91-0.965
 and a 2-unit softmax head with the sparse loss trains as well, so only the
 structure and loss checks catch those.
@@ -33,8 +37,8 @@ from grader.checking.models import (
     learner_model,
 )
 
-EPOCHS = 15
-OWN_MODEL_EPOCHS = 15
+EPOCHS = 50  # the contract's default; see above
+OWN_MODEL_EPOCHS = 50  # the contract's default; see above
 MIN_ACCURACY = 0.93
 SPLIT = 1
 
@@ -80,28 +84,39 @@ def _grader_model(n_features: int, seed: int):
 def _predict(learner, x_train, y_train, x_test, epochs, seed):
     model = _grader_model(x_train.shape[1], seed)
     call = f"train_and_predict(model, x_train {x_train.shape}, y_train, x_test {x_test.shape}, epochs={epochs})"
-    found = as_array(learner.train_and_predict(model, x_train, y_train, x_test, epochs=epochs), call)
+    returned = learner.train_and_predict(model, x_train, y_train, x_test, epochs=epochs)
+    found = as_array(returned, call, lists=True)  # a list of classes is still classes; its own check says so
     if found.size != len(x_test) or found.ndim > 2:
         fail("predictions_count", call=call, found=found.shape, expected=len(x_test))
-    return call, found.reshape(-1)
+    return call, found.reshape(-1), returned
 
 
 @check(points=1, timeout=120)
 def test_predictions_are_classes(learner, rng, seed):
     data = datasets.breast_cancer(SPLIT)
     rows = rng.choice(len(data.x_test), size=int(rng.integers(20, len(data.x_test))), replace=False)
-    call, found = _predict(learner, data.x_train, data.y_train, data.x_test[rows], 2, seed)
+    call, found, returned = _predict(learner, data.x_train, data.y_train, data.x_test[rows], 2, seed)
     values = set(np.unique(found).tolist())
     if not values <= {0, 1}:
         fail("predictions_not_classes", call=call, found=sorted(values)[:5])
+    if not isinstance(returned, np.ndarray):
+        fail("predictions_not_array", call=call, found_type=type(returned).__name__)
 
 
 @check(points=4, timeout=120)
 def test_learns_breast_cancer(learner, seed):
     data = datasets.breast_cancer(SPLIT)
-    _, found = _predict(learner, data.x_train, data.y_train, data.x_test, EPOCHS, seed)
+    call, found, _ = _predict(learner, data.x_train, data.y_train, data.x_test, EPOCHS, seed)
     classes = np.where(found >= 0.5, 1, 0)
     accuracy = float(np.mean(classes == data.y_test))
+    if accuracy < MIN_ACCURACY and len(set(classes.tolist())) == 1:
+        # np.argmax over the one sigmoid column is always 0: name it rather than report 0.368
+        fail(
+            "predictions_all_zero" if classes[0] == 0 else "predictions_constant",
+            call=call,
+            value=int(classes[0]),
+            found=round(accuracy, 3),
+        )
     expect(
         accuracy >= MIN_ACCURACY,
         "model.too_weak_accuracy",

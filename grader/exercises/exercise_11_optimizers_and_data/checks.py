@@ -20,6 +20,7 @@ from grader.checking import (
     preview,
     type_name,
 )
+from grader.sandbox.keras_codec import MAX_DATASET_ELEMENTS
 
 DEFAULTS = {"SGD": 0.01, "RMSprop": 0.001, "Adagrad": 0.001, "Adam": 0.001}
 CLASSES = {
@@ -195,7 +196,7 @@ def _batches(learner, x, y, **kwargs) -> tuple[str, list[tuple[np.ndarray, np.nd
             )
         batches.append((x_batch, y_batch.reshape(-1)))
     if value.truncated:
-        fail("coverage", call=call, found="more than 10,000 elements", expected=len(x))
+        fail("endless", call=call, limit=f"{MAX_DATASET_ELEMENTS:,}", expected=len(x))
     return call, batches
 
 
