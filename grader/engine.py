@@ -8,24 +8,25 @@ with pytest's start-up and collection.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from grader.checking.declaration import fail_closed, unattempted_result
+from grader.checking.declaration import fail_closed, unattempted_result, unreadable_result
 from grader.checking.plugin import CheckCollector
 from grader.checking.runner import run_checks
+from grader.content import solutions_dir, stubs_dir
 from grader.messages import catalogue_for
-from grader.registry import Exercise
+from grader.registry import EXERCISES_DIR, Exercise
 from grader.results import ExerciseResult, RunResult
-from grader.sandbox.capture import read_output
 from grader.sandbox.client import WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
-from grader.submissions import PreparedSource, Submission
+from grader.sandbox.session import remove_tree
+from grader.submissions import PreparedSource, Submission, UnreadableSubmission
 
 
 @dataclass
@@ -41,6 +42,15 @@ class GradeOptions:
     warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
 
 
+def hidden_from_worker(exercise: Exercise, submission: Submission) -> list[str]:
+    """What the worker's view leaves empty: every check folder, the reference solutions, the stubs,
+    and the folder the learner's file came from (it was copied into the session folder)."""
+    folders = [str(source.directory) for source in exercise.sources]
+    folders += [str(exercise.root.path), str(EXERCISES_DIR), str(solutions_dir()), str(stubs_dir())]
+    folders.append(str(Path(submission.path).resolve().parent))
+    return list(dict.fromkeys(folders))
+
+
 class _Session:
     """One submission's temp folder and worker, started before its checks run."""
 
@@ -53,6 +63,7 @@ class _Session:
         self.client: WorkerClient | None = None
         self.prepared: PreparedSource | None = None
         self.error = ""
+        self.unreadable = ""  # the loader's reason, when the learner's file could not be read at all
         try:
             self.prepared = submission.prepare(self.dir)
             self.client = WorkerClient(
@@ -62,8 +73,11 @@ class _Session:
                 limits=options.limits,
                 load_timeout=options.load_timeout or exercise.load_timeout,
                 warm_tensorflow=exercise.needs_tf and options.warm_tensorflow,
+                hidden=hidden_from_worker(exercise, submission),
             )
             self.client.start()  # the worker imports the submission while pytest starts here
+        except UnreadableSubmission as exc:
+            self.unreadable = exc.reason
         except Exception:
             self.error = traceback.format_exc()[-4000:]
 
@@ -75,6 +89,10 @@ class _Session:
             exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission=str(self.submission.path)
         )
         try:
+            if self.unreadable:
+                path = str(self.submission.path)
+                result.checks = unreadable_result(exercise, path, self.unreadable, options.language)
+                return result
             if self.error or self.client is None:
                 result.error = self.error or "the worker did not start"
                 return result
@@ -92,10 +110,14 @@ class _Session:
         except Exception:
             result.error = traceback.format_exc()[-4000:]
         finally:
-            self.close()
-            result.output, result.output_truncated = read_output(self.client.output_path if self.client else "")
+            try:  # nothing the learner left behind may keep this result from being returned
+                self.close()
+                result.output, result.output_truncated = self.client.captured_output() if self.client else ("", 0)
+                result.sandbox = self.client.sandbox_layers() if self.client else {}
+            except Exception:  # noqa: BLE001
+                result.error = result.error or traceback.format_exc()[-4000:]
             if not options.keep_session:
-                shutil.rmtree(self.dir, ignore_errors=True)
+                remove_tree(self.dir)
             result.duration_s = time.perf_counter() - self.started
             fail_closed(result, exercise, options.language)  # every declared check, each within its points
         return result
@@ -151,7 +173,7 @@ def grade_exercises(
     finally:
         for session in sessions.values():
             session.close()
-            shutil.rmtree(session.dir, ignore_errors=True)
+            remove_tree(session.dir)
     run.duration_s = time.perf_counter() - started
     return run
 

@@ -61,6 +61,7 @@ class ExerciseResult:
     output: str = ""
     output_truncated: int = 0
     error: str = ""  # a fault of the grader itself, not of the submission
+    sandbox: dict[str, bool] = field(default_factory=dict)  # layer -> in place, as the worker reported it
 
     @property
     def score(self) -> int:
@@ -107,6 +108,7 @@ class ExerciseResult:
             "output": self.output,
             "output_truncated": self.output_truncated,
             "error": self.error,
+            "sandbox": dict(self.sandbox),
         }
 
     @classmethod
@@ -122,6 +124,7 @@ class ExerciseResult:
             output=data.get("output", ""),
             output_truncated=int(data.get("output_truncated", 0)),
             error=data.get("error", ""),
+            sandbox={str(k): v is True for k, v in (data.get("sandbox") or {}).items()},
         )
 
 

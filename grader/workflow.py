@@ -23,6 +23,7 @@ from typing import TextIO
 
 from grader.engine import GradeOptions, grade_exercises
 from grader.outputs import WRITERS, WriteContext
+from grader.outputs.base import encodable
 from grader.progress import record_progress
 from grader.registry import Exercise
 from grader.results import ExerciseResult, RunResult
@@ -71,7 +72,7 @@ def grade_and_report(
         graded = grade_exercises(items, options or GradeOptions(), on_result=finished)
         run.duration_s, run.complete = graded.duration_s, True
     finally:  # also on Ctrl-C or a fault of ours: what was graded is written, marked incomplete
-        text = writer.render(run, context)
+        text = encodable(writer.render(run, context))
         if output is not None:
             Path(output).write_text(text, encoding="utf-8")
         else:
@@ -81,5 +82,5 @@ def grade_and_report(
 
 def _write(stream: TextIO, text: str) -> None:
     if text:
-        stream.write(text)
+        stream.write(encodable(text))
         stream.flush()

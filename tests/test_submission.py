@@ -80,10 +80,22 @@ def test_a_notebook_loader_maps_each_line_back_to_its_cell(tmp_path):
     assert (where["d = 4"].cell, where["d = 4"].line) == (3, 2)
 
 
-def test_a_py_file_is_its_own_line_map(tmp_path):
+def test_a_py_file_is_copied_and_is_its_own_line_map(tmp_path):
     from grader.submissions import Submission
 
     path = tmp_path / "exercise_05_cnn_shapes.py"
     path.write_text("x = 1\n")
     prepared = Submission(path).prepare(tmp_path / "session")
-    assert prepared.path == path and prepared.locate(7).line == 7 and prepared.locate(7).cell is None
+    assert prepared.path == tmp_path / "session" / path.name and prepared.path.read_text() == "x = 1\n"
+    assert prepared.locate(7).line == 7 and prepared.locate(7).cell is None
+
+
+def test_an_unreadable_py_file_is_the_learners_unreadable_submission(tmp_path):
+    import pytest
+
+    from grader.submissions import Submission, UnreadableSubmission
+
+    folder = tmp_path / "exercise_05_cnn_shapes.py"
+    folder.mkdir()  # a folder where the file should be
+    with pytest.raises(UnreadableSubmission):
+        Submission(folder).prepare(tmp_path / "session")

@@ -19,15 +19,17 @@ Runs only in the checker (never learner code): importing this module imports Ker
 from __future__ import annotations
 
 import logging
+import re
 import time
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.checking.api import fail, type_name
+from grader.checking.model_budget import TooLarge, inspect_archive
 from grader.messages import message_ref
 from grader.sandbox.environment import quiet_tensorflow
-from grader.sandbox.protocol import ModelFile, Opaque
+from grader.sandbox.protocol import ModelFile, Opaque, printable
 
 quiet_tensorflow()
 
@@ -38,6 +40,7 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # "triggered tf.functio
 warnings.filterwarnings("ignore", message=".*Skipping variable loading for optimizer.*")
 warnings.filterwarnings("ignore", message=".*input_shape.*input_dim.*")
 
+REGRESSION_LOSSES = ("mse", "mae", "huber", "msle", "logcosh")
 LOSS_NAMES = {  # keys without underscores: "mean_squared_error" and "MeanSquaredError" both read "meansquarederror"
     "binarycrossentropy": "binary_crossentropy",
     "categoricalcrossentropy": "categorical_crossentropy",
@@ -63,8 +66,10 @@ def learner_model(value: Any, call: str, *, compiled: bool = False, built: bool 
     custom object, whose code would have to run here), when it has no input
     shape, and, with ``compiled=True``, when it was never compiled.
     """
-    from grader.sandbox.keras_codec import load_model
+    from grader.sandbox.keras_codec import SUBCLASSED_MODEL, load_model
 
+    if isinstance(value, Opaque) and value.reason == SUBCLASSED_MODEL:
+        fail("model.subclassed", call=call, found_type=value.type_name)
     if not isinstance(value, ModelFile):
         fail(
             "model.not_a_model",
@@ -72,6 +77,10 @@ def learner_model(value: Any, call: str, *, compiled: bool = False, built: bool 
             found_type=type_name(value),
             found=value if not isinstance(value, Opaque) else value.preview,
         )
+    try:
+        inspect_archive(value.path)  # before Keras builds anything the learner described
+    except TooLarge as refused:
+        fail(refused.message_id, call=call, **refused.params)
     try:
         model = load_model(value)
     except Exception as exc:  # refused by safe mode, a class of the learner's own, a corrupt file
@@ -439,31 +448,31 @@ def expect_compiled(
     settings = compile_settings(model)
     if not settings.compiled:
         fail("model.not_compiled", call=call)
+    found: list[tuple[str, dict]] = []  # every setting that differs, so fixing one never reveals the next
     if optimizer is not None and (settings.optimizer or "").lower() != optimizer.lower():
-        fail("model.wrong_optimizer", call=call, found=settings.optimizer, expected=optimizer)
+        found.append(("model.wrong_optimizer", {"found": settings.optimizer, "expected": optimizer}))
     if learning_rate is not None and not (  # "not <=" so that a NaN learning rate fails too
         settings.learning_rate is not None
         and abs(settings.learning_rate - learning_rate) <= 1e-6 * max(1.0, learning_rate) + 1e-9
     ):
-        fail(
-            "model.wrong_learning_rate",
-            call=call,
-            found=None if settings.learning_rate is None else shown_rate(settings.learning_rate),
-            expected=learning_rate,
+        rate = None if settings.learning_rate is None else shown_rate(settings.learning_rate)
+        found.append(
+            ("model.wrong_learning_rate", {"found": rate, "expected": learning_rate, "optimizer": optimizer or "Adam"})
         )
     if loss is not None and settings.loss != loss:
-        fail(
-            "model.wrong_loss",
-            call=call,
-            found=settings.loss,
-            expected=loss,
-            advice=loss_advice(model, settings.loss, expected=loss),
-        )
+        advice = loss_advice(model, settings.loss, expected=loss)
+        found.append(("model.wrong_loss", {"found": settings.loss, "expected": loss, "advice": advice}))
     if settings.from_logits and (output_activation := _output(model)[0]) in ("softmax", "sigmoid"):
-        fail("explain.from_logits_probabilities", call=call, activation=output_activation)
+        found.append(("explain.from_logits_probabilities", {"activation": output_activation}))
     for metric in metrics:
         if not settings.has_metric(metric):
-            fail("model.missing_metric", call=call, metric=metric, found=list(settings.metrics))
+            found.append(("model.missing_metric", {"metric": metric, "found": list(settings.metrics)}))
+    if len(found) == 1:
+        message_id, params = found[0]
+        fail(message_id, call=call, **params)
+    if found:
+        it = message_ref("model.it")  # each finding on its own line, after the call is named once
+        fail("model.compile_differs", call=call, problems=[message_ref(i, call=it, **p) for i, p in found])
     return settings
 
 
@@ -520,6 +529,8 @@ def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str 
         return message_ref("model.advice_onehot")
     if loss == "mse" and activation in ("softmax", "sigmoid"):
         return message_ref("model.advice_mse_classifier")
+    if expected in REGRESSION_LOSSES and loss in REGRESSION_LOSSES:
+        return message_ref("model.advice_other_regression_loss", loss=loss, expected=expected)
     if (
         loss in PROBABILITY_LOSSES
         and activation not in ("softmax", "sigmoid")
@@ -636,9 +647,14 @@ def r2_score(y_true: Any, y_pred: Any) -> float:
     return 1.0 - float(np.sum((y_true - y_pred) ** 2)) / float(np.sum((y_true - y_true.mean()) ** 2))
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else ""
+def _error_text(exc: BaseException) -> str:
+    """A Keras error without its noise: "Exception encountered when calling Sequential.call()." is
+    followed by the useful part (which input shape did not fit) and then the call's arguments."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", printable(str(exc))) if part.strip()]
+    kept = [part for part in paragraphs if not part.startswith("Arguments received by")]
+    if len(kept) > 1 and kept[0].startswith("Exception encountered when calling"):
+        kept = kept[1:]
+    return " ".join(" ".join(kept).split())[:400]
 
 
 def dataset_name(data: Any) -> dict:
@@ -688,7 +704,7 @@ def fit_and_score(
     except Exception as exc:  # the learner's model cannot be trained as built and compiled
         if advice:
             fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
-        fail("model.train_failed", data=data_name, error_type=type(exc).__name__, error=_first_line(exc))
+        fail("model.train_failed", data=data_name, error_type=type(exc).__name__, error=_error_text(exc))
     if not np.isfinite(score) or score < threshold:
         if advice:
             fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)

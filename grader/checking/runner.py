@@ -24,6 +24,7 @@ def pytest_args(source: CheckSource) -> list[str]:
         str(source.checks_path),
         "-c",
         os.devnull,  # never read the learner's or the repo's pytest config
+        "--noconftest",  # a conftest.py planted next to the checks is never imported
         "--rootdir",
         str(source.directory),
         "--confcutdir",

@@ -15,6 +15,12 @@ def plain(text: str, **_: Any) -> str:
     return text
 
 
+def encodable(text: str) -> str:
+    """``text`` that any UTF-8 file or terminal accepts: a lone surrogate (from a learner's string or an
+    undecodable file name) becomes ``\\udcxx`` instead of a UnicodeEncodeError at the last moment."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class WriteContext:
     """How to write: for one exercise or a whole run, in which language, with colour or not."""

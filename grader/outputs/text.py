@@ -98,7 +98,15 @@ def render_text(
             lines.append(style(catalogue.render("report.more_hints"), fg="bright_black"))
     if result.output:
         lines.extend(_output_section(result, catalogue, verbose, style))
+    if verbose and result.sandbox:
+        lines.append(style(_sandbox_line(result.sandbox, catalogue), fg="bright_black"))
     return "\n".join(lines) + "\n"
+
+
+def _sandbox_line(layers: dict[str, bool], catalogue: Catalogue) -> str:
+    on = ", ".join(name for name, active in layers.items() if active) or "-"
+    off = ", ".join(name for name, active in layers.items() if not active) or "-"
+    return catalogue.render("report.sandbox", active=on, missing=off)
 
 
 def _output_section(result: ExerciseResult, catalogue: Catalogue, verbose: bool, style: Styler) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from grader.sandbox.protocol import printable
 
@@ -28,12 +29,47 @@ FRAMEWORK_NOISE = re.compile(
 )
 
 
-def read_output(path: str) -> tuple[str, int]:
-    """The first ``MAX_OUTPUT_CHARS`` of what the learner's code printed, and how much was cut."""
+def open_capture(session_dir: str) -> int:
+    """Create the capture file and return a descriptor the grading process reads it through.
+
+    Opened before any worker starts and never reopened by path: whatever the learner's code later
+    puts at that path (a FIFO, a symlink to the hidden checks) is not what the report reads.
+    """
+    path = os.path.join(session_dir, OUTPUT_FILE)
+    return os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
+def open_for_worker(session_dir: str) -> int:
+    """The worker's end, opened before learner code runs: a regular file only, never blocking (else /dev/null)."""
+    path = os.path.join(session_dir, OUTPUT_FILE)
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as handle:
-            head = handle.read(MAX_OUTPUT_CHARS * 4)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError:  # a FIFO without a reader, a symlink: left by the learner's code in an earlier run
+        return os.open(os.devnull, os.O_WRONLY)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return os.open(os.devnull, os.O_WRONLY)
+    os.set_blocking(fd, True)
+    return fd
+
+
+def read_output(source: int | str) -> tuple[str, int]:
+    """The first ``MAX_OUTPUT_CHARS`` of what the learner's code printed, and how much was cut.
+
+    ``source`` is the descriptor from :func:`open_capture` (or, for tools, a path).
+    """
+    try:
+        if isinstance(source, int):
+            if not stat.S_ISREG(os.fstat(source).st_mode):
+                return "", 0
+            size = os.fstat(source).st_size
+            head = os.pread(source, MAX_OUTPUT_CHARS * 4, 0)
+        else:
+            if not source or not os.path.isfile(source) or os.path.islink(source):
+                return "", 0
+            size = os.path.getsize(source)
+            with open(source, "rb") as handle:
+                head = handle.read(MAX_OUTPUT_CHARS * 4)
     except OSError:
         return "", 0
     text = printable(head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n"))

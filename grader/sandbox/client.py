@@ -31,7 +31,7 @@ from grader.outcomes import (
     SubmissionBroken,
 )
 from grader.sandbox import environment, isolation, protocol
-from grader.sandbox.capture import OUTPUT_FILE
+from grader.sandbox.capture import OUTPUT_FILE, open_capture, read_output
 from grader.sandbox.keras_codec import install as install_keras_codec
 from grader.sandbox.limits import WorkerLimits, remove_pids_cgroup
 from grader.sandbox.protocol import Codec, ProtocolError
@@ -59,6 +59,17 @@ class _Process:
         return self.launched.result()[1]
 
 
+def _inside_session(path: str, session_dir: str) -> str:
+    """``path``, or its copy in ``session_dir``: the worker's view may show nothing outside it."""
+    if os.path.dirname(os.path.realpath(path)) == os.path.realpath(session_dir):
+        return path
+    import shutil
+
+    target = os.path.join(session_dir, os.path.basename(path))
+    shutil.copyfile(path, target)
+    return target
+
+
 def _done(value: Any) -> Future:
     future: Future = Future()
     future.set_result(value)
@@ -77,16 +88,20 @@ class WorkerClient:
         limits: WorkerLimits | None = None,
         load_timeout: float = 30.0,
         warm_tensorflow: bool = False,
+        hidden: list[str] | tuple[str, ...] = (),
     ) -> None:
-        self.submission_path = os.path.abspath(submission_path)
         self.session_dir = os.path.abspath(session_dir)
+        os.makedirs(self.session_dir, exist_ok=True)
+        self.submission_path = _inside_session(os.path.abspath(submission_path), self.session_dir)
         self.module_name = module_name
         self.limits = limits or WorkerLimits()
         self.load_timeout = load_timeout
         self.warm_tensorflow = warm_tensorflow  # fork from a process that already imported Keras
+        self.hidden = [os.path.abspath(p) for p in hidden]  # folders the worker's view leaves empty (as root)
         os.makedirs(os.path.join(self.session_dir, "exchange"), exist_ok=True)
         for private in ("home", "tmp"):  # the worker's HOME and TMPDIR: deleted with the session
             os.makedirs(os.path.join(self.session_dir, private), exist_ok=True)
+        self._output_fd = open_capture(self.session_dir)  # read through this descriptor, never by path
         self.codec = Codec(os.path.join(self.session_dir, "exchange"))
         install_keras_codec(self.codec)
         self._process: _Process | None = None
@@ -105,6 +120,24 @@ class WorkerClient:
     def output_path(self) -> str:
         return os.path.join(self.session_dir, OUTPUT_FILE)
 
+    def sandbox_layers(self) -> dict[str, bool]:
+        """The sandbox layers the worker reported as in place (``{}`` before it loaded).
+
+        As told by the worker before any learner code ran; for the report, never for the verdict.
+        """
+        layers = (self._load_reply or {}).get("sandbox", {})
+        return {str(k): v is True for k, v in layers.items()} if isinstance(layers, dict) else {}
+
+    def captured_output(self) -> tuple[str, int]:
+        """What the learner's code printed (see :func:`~grader.sandbox.capture.read_output`); then lets the file go."""
+        if self._output_fd < 0:
+            return "", 0
+        try:
+            return read_output(self._output_fd)
+        finally:
+            os.close(self._output_fd)
+            self._output_fd = -1
+
     # --------------------------------------------------------------- lifecycle
     def start(self) -> None:
         """Spawn the worker and ask it to import the submission; does not wait."""
@@ -115,6 +148,7 @@ class WorkerClient:
         from_worker_r, from_worker_w = os.pipe()
         base_env = environment.base_environment()
         limits_env = dict(self.limits.to_env(), KERASDRILL_CGROUP=self.cgroup_name)
+        limits_env[environment.HIDE_VARIABLE] = os.pathsep.join(self.hidden)
         env = environment.worker_environment(base_env, self.session_dir, limits_env)
         child_fds = (to_worker_r, from_worker_w)
         argv = [str(to_worker_r), str(from_worker_w), self.session_dir]
@@ -368,10 +402,17 @@ def _frame(message: dict) -> bytes:
 
 
 def call_repr(func: str, args: tuple, kwargs: dict) -> str:
-    """``dense_params(784, 100, use_bias=False)`` with long values shortened."""
-    parts = [protocol.preview(a, 60) for a in args]
-    parts += [f"{k}={protocol.preview(v, 60)}" for k, v in kwargs.items()]
+    """``dense_params(784, 100, use_bias=False)`` with long values shortened (arrays by their shape)."""
+    parts = [_argument(a) for a in args]
+    parts += [f"{k}={_argument(v)}" for k, v in kwargs.items()]
     return f"{func}({', '.join(parts)})"
+
+
+def _argument(value: Any) -> str:
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray) and value.size > 8:
+        return f"<array of shape {value.shape}>"  # the numbers of x_train tell a learner nothing
+    return protocol.preview(value, 60)
 
 
 class Learner:
@@ -464,8 +505,11 @@ def _short(exc: BaseException) -> str:
 
 
 def _error_of(reply: dict) -> dict:
+    """The worker's error report, its texts made plain (no terminal escapes, no lone surrogates)."""
     error = reply.get("error")
-    return error if isinstance(error, dict) else {}
+    if not isinstance(error, dict):
+        return {}
+    return {key: protocol.printable(value) if isinstance(value, str) else value for key, value in error.items()}
 
 
 def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:
@@ -481,3 +525,25 @@ def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:
     if problem is not None:
         return problem(**params)
     return LearnerCrashed(call=shown, detail=str(error.get("message", kind)))
+
+
+def sandbox_report(limits: WorkerLimits | None = None) -> dict[str, bool]:
+    """The sandbox layers a worker gets on this machine: starts one on an empty module and asks."""
+    import tempfile
+
+    from grader.sandbox.session import remove_tree
+
+    session = tempfile.mkdtemp(prefix="kerasdrill-probe-")
+    try:
+        module = os.path.join(session, "probe.py")
+        with open(module, "w", encoding="utf-8") as handle:
+            handle.write("")
+        client = WorkerClient(module, session, module_name="probe", limits=limits)
+        try:
+            client.ensure_loaded()
+            return client.sandbox_layers()
+        finally:
+            client.close()
+            client.captured_output()
+    finally:
+        remove_tree(session)

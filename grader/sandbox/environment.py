@@ -25,6 +25,10 @@ _PRIVATE_DIRS = (
 )
 
 
+#: The folders the worker must not see (hidden checks, solutions, learners' folders), os.pathsep-joined.
+HIDE_VARIABLE = "KERASDRILL_HIDE"
+
+
 def quiet_tensorflow(environ: dict[str, str] | None = None) -> None:
     """Silence TensorFlow's start-up lines in this process (call before anything imports it)."""
     target = os.environ if environ is None else environ

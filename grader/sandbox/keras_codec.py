@@ -22,9 +22,11 @@ import sys
 import warnings
 from typing import Any
 
-from grader.sandbox.protocol import Codec, DatasetSample, KerasObjectSpec, ModelFile, ProtocolError
+from grader.sandbox.protocol import Codec, DatasetSample, KerasObjectSpec, ModelFile, ProtocolError, opaque
 
 MAX_DATASET_ELEMENTS = 10_000
+#: ``Opaque.reason`` for a model of the learner's own class: safe mode cannot rebuild it.
+SUBCLASSED_MODEL = "subclassed keras.Model"
 _PLAIN = (bool, int, float, str, type(None))
 
 
@@ -35,6 +37,8 @@ def _is_framework_value(value: Any) -> bool:
 
 def encode(value: Any, codec: Codec) -> Any:
     if not _is_framework_value(value):
+        if _is_learner_model(value):
+            return opaque(value, SUBCLASSED_MODEL)
         return NotImplemented
     import keras
 
@@ -63,6 +67,11 @@ def encode(value: Any, codec: Codec) -> Any:
         "module": type(value).__module__,
         "config": codec.encode(_jsonable(config)),
     }
+
+
+def _is_learner_model(value: Any) -> bool:
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(value, keras.Model)
 
 
 def _public_attributes(value: Any) -> dict:

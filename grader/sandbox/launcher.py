@@ -12,7 +12,16 @@ import os
 import sys
 
 from grader.sandbox import isolation
+from grader.sandbox.environment import HIDE_VARIABLE
 from grader.sandbox.worker import main
+
+
+def _needed_to_import() -> list[str]:
+    """What the worker imports from: the Python install, its site folders, this package."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, package]
+    found += [p for p in sys.path if p and os.path.isdir(p)]
+    return list(dict.fromkeys(found))
 
 
 def launch(argv: list[str] | None = None) -> None:
@@ -23,12 +32,16 @@ def launch(argv: list[str] | None = None) -> None:
     (or signal) is passed on unchanged.
     """
     argv = list(argv or sys.argv[1:])
-    isolation.new_pid_namespace()
+    layers: dict[str, bool] = isolation.new_namespaces()
     isolation.drop_ptrace_capability()  # after unshare, which needs root; before any learner code
     child = os.fork()
     if child == 0:
         try:
-            main(argv)
+            isolation.die_with_parent()  # a killed launcher takes the worker (and its PID namespace) along
+            if layers["mount namespace"]:
+                hidden = [p for p in os.environ.pop(HIDE_VARIABLE, "").split(os.pathsep) if p]
+                layers["private view"] = isolation.private_view(argv[2], hidden, keep=_needed_to_import())
+            main(argv, layers)
         finally:
             os._exit(70)
     for fd in argv[:2]:  # only the worker holds the protocol pipes, so its death is seen at once

@@ -46,7 +46,8 @@ class ProtocolError(Exception):
 
 def encode_message(message: dict) -> bytes:
     """One framed JSON message; :class:`ProtocolError` if it is over :data:`MAX_MESSAGE_BYTES`."""
-    data = json.dumps(message, allow_nan=True, ensure_ascii=False).encode("utf-8")
+    # ASCII only: a lone surrogate in a learner string crosses as \\udXXX instead of failing to encode
+    data = json.dumps(message, allow_nan=True, ensure_ascii=True).encode("ascii")
     if len(data) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {len(data)} bytes is over the limit of {MAX_MESSAGE_BYTES}")
     return _HEADER.pack(len(data)) + data
@@ -153,11 +154,14 @@ MAX_PREVIEW = 200
 
 # C0/C1 control characters (terminal escapes among them) and lone surrogates; newline and tab are kept.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Whole ANSI sequences (Keras bolds parts of its errors: ESC[1m ... ESC[0m): dropped, not shown as \x1b[1m.
+_ANSI_SEQUENCE = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)")
 
 
 def printable(text: str) -> str:
-    """``text`` safe to store and print: control characters and lone surrogates shown as ``\\xNN`` / ``\\uNNNN``."""
-    return _UNPRINTABLE.sub(_escaped, text)
+    """``text`` safe to store and print: colour and cursor sequences dropped, other control characters
+    and lone surrogates shown as ``\\xNN`` / ``\\uNNNN``."""
+    return _UNPRINTABLE.sub(_escaped, _ANSI_SEQUENCE.sub("", text))
 
 
 def _escaped(match: re.Match) -> str:
@@ -290,8 +294,12 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _opaque(value: Any, reason: str = "") -> dict:
+def opaque(value: Any, reason: str = "") -> dict:
+    """The wire form of a value that cannot cross: its type name, a short preview, and why."""
     return {"__opaque__": type(value).__name__, "preview": preview(value), "reason": reason}
+
+
+_opaque = opaque
 
 
 def _encode_array(numpy: Any, value: Any, scalar: bool = False) -> dict:

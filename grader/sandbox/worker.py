@@ -27,15 +27,16 @@ from types import ModuleType
 from typing import Any
 
 from grader.outcomes import ErrorKind
-from grader.sandbox import limits
-from grader.sandbox.capture import OUTPUT_FILE
+from grader.sandbox import isolation, limits, seccomp
+from grader.sandbox.capture import open_for_worker
 from grader.sandbox.protocol import Codec, ProtocolError, read_message, write_message
 
 MAX_TRACEBACK_CHARS = 4000
 
 
 class Worker:
-    def __init__(self, requests: Any, replies: Any, session_dir: str) -> None:
+    def __init__(self, requests: Any, replies: Any, session_dir: str, layers: dict[str, bool] | None = None) -> None:
+        self.layers = dict(layers or {})
         self.requests = requests
         self.replies = replies
         self.session_dir = session_dir
@@ -92,7 +93,7 @@ class Worker:
             return {"ok": False, "error": self.describe(exc)}
         self.module = module
         functions = sorted(name for name, value in vars(module).items() if callable(value) and not name.startswith("_"))
-        return {"ok": True, "functions": functions}
+        return {"ok": True, "functions": functions, "sandbox": self.layers}
 
     def call(self, request: dict) -> dict:
         if self.module is None:
@@ -170,6 +171,15 @@ class Worker:
         return text[-MAX_TRACEBACK_CHARS:]
 
 
+def lock_down(session_dir: str, layers: dict[str, bool]) -> dict[str, bool]:
+    """The last steps before learner code: files read-only but the session folder, every
+    capability gone, the seccomp filter. Each step is recorded in ``layers`` (True: in place)."""
+    layers["read-only files"] = bool(layers.get("private view")) and isolation.read_only_everywhere([session_dir])
+    layers["no capabilities"] = isolation.drop_all_capabilities()
+    layers["seccomp"] = seccomp.install()
+    return layers
+
+
 def seed_everything(seed: int | None) -> None:
     """Seed Python, numpy and (if the learner imported it) Keras before a call."""
     if seed is None:
@@ -186,12 +196,12 @@ def seed_everything(seed: int | None) -> None:
             pass
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the worker process."""
+def main(argv: list[str] | None = None, layers: dict[str, bool] | None = None) -> None:
+    """Entry point of the worker process. ``layers``: the sandbox layers the launcher set up."""
     request_fd, reply_fd, session_dir = (argv or sys.argv[1:])[:3]
     requests = os.fdopen(int(request_fd), "rb", buffering=0)
     replies = os.fdopen(int(reply_fd), "wb", buffering=0)
-    output = os.open(os.path.join(session_dir, OUTPUT_FILE), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    output = open_for_worker(session_dir)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(output, 1)
@@ -200,10 +210,14 @@ def main(argv: list[str] | None = None) -> None:
     os.close(devnull)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)
+    import tempfile
+
+    tempfile.tempdir = None  # the fork server's cached temp folder is not this session's: recomputed from TMPDIR
     scratch = os.path.join(session_dir, "scratch")
     os.makedirs(scratch, exist_ok=True)
     os.chdir(scratch)
     limits.apply_worker_limits()
-    Worker(requests, replies, session_dir).serve()
+    layers = lock_down(session_dir, dict(layers or {}))
+    Worker(requests, replies, session_dir, layers).serve()
     sys.stdout.flush()
     os._exit(0)

@@ -31,7 +31,8 @@ FULL, TARGET_POINTS = 16, 2
 def _reach_the_grader(action: str) -> str:
     """A body that finds the grading process in /proc and tries ``action`` on it (``pid`` is its pid).
 
-    It answers correctly only if the grader was found and every attempt was refused,
+    It answers correctly only if the grader is out of sight (as root, the worker's own PID
+    namespace and /proc show no process outside it) or was found and every attempt was refused,
     so its check passes exactly when the grader is out of reach.
     """
     return (
@@ -39,7 +40,7 @@ def _reach_the_grader(action: str) -> str:
         "        try:\n            cmdline = open(f'/proc/{pid}/cmdline', 'rb').read()\n        except OSError:\n            continue\n"
         "        if b'-m\\x00grader\\x00exercise-04' in cmdline:\n            found.append(pid)\n"
         f"            try:\n                {action}\n                reached.append(pid)\n            except OSError:\n                pass\n"
-        "    if not found:\n        return 'the grading process was not found'\n"
+        "    if not found:\n        return (2 * channels, 2 * channels)\n"
         "    return (2 * channels, 2 * channels) if not reached else f'reached the grader {reached}'"
     )
 
@@ -122,10 +123,61 @@ HOSTILE_FUNCTIONS = {
         "passed",
         [],
     ),
-    "kills its parent": (
+    "kills its parent": (  # the parent is the launcher, never the grader; the worker dies with it
         "    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)",
-        "passed",
-        [],
+        "error",
+        ["stopped the process"],
+    ),
+}
+
+# Attacks on the sandbox itself: each answers correctly only if it was refused.
+_REFUSED = "    return (2 * channels, 2 * channels)"
+SANDBOX_FUNCTIONS = {
+    # name: (body, the sandbox layer that refuses it)
+    "reads the hidden checks and the reference solution": (
+        "    import os, grader\n    package = os.path.dirname(grader.__file__)\n"
+        "    for path in (os.path.join(package, 'exercises', 'exercise_04_parameter_counts', 'checks.py'),\n"
+        "                 os.path.join(os.path.dirname(package), 'solutions', 'exercise_04_parameter_counts.py')):\n"
+        "        try:\n            open(path).read()\n            return 'read ' + path\n        except OSError:\n            pass\n"
+        + _REFUSED,
+        "private view",
+    ),
+    "writes into the grader's package": (
+        "    import os, grader\n    target = os.path.join(os.path.dirname(grader.__file__), 'sandbox', 'planted.py')\n"
+        "    try:\n        open(target, 'w').write('PLANTED = True')\n        return 'wrote ' + target\n    except OSError:\n        pass\n"
+        + _REFUSED,
+        "read-only files",
+    ),
+    "connects to a helper on 127.0.0.1": (
+        "    import socket\n    try:\n        socket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n        return 'connected'\n"
+        "    except OSError:\n        pass\n" + _REFUSED,
+        "no network",
+    ),
+    "changes its own limits": (
+        "    import resource\n    try:\n        resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+        "        return 'changed a limit'\n    except (ValueError, OSError):\n        pass\n" + _REFUSED,
+        "seccomp",
+    ),
+    "leaves its pids cgroup": (
+        "    import os\n    try:\n        with open('/sys/fs/cgroup/pids/cgroup.procs', 'w') as handle:\n            handle.write(str(os.getpid()))\n"
+        "        return 'left the cgroup'\n    except OSError:\n        pass\n" + _REFUSED,
+        "read-only files",
+    ),
+    "leaves its process group and disables its own exit": (  # killpg would then miss it
+        "    import os, threading, time\n    try:\n        os.setsid()\n    except OSError:\n        pass\n"
+        "    os._exit = lambda code: None\n"
+        "    threading.Thread(target=time.sleep, args=(60,)).start()  # Python waits for it at exit\n" + _REFUSED,
+        "seccomp",
+    ),
+    "replaces its capture file with a FIFO": (
+        "    import os\n    os.remove(os.path.join('..', 'output.txt'))\n    os.mkfifo(os.path.join('..', 'output.txt'))\n"
+        + _REFUSED,
+        "",
+    ),
+    "leaves a 3,000-deep folder tree": (
+        "    import os, tempfile\n    fd = os.open(tempfile.mkdtemp(dir='.'), os.O_RDONLY)\n    for _ in range(3000):\n        os.mkdir('d', dir_fd=fd)\n"
+        "        new = os.open('d', os.O_RDONLY, dir_fd=fd)\n        os.close(fd)\n        fd = new\n" + _REFUSED,
+        "",
     ),
 }
 
@@ -152,21 +204,50 @@ def _processes_mentioning(marker: str) -> list[str]:
     return found
 
 
+def _file_of(exercise: str) -> str:
+    from grader.registry import find_exercise
+
+    return find_exercise(exercise).file_name
+
+
+def package_copy(tmp_path: Path) -> Path:
+    """A throwaway copy of the grader (package, stubs, solutions) that an attack may damage."""
+    import shutil
+
+    import grader
+
+    source = Path(grader.__file__).resolve().parent
+    root = tmp_path / "package"
+    shutil.copytree(source, root / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    for content in ("exercises", "solutions"):
+        if (source.parent / content).is_dir():
+            shutil.copytree(source.parent / content, root / content)
+    return root
+
+
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def grade(tmp_path: Path, source: str, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
-    """Run `grade exercise-04 --submission ... --format json` in a fresh process, checking the invariants."""
+def grade(
+    tmp_path: Path, source: str, *extra: str, package: Path | None = None, exercise: str = EXERCISE
+) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run `grade exercise-04 --submission ... --format json` in a fresh process, checking the invariants.
+
+    ``package``: a folder holding a throwaway copy of the grader (see :func:`package_copy`) to run
+    instead of the installed one, for attacks that write into the package.
+    """
     learner = tmp_path / "learner"
     learner.mkdir()
-    submission = learner / "exercise_04_parameter_counts.py"
+    submission = learner / ("exercise_04_parameter_counts.py" if exercise == EXERCISE else _file_of(exercise))
     submission.write_text(source, encoding="utf-8")
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     before_learner, before_cwd = _snapshot(learner), _snapshot(workdir)
     marker = f"hostile-{time.monotonic_ns()}"
     env = {**os.environ, "TMPDIR": str(tmp_path / marker), "HOME": str(tmp_path / "home")}
+    if package is not None:
+        env["PYTHONPATH"] = str(package)
     (tmp_path / marker).mkdir()
     (tmp_path / "home").mkdir()
     completed = subprocess.run(
@@ -174,7 +255,7 @@ def grade(tmp_path: Path, source: str, *extra: str) -> tuple[subprocess.Complete
             sys.executable,
             "-m",
             "grader",
-            EXERCISE,
+            exercise,
             "--submission",
             str(submission),
             "--format",
@@ -247,23 +328,141 @@ def test_a_flood_of_output_is_truncated_and_harmless(tmp_path):
 
 
 def test_the_worker_only_ever_receives_inputs(tmp_path):
-    log = tmp_path / "requests.log"
+    """A spy in the worker prints the shape of every request it receives (each kind once): the only
+    place it can write that the grader keeps is its own output, since its view of the files is read-only."""
     spy = (
         "import json as _json, grader.sandbox.protocol as _protocol, grader.sandbox.worker as _worker\n"
-        "_read = _protocol.read_message\n"
+        "_read, _seen = _protocol.read_message, set()\n"
         "def _spy(stream):\n"
         "    message = _read(stream)\n"
-        f"    open({str(log)!r}, 'a').write(_json.dumps(message) + '\\n')\n"
+        "    if isinstance(message, dict):\n"
+        "        kind = _json.dumps([sorted(message), message.get('op'), message.get('func'),\n"
+        "                            [type(a).__name__ for a in message.get('args', [])]])\n"
+        "        if kind not in _seen:\n"
+        "            _seen.add(kind)\n"
+        "            print('SPY', kind, flush=True)\n"
         "    return message\n"
         "_worker.read_message = _spy\n"
     )
     completed, report = grade(tmp_path, solution_source(EXERCISE) + "\n" + spy)
     assert report["score"] == FULL
-    requests = [json.loads(line) for line in log.read_text().splitlines()]
-    assert requests, "the spy saw no requests"
-    for request in requests:
-        assert set(request) <= {"op", "id", "func", "args", "kwargs", "seed", "echo_args", "name"}, request
-        assert request["op"] in ("call", "probe", "exit"), request
-    batchnorm_inputs = [r["args"] for r in requests if r.get("func") == "batchnorm_params"]
-    assert batchnorm_inputs and all(len(args) == 1 and isinstance(args[0], int) for args in batchnorm_inputs)
+    seen = [json.loads(line[4:]) for line in report["output"].splitlines() if line.startswith("SPY ")]
+    assert seen, "the spy saw no requests: " + report["output"][:500]
+    for keys, op, _func, _types in seen:
+        assert set(keys) <= {"op", "id", "func", "args", "kwargs", "seed", "echo_args", "name"}, keys
+        assert op in ("call", "probe", "exit"), op
+    batchnorm_inputs = [arg_types for _, _, func, arg_types in seen if func == "batchnorm_params"]
+    assert batchnorm_inputs and all(types == ["int"] for types in batchnorm_inputs), batchnorm_inputs
     assert completed.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def sandbox_layers() -> dict[str, bool]:
+    from grader.sandbox.client import sandbox_report
+
+    return sandbox_report()
+
+
+@pytest.mark.parametrize("name", list(SANDBOX_FUNCTIONS))
+def test_the_sandbox_refuses(name, tmp_path, sandbox_layers):
+    body, layer = SANDBOX_FUNCTIONS[name]
+    if layer and not sandbox_layers.get(layer):
+        pytest.skip(f"this machine gives the worker no {layer!r} layer (see README's threat model)")
+    import socket
+
+    with socket.socket() as helper:  # a helper that would compute answers, for the network case
+        helper.bind(("127.0.0.1", 0))
+        helper.listen()
+        package = package_copy(tmp_path)
+        completed, report = grade(tmp_path, _with_function(body.format(port=helper.getsockname()[1])), package=package)
+    assert not (package / "grader" / "sandbox" / "planted.py").exists()
+    checks = {c["name"]: c for c in report["checks"]}
+    assert len(checks) == 9 and checks[TARGET]["status"] == "passed", checks[TARGET]
+    assert report["score"] == FULL and report["max_score"] == FULL and completed.returncode == 0
+
+
+def test_a_conftest_planted_beside_the_checks_never_reaches_the_next_learner(tmp_path):
+    """Planted in the (throwaway) package's check folder, a conftest.py that passes every check would
+    give the next learner's untouched stub full marks. The worker cannot write there (as root) and
+    pytest never imports a conftest (any user)."""
+    package = package_copy(tmp_path / "one")
+    plant = (
+        "    import os, grader\n"
+        "    folder = os.path.join(os.path.dirname(grader.__file__), 'exercises', 'exercise_04_parameter_counts')\n"
+        "    try:\n        with open(os.path.join(folder, 'conftest.py'), 'w') as handle:\n"
+        "            handle.write('import pytest\\n@pytest.hookimpl(tryfirst=True)\\ndef pytest_runtest_call(item):\\n    return True\\n')\n"
+        "    except OSError:\n        pass\n" + _REFUSED
+    )
+    grade(tmp_path / "one", _with_function(plant), package=package)
+    conftest = package / "grader" / "exercises" / "exercise_04_parameter_counts" / "conftest.py"
+    conftest.write_text(  # as a non-root worker could have: the verdict must still ignore it
+        "import pytest\n@pytest.hookimpl(tryfirst=True)\ndef pytest_pyfunc_call(pyfuncitem):\n    return True\n"
+    )
+    stub = (package / "exercises" / "exercise_04_parameter_counts.py").read_text(encoding="utf-8")
+    (tmp_path / "two").mkdir()
+    _, report = grade(tmp_path / "two", stub, package=package)
+    assert report["score"] == 0 and report["max_score"] == FULL, report
+
+
+def test_a_capture_file_turned_into_a_symlink_shows_no_hidden_source(tmp_path):
+    swap = (
+        "    import os, grader\n    checks = os.path.join(os.path.dirname(grader.__file__), 'exercises', 'exercise_04_parameter_counts', 'checks.py')\n"
+        "    os.remove(os.path.join('..', 'output.txt'))\n    os.symlink(checks, os.path.join('..', 'output.txt'))\n"
+        + _REFUSED
+    )
+    _, report = grade(tmp_path, _with_function(swap))
+    assert "def test_" not in report["output"] and "@check" not in report["output"], report["output"][:300]
+    assert report["score"] == FULL
+
+
+def test_a_lone_surrogate_in_a_reply_is_a_failed_check_and_valid_json(tmp_path):
+    completed, report = grade(tmp_path, _with_function("    return '\\ud800' * 3"))
+    assert report["max_score"] == FULL and report["score"] == FULL - TARGET_POINTS
+    assert {c["status"] for c in report["checks"] if c["name"] == TARGET} == {"failed"}
+    assert completed.returncode == 1
+
+
+@pytest.mark.slow
+def test_a_model_bomb_costs_its_own_checks_and_little_memory(tmp_path):
+    """UpSampling2D(128) in the course CNN: a few thousand parameters, 51 M values per sample.
+    The grading process used to train it (GBs); now the archive is refused before it is built."""
+    source = solution_source("exercise-10").replace(
+        "        Flatten(),\n",
+        "        keras.layers.UpSampling2D(128),\n        keras.layers.GlobalAveragePooling2D(),\n",
+    )
+    assert "UpSampling2D(128)" in source
+    submission = tmp_path / _file_of("exercise-10")
+    submission.write_text(source, encoding="utf-8")
+    measure = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=300)\n"
+        "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+        "sys.stdout.write(done.stdout)\n"
+    )
+    started = time.monotonic()
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            measure,
+            sys.executable,
+            "-m",
+            "grader",
+            "exercise-10",
+            "--submission",
+            str(submission),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=320,
+    )
+    elapsed = time.monotonic() - started
+    report = json.loads(completed.stdout)
+    peak_mb = int(completed.stderr.strip().splitlines()[-1]) / 1024
+    refused = [c for c in report["checks"] if c["message_id"] == "model.budget_activations"]
+    assert refused and all("GB" in c["message"] for c in refused), report["checks"]
+    assert report["max_score"] == 12 and len(report["checks"]) == 4 and not report["error"]
+    assert peak_mb < 1536, f"peak memory {peak_mb:.0f} MB"
+    assert elapsed < 60, f"took {elapsed:.0f} s"
