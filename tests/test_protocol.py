@@ -148,3 +148,15 @@ def test_malformed_frames_are_a_protocol_error(body):
 
     with pytest.raises(ProtocolError):
         protocol.decode_frame(b"", body)
+
+
+def test_a_reply_of_millions_of_empty_lists_is_refused_before_it_is_built():
+    """64 MiB of "[],[],..." used to cost the grading process 3.1 GB in json.loads."""
+    from grader.sandbox import protocol
+
+    body = b'{"ok": true, "value": [' + b"[]," * (20 * 1024 * 1024) + b"[]]}"
+    with pytest.raises(protocol.ProtocolError):  # counted at C speed, never parsed
+        protocol.decode_frame(b"", body)
+    with pytest.raises(protocol.ProtocolError):  # and the worker refuses to send one
+        protocol.encode_message({"value": [[]] * (protocol.MAX_NODES + 1)})
+    assert protocol.decode_frame(b"", protocol.encode_message({"value": [[1, 2]] * 1000})[4:])["value"][0] == [1, 2]

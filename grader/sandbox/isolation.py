@@ -54,6 +54,19 @@ def make_untraceable() -> bool:
         return False
 
 
+def _capability_structs():
+    """``struct __user_cap_header_struct`` and ``__user_cap_data_struct`` for capget/capset."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+
+    return Header, Data
+
+
 def drop_ptrace_capability() -> bool:
     """As root, give up ``CAP_SYS_PTRACE`` for this process and everything it starts.
 
@@ -66,16 +79,7 @@ def drop_ptrace_capability() -> bool:
     try:
         import ctypes
 
-        class Header(ctypes.Structure):
-            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-        class Data(ctypes.Structure):
-            _fields_ = [
-                ("effective", ctypes.c_uint32),
-                ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32),
-            ]
-
+        Header, Data = _capability_structs()
         libc = _libc()
         libc.prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0)
         header, data = Header(_CAPABILITY_VERSION_3, 0), (Data * 2)()
@@ -238,9 +242,8 @@ def _locked_flags(point: str) -> int:
         flags = os.statvfs(point).f_flag
     except OSError:
         return 0
-    return (
-        (flags & os.ST_NOSUID and MS_NOSUID) | (flags & os.ST_NODEV and MS_NODEV) | (flags & os.ST_NOEXEC and MS_NOEXEC)
-    )
+    pairs = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC))
+    return sum(mount_flag for statvfs_flag, mount_flag in pairs if flags & statvfs_flag)
 
 
 def drop_all_capabilities() -> bool:
@@ -264,16 +267,7 @@ def drop_all_capabilities() -> bool:
             libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
         libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 
-        class Header(ctypes.Structure):
-            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-        class Data(ctypes.Structure):
-            _fields_ = [
-                ("effective", ctypes.c_uint32),
-                ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32),
-            ]
-
+        Header, Data = _capability_structs()
         header, data = Header(_CAPABILITY_VERSION_3, 0), (Data * 2)()
         return libc.capset(ctypes.byref(header), data) == 0 and not _holds_capabilities()
     except Exception:

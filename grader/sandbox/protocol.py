@@ -33,6 +33,9 @@ from typing import Any, BinaryIO
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # one reply; the checker holds a few copies of it while decoding
 MAX_ARRAY_BYTES = 128 * 1024 * 1024  # a larger array crosses as an Opaque description, not its data
+# JSON values (list items, dict entries) in one message: 64 MiB of "[],[]," would build 3 GB of lists.
+# Arrays cross as .npy files, so honest replies stay far below this.
+MAX_NODES = 2_000_000
 _HEADER = struct.Struct(">I")
 MiB = 1024 * 1024
 
@@ -50,6 +53,8 @@ def encode_message(message: dict) -> bytes:
     data = json.dumps(message, allow_nan=True, ensure_ascii=True).encode("ascii")
     if len(data) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {len(data)} bytes is over the limit of {MAX_MESSAGE_BYTES}")
+    if count_nodes(data) > MAX_NODES:
+        raise ProtocolError(f"more than {MAX_NODES:,} values in lists and dicts")
     return _HEADER.pack(len(data)) + data
 
 
@@ -71,8 +76,15 @@ def read_exactly(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
+def count_nodes(data: bytes) -> int:
+    """An upper bound on the JSON values in ``data``, counted at C speed before anything is built."""
+    return data.count(b",") + data.count(b"[") + data.count(b"{")
+
+
 def decode_frame(header: bytes, body: bytes) -> dict:
-    """Parse a frame that was read elsewhere (e.g. with a timeout)."""
+    """Parse a frame that was read elsewhere (e.g. with a timeout); bounded before it is built."""
+    if count_nodes(body) > MAX_NODES:
+        raise ProtocolError(f"message with more than {MAX_NODES:,} values")
     try:
         message = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
