@@ -89,6 +89,7 @@ class WorkerClient:
         load_timeout: float = 30.0,
         warm_tensorflow: bool = False,
         hidden: list[str] | tuple[str, ...] = (),
+        unprivileged: bool = False,
     ) -> None:
         self.session_dir = os.path.abspath(session_dir)
         os.makedirs(self.session_dir, exist_ok=True)
@@ -98,6 +99,8 @@ class WorkerClient:
         self.load_timeout = load_timeout
         self.warm_tensorflow = warm_tensorflow  # fork from a process that already imported Keras
         self.hidden = [os.path.abspath(p) for p in hidden]  # folders the worker's view leaves empty (as root)
+        # only the layers an ordinary user gets, even as root (also set by the grading process's environment)
+        self.unprivileged = unprivileged or os.environ.get(environment.UNPRIVILEGED_VARIABLE) == "1"
         os.makedirs(os.path.join(self.session_dir, "exchange"), exist_ok=True)
         for private in ("home", "tmp"):  # the worker's HOME and TMPDIR: deleted with the session
             os.makedirs(os.path.join(self.session_dir, private), exist_ok=True)
@@ -149,6 +152,8 @@ class WorkerClient:
         base_env = environment.base_environment()
         limits_env = dict(self.limits.to_env(), KERASDRILL_CGROUP=self.cgroup_name)
         limits_env[environment.HIDE_VARIABLE] = os.pathsep.join(self.hidden)
+        if self.unprivileged:
+            limits_env[environment.UNPRIVILEGED_VARIABLE] = "1"
         env = environment.worker_environment(base_env, self.session_dir, limits_env)
         child_fds = (to_worker_r, from_worker_w)
         argv = [str(to_worker_r), str(from_worker_w), self.session_dir]
@@ -527,7 +532,7 @@ def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:
     return LearnerCrashed(call=shown, detail=str(error.get("message", kind)))
 
 
-def sandbox_report(limits: WorkerLimits | None = None) -> dict[str, bool]:
+def sandbox_report(limits: WorkerLimits | None = None, *, unprivileged: bool = False) -> dict[str, bool]:
     """The sandbox layers a worker gets on this machine: starts one on an empty module and asks."""
     import tempfile
 
@@ -538,7 +543,7 @@ def sandbox_report(limits: WorkerLimits | None = None) -> dict[str, bool]:
         module = os.path.join(session, "probe.py")
         with open(module, "w", encoding="utf-8") as handle:
             handle.write("")
-        client = WorkerClient(module, session, module_name="probe", limits=limits)
+        client = WorkerClient(module, session, module_name="probe", limits=limits, unprivileged=unprivileged)
         try:
             client.ensure_loaded()
             return client.sandbox_layers()

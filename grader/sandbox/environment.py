@@ -27,6 +27,9 @@ _PRIVATE_DIRS = (
 
 #: The folders the worker must not see (hidden checks, solutions, learners' folders), os.pathsep-joined.
 HIDE_VARIABLE = "KERASDRILL_HIDE"
+#: "1": set up only the layers an ordinary user gets (Landlock, seccomp), even as root: how tests
+#: and instructors see what a learner's own machine gives.
+UNPRIVILEGED_VARIABLE = "KERASDRILL_UNPRIVILEGED_SANDBOX"
 
 
 def quiet_tensorflow(environ: dict[str, str] | None = None) -> None:

@@ -141,14 +141,14 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
     return libc.mount(enc[0], enc[1], enc[2], flags, enc[3]) == 0
 
 
-def new_namespaces() -> dict[str, bool]:
+def new_namespaces(*, skip: bool = False) -> dict[str, bool]:
     """As root, give this process's next child its own PID, mount and network namespaces.
 
     The network namespace has only a loopback that is down: no connection to anything, the
     grading machine's own services included.
     """
     done = {"pid namespace": False, "mount namespace": False, "no network": False}
-    if not sys.platform.startswith("linux") or not _is_root():
+    if skip or not sys.platform.startswith("linux") or not _is_root():
         return done
     libc = _libc()
     for name, flag in (("pid namespace", CLONE_NEWPID), ("mount namespace", CLONE_NEWNS), ("no network", CLONE_NEWNET)):

@@ -12,7 +12,7 @@ import os
 import sys
 
 from grader.sandbox import isolation
-from grader.sandbox.environment import HIDE_VARIABLE
+from grader.sandbox.environment import HIDE_VARIABLE, UNPRIVILEGED_VARIABLE
 from grader.sandbox.worker import main
 
 
@@ -32,16 +32,18 @@ def launch(argv: list[str] | None = None) -> None:
     (or signal) is passed on unchanged.
     """
     argv = list(argv or sys.argv[1:])
-    layers: dict[str, bool] = isolation.new_namespaces()
+    hidden = [p for p in os.environ.pop(HIDE_VARIABLE, "").split(os.pathsep) if p]
+    unprivileged = os.environ.pop(UNPRIVILEGED_VARIABLE, "") == "1"
+    layers: dict[str, bool] = isolation.new_namespaces(skip=unprivileged)
     isolation.drop_ptrace_capability()  # after unshare, which needs root; before any learner code
     child = os.fork()
     if child == 0:
         try:
             isolation.die_with_parent()  # a killed launcher takes the worker (and its PID namespace) along
+            needed = _needed_to_import()
             if layers["mount namespace"]:
-                hidden = [p for p in os.environ.pop(HIDE_VARIABLE, "").split(os.pathsep) if p]
-                layers["private view"] = isolation.private_view(argv[2], hidden, keep=_needed_to_import())
-            main(argv, layers)
+                layers["private view"] = isolation.private_view(argv[2], hidden, keep=needed)
+            main(argv, layers, hidden=hidden, keep=needed)
         finally:
             os._exit(70)
     for fd in argv[:2]:  # only the worker holds the protocol pipes, so its death is seen at once

@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from grader.outcomes import ErrorKind
-from grader.sandbox import isolation, limits, seccomp
+from grader.sandbox import isolation, landlock, limits, seccomp
 from grader.sandbox.capture import open_for_worker
 from grader.sandbox.protocol import Codec, ProtocolError, read_message, write_message
 
@@ -171,11 +171,17 @@ class Worker:
         return text[-MAX_TRACEBACK_CHARS:]
 
 
-def lock_down(session_dir: str, layers: dict[str, bool]) -> dict[str, bool]:
+def lock_down(session_dir: str, layers: dict[str, bool], hidden: list[str], keep: list[str]) -> dict[str, bool]:
     """The last steps before learner code: files read-only but the session folder, every
-    capability gone, the seccomp filter. Each step is recorded in ``layers`` (True: in place)."""
+    capability gone, the seccomp filter. Each step is recorded in ``layers`` (True: in place).
+
+    Without the private view (an ordinary user), Landlock gives what it can of the same: the
+    hidden folders and other sessions unreadable, only the session folder writable, no TCP."""
     layers["read-only files"] = bool(layers.get("private view")) and isolation.read_only_everywhere([session_dir])
     layers["no capabilities"] = isolation.drop_all_capabilities()
+    if not layers.get("private view"):
+        others = [t for t in isolation.SHARED_TEMP if os.path.isdir(t)]  # other sessions, other learners
+        layers["landlock"] = landlock.restrict(session_dir, [*hidden, *others], keep)
     layers["seccomp"] = seccomp.install()
     return layers
 
@@ -196,8 +202,15 @@ def seed_everything(seed: int | None) -> None:
             pass
 
 
-def main(argv: list[str] | None = None, layers: dict[str, bool] | None = None) -> None:
-    """Entry point of the worker process. ``layers``: the sandbox layers the launcher set up."""
+def main(
+    argv: list[str] | None = None,
+    layers: dict[str, bool] | None = None,
+    *,
+    hidden: list[str] | None = None,
+    keep: list[str] | None = None,
+) -> None:
+    """Entry point of the worker process. ``layers``: the sandbox layers the launcher set up;
+    ``hidden``/``keep``: what the worker must not see, and what it imports from."""
     request_fd, reply_fd, session_dir = (argv or sys.argv[1:])[:3]
     requests = os.fdopen(int(request_fd), "rb", buffering=0)
     replies = os.fdopen(int(reply_fd), "wb", buffering=0)
@@ -217,7 +230,7 @@ def main(argv: list[str] | None = None, layers: dict[str, bool] | None = None) -
     os.makedirs(scratch, exist_ok=True)
     os.chdir(scratch)
     limits.apply_worker_limits()
-    layers = lock_down(session_dir, dict(layers or {}))
+    layers = lock_down(session_dir, dict(layers or {}), hidden or [], keep or [])
     Worker(requests, replies, session_dir, layers).serve()
     sys.stdout.flush()
     os._exit(0)

@@ -133,51 +133,51 @@ HOSTILE_FUNCTIONS = {
 # Attacks on the sandbox itself: each answers correctly only if it was refused.
 _REFUSED = "    return (2 * channels, 2 * channels)"
 SANDBOX_FUNCTIONS = {
-    # name: (body, the sandbox layer that refuses it)
+    # name: (body, (the layer that refuses it as root, the one that refuses it for an ordinary user))
     "reads the hidden checks and the reference solution": (
         "    import os, grader\n    package = os.path.dirname(grader.__file__)\n"
         "    for path in (os.path.join(package, 'exercises', 'exercise_04_parameter_counts', 'checks.py'),\n"
         "                 os.path.join(os.path.dirname(package), 'solutions', 'exercise_04_parameter_counts.py')):\n"
         "        try:\n            open(path).read()\n            return 'read ' + path\n        except OSError:\n            pass\n"
         + _REFUSED,
-        "private view",
+        ("private view", "landlock"),
     ),
     "writes into the grader's package": (
         "    import os, grader\n    target = os.path.join(os.path.dirname(grader.__file__), 'sandbox', 'planted.py')\n"
         "    try:\n        open(target, 'w').write('PLANTED = True')\n        return 'wrote ' + target\n    except OSError:\n        pass\n"
         + _REFUSED,
-        "read-only files",
+        ("read-only files", "landlock"),
     ),
     "connects to a helper on 127.0.0.1": (
         "    import socket\n    try:\n        socket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n        return 'connected'\n"
         "    except OSError:\n        pass\n" + _REFUSED,
-        "no network",
+        ("no network", "landlock"),
     ),
     "changes its own limits": (
         "    import resource\n    try:\n        resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))\n"
         "        return 'changed a limit'\n    except (ValueError, OSError):\n        pass\n" + _REFUSED,
-        "seccomp",
+        ("seccomp", "seccomp"),
     ),
     "leaves its pids cgroup": (
         "    import os\n    try:\n        with open('/sys/fs/cgroup/pids/cgroup.procs', 'w') as handle:\n            handle.write(str(os.getpid()))\n"
         "        return 'left the cgroup'\n    except OSError:\n        pass\n" + _REFUSED,
-        "read-only files",
+        ("read-only files", "landlock"),
     ),
     "leaves its process group and disables its own exit": (  # killpg would then miss it
         "    import os, threading, time\n    try:\n        os.setsid()\n    except OSError:\n        pass\n"
         "    os._exit = lambda code: None\n"
         "    threading.Thread(target=time.sleep, args=(60,)).start()  # Python waits for it at exit\n" + _REFUSED,
-        "seccomp",
+        ("seccomp", "seccomp"),
     ),
     "replaces its capture file with a FIFO": (
         "    import os\n    os.remove(os.path.join('..', 'output.txt'))\n    os.mkfifo(os.path.join('..', 'output.txt'))\n"
         + _REFUSED,
-        "",
+        ("", ""),
     ),
-    "leaves a 3,000-deep folder tree": (
-        "    import os, tempfile\n    fd = os.open(tempfile.mkdtemp(dir='.'), os.O_RDONLY)\n    for _ in range(3000):\n        os.mkdir('d', dir_fd=fd)\n"
+    "leaves a 1,500-deep folder tree": (
+        "    import os, tempfile\n    fd = os.open(tempfile.mkdtemp(dir='.'), os.O_RDONLY)\n    for _ in range(1500):\n        os.mkdir('d', dir_fd=fd)\n"
         "        new = os.open('d', os.O_RDONLY, dir_fd=fd)\n        os.close(fd)\n        fd = new\n" + _REFUSED,
-        "",
+        ("", ""),
     ),
 }
 
@@ -356,18 +356,25 @@ def test_the_worker_only_ever_receives_inputs(tmp_path):
     assert completed.returncode == 0
 
 
+MODES = {"root": False, "ordinary user": True}  # mode -> KERASDRILL_UNPRIVILEGED_SANDBOX
+
+
 @pytest.fixture(scope="module")
-def sandbox_layers() -> dict[str, bool]:
+def sandbox_layers() -> dict[str, dict[str, bool]]:
     from grader.sandbox.client import sandbox_report
 
-    return sandbox_report()
+    return {mode: sandbox_report(unprivileged=flag) for mode, flag in MODES.items()}
 
 
+@pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("name", list(SANDBOX_FUNCTIONS))
-def test_the_sandbox_refuses(name, tmp_path, sandbox_layers):
-    body, layer = SANDBOX_FUNCTIONS[name]
-    if layer and not sandbox_layers.get(layer):
-        pytest.skip(f"this machine gives the worker no {layer!r} layer (see README's threat model)")
+def test_the_sandbox_refuses(name, mode, tmp_path, sandbox_layers, monkeypatch):
+    body, layers = SANDBOX_FUNCTIONS[name]
+    layer = layers[0] if mode == "root" else layers[1]
+    if layer and not sandbox_layers[mode].get(layer):
+        pytest.skip(f"this machine gives the worker no {layer!r} layer as {mode} (see README's threat model)")
+    if MODES[mode]:
+        monkeypatch.setenv("KERASDRILL_UNPRIVILEGED_SANDBOX", "1")
     import socket
 
     with socket.socket() as helper:  # a helper that would compute answers, for the network case

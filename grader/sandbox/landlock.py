@@ -1,0 +1,167 @@
+"""Landlock for the worker: the file and network sandbox an ordinary user can set up (Linux 5.13+).
+
+Used where the private mount view is not available (no root). Landlock only ever *allows*: a
+ruleset that handles reading, writing and TCP grants reading to what the worker needs and
+writing to the session folder only; nothing else. To hide a folder (the hidden checks, the
+reference solutions, the learner's folder) its siblings are allowed one by one, all the way up
+from it, so everything else stays readable. From ABI 4 TCP bind and connect are handled with no
+rule (no network); from ABI 6 signals and abstract UNIX sockets are scoped to the worker.
+
+Direct system calls through ctypes (no dependency); every failure means "layer not in place".
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+
+SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same on every architecture
+CREATE_RULESET_VERSION = 1
+RULE_PATH_BENEATH = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG = 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8
+MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM = 1 << 9, 1 << 10, 1 << 11, 1 << 12
+REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
+
+READ = EXECUTE | READ_FILE | READ_DIR
+WRITE = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | MAKE_SYM | TRUNCATE
+ALL_FS = READ | WRITE | MAKE_CHAR | MAKE_SOCK | MAKE_FIFO | MAKE_BLOCK
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def _libc():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
+def abi_version() -> int:
+    """The kernel's Landlock ABI (0: none)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    try:
+        version = _libc().syscall(SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
+    except Exception:
+        return 0
+    return max(0, int(version))
+
+
+def restrict(session_dir: str, hidden: list[str], keep: list[str] = ()) -> bool:
+    """Allow reading everything but ``hidden``, writing only ``session_dir`` (and character devices
+    such as ``/dev/null``), no TCP and no signals outside the worker. Returns whether it is in place."""
+    abi = abi_version()
+    if abi < 1:
+        return False
+    handled = ALL_FS | (REFER if abi >= 2 else 0) | (TRUNCATE if abi >= 3 else 0) | (IOCTL_DEV if abi >= 5 else 0)
+    attr = _RulesetAttr(
+        handled_access_fs=handled,
+        handled_access_net=(NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
+        scoped=(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0,
+    )
+    size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
+    libc = _libc()
+    ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return False
+    try:
+        read = READ & handled
+        ok = all(_allow(libc, ruleset, path, read) for path in readable_tree(hidden, keep))
+        ok &= _allow(libc, ruleset, session_dir, handled & ~(MAKE_CHAR | MAKE_BLOCK))
+        for device in ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full", "/dev/tty"):
+            if os.path.exists(device):
+                _allow(libc, ruleset, device, (READ_FILE | WRITE_FILE | (IOCTL_DEV if abi >= 5 else 0)) & handled)
+        if not ok:
+            return False
+        libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        return libc.syscall(SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+    finally:
+        os.close(ruleset)
+
+
+def readable_tree(hidden: list[str], keep: list[str] = ()) -> list[str]:
+    """The paths to grant reading to so that all of ``/`` is readable except ``hidden``: ``/`` itself
+    if nothing is hidden, else every sibling along the way down to each hidden folder. A ``keep``
+    path inside a hidden one (the package in a clone under ``/tmp``) is granted the same way,
+    minus the hidden folders inside it."""
+    hidden_parts = {_parts(h) for h in hidden if os.path.exists(h)}
+    hidden_parts.discard(())
+    granted: list[str] = []
+
+    def walk(prefix: tuple[str, ...]) -> None:
+        if prefix in hidden_parts:
+            return  # hidden: nothing under it
+        below = {h for h in hidden_parts if h[: len(prefix)] == prefix and len(h) > len(prefix)}
+        folder = os.sep + os.sep.join(prefix)
+        if not below:
+            granted.append(folder)
+            return
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return
+        for name in names:
+            walk((*prefix, name))
+
+    walk(())
+    for path in keep:
+        parts = _parts(path)
+        if parts and os.path.exists(path) and any(parts[: len(h)] == h for h in hidden_parts):
+            hidden_parts = {h for h in hidden_parts if not (parts[: len(h)] == h)}
+            walk(parts)
+    return list(dict.fromkeys(granted))
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(p for p in os.path.realpath(path).split(os.sep) if p)
+
+
+def _allow(libc, ruleset: int, path: str, access: int) -> bool:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return True  # gone since it was listed: nothing to allow
+    try:
+        if not os.path.isdir(path):
+            access &= ~(
+                READ_DIR
+                | REMOVE_DIR
+                | REMOVE_FILE
+                | MAKE_CHAR
+                | MAKE_DIR
+                | MAKE_REG
+                | MAKE_SOCK
+                | MAKE_FIFO
+                | MAKE_BLOCK
+                | MAKE_SYM
+                | REFER
+            )
+        rule = _PathBeneath(allowed_access=access, parent_fd=fd)
+        return (
+            libc.syscall(
+                SYS_ADD_RULE,
+                ctypes.c_int(ruleset),
+                ctypes.c_int(RULE_PATH_BENEATH),
+                ctypes.byref(rule),
+                ctypes.c_uint32(0),
+            )
+            == 0
+        )
+    finally:
+        os.close(fd)
