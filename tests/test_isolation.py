@@ -49,3 +49,20 @@ def test_root_workers_drop_ptrace_and_keep_the_rest():
     for name in ("CapEff", "CapPrm", "CapBnd"):
         assert not after[name] & ptrace, name
         assert after[name] == before[name] & ~ptrace, name  # nothing else was given up
+
+
+def test_where_namespaces_work_every_root_layer_is_in_place():
+    """A layer that silently fails would turn the hostile tests into skips: as root, where the
+    kernel gives a mount namespace at all, every layer must be in place (and Landlock for the
+    ordinary user's set, where the kernel has it)."""
+    import os
+
+    from grader.sandbox import landlock, seccomp
+    from grader.sandbox.client import sandbox_report
+
+    root = sandbox_report()
+    if os.geteuid() != 0 or not root.get("mount namespace"):
+        pytest.skip("not root, or no mount namespaces on this machine: the root layers do not apply")
+    assert all(root.values()), root
+    user = sandbox_report(unprivileged=True)
+    assert user["landlock"] == (landlock.abi_version() >= 1) and user["seccomp"] == seccomp.available(), user

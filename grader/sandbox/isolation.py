@@ -179,8 +179,8 @@ def private_view(session_dir: str, hidden: list[str], keep: list[str]) -> bool:
         overlays = [t for t in SHARED_TEMP if os.path.isdir(t) and not os.path.islink(t)]
         for temp in overlays:  # writable for a moment, to hold the mount points of what it shadows
             ok &= _mount("tmpfs", temp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755")
-        for path, handle in handles.items():
-            if not _same_dir(path, handle):  # shadowed by an overlay: bound back from its descriptor
+        for path, handle in sorted(handles.items(), key=lambda item: len(item[0])):  # parents first
+            if not _same_dir(path, handle):  # shadowed by an overlay: bound back (a child of one is already back)
                 os.makedirs(path, mode=0o700, exist_ok=True)
                 ok &= _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
         for temp in overlays:

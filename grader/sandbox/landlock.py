@@ -104,10 +104,10 @@ def readable_tree(hidden: list[str], keep: list[str] = ()) -> list[str]:
     hidden_parts.discard(())
     granted: list[str] = []
 
-    def walk(prefix: tuple[str, ...]) -> None:
-        if prefix in hidden_parts:
+    def walk(prefix: tuple[str, ...], hiding: set[tuple[str, ...]]) -> None:
+        if prefix in hiding:
             return  # hidden: nothing under it
-        below = {h for h in hidden_parts if h[: len(prefix)] == prefix and len(h) > len(prefix)}
+        below = {h for h in hiding if h[: len(prefix)] == prefix and len(h) > len(prefix)}
         folder = os.sep + os.sep.join(prefix)
         if not below:
             granted.append(folder)
@@ -117,14 +117,13 @@ def readable_tree(hidden: list[str], keep: list[str] = ()) -> list[str]:
         except OSError:
             return
         for name in names:
-            walk((*prefix, name))
+            walk((*prefix, name), below)
 
-    walk(())
+    walk((), hidden_parts)
     for path in keep:
         parts = _parts(path)
         if parts and os.path.exists(path) and any(parts[: len(h)] == h for h in hidden_parts):
-            hidden_parts = {h for h in hidden_parts if not (parts[: len(h)] == h)}
-            walk(parts)
+            walk(parts, {h for h in hidden_parts if parts[: len(h)] != h})  # minus what hides it, not what it holds
     return list(dict.fromkeys(granted))
 
 
