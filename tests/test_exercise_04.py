@@ -126,3 +126,11 @@ def test_mlp_and_batchnorm_math_equal_keras(keras):
     for layer in (keras.layers.Flatten(), keras.layers.MaxPooling2D(2)):
         layer.build((None, 8, 8, 3))
         assert layer.count_params() == 0
+
+
+def test_a_wrong_count_without_bias_says_there_are_no_biases(tmp_path):
+    """It used to say "= n x units weights + units biases" for use_bias=False too."""
+    wrong = "def dense_params(n_inputs, units, use_bias=True):\n    return 0\n"
+    result = grade_source(EXERCISE, solution_source(EXERCISE) + "\n\n" + wrong, tmp_path)
+    message = result.check("dense_without_bias").message
+    assert "no biases" in message and "+" not in message, message
