@@ -236,7 +236,7 @@ class Codec:
     # ---------------------------------------------------------------- encode
     def encode(self, value: Any, _depth: int = 0) -> Any:
         if _depth > 50:
-            return _opaque(value, "nested too deeply")
+            return opaque(value, "nested too deeply")
         kind = type(value)
         if value is None or kind is bool or kind is str:
             return value
@@ -264,10 +264,10 @@ class Codec:
             try:
                 encoded = encoder(value, self)
             except Exception as exc:  # an encoder must never take the worker down
-                return _opaque(value, f"could not be sent: {type(exc).__name__}: {exc}")
+                return opaque(value, f"could not be sent: {type(exc).__name__}: {exc}")
             if encoded is not NotImplemented:
                 return encoded
-        return _opaque(value)
+        return opaque(value)
 
     # ---------------------------------------------------------------- decode
     def decode(self, tree: Any) -> Any:
@@ -311,9 +311,6 @@ def opaque(value: Any, reason: str = "") -> dict:
     return {"__opaque__": type(value).__name__, "preview": preview(value), "reason": reason}
 
 
-_opaque = opaque
-
-
 def _encode_array(numpy: Any, value: Any, scalar: bool = False) -> dict:
     # Strip any ndarray subclass: only the raw data and dtype cross.
     try:  # the base class's nbytes: a learner subclass may lie about its own
@@ -321,13 +318,13 @@ def _encode_array(numpy: Any, value: Any, scalar: bool = False) -> dict:
     except Exception:
         nbytes = 0
     if nbytes > MAX_ARRAY_BYTES:  # before copying: a huge array must not cost either process gigabytes
-        return _opaque(
+        return opaque(
             value,
             f"an array of {nbytes // MiB} MiB, over the {MAX_ARRAY_BYTES // MiB} MiB the grader accepts",
         )
     array = numpy.array(value, copy=True, subok=False)
     if array.dtype.hasobject:
-        return _opaque(value, "an array of Python objects (dtype=object)")
+        return opaque(value, "an array of Python objects (dtype=object)")
     buffer = io.BytesIO()
     numpy.save(buffer, array, allow_pickle=False)
     return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode("ascii"), "scalar": scalar}
