@@ -72,9 +72,9 @@ def grade_and_report(
         graded = grade_exercises(items, options or GradeOptions(), on_result=finished)
         run.duration_s, run.complete = graded.duration_s, True
     finally:  # also on Ctrl-C or a fault of ours: what was graded is written, marked incomplete
-        text = encodable(writer.render(run, context))
+        text = writer.render(run, context)
         if output is not None:
-            Path(output).write_text(text, encoding="utf-8")
+            Path(output).write_text(encodable(text), encoding="utf-8")
         else:
             _write(stream, text)
     return run

@@ -72,6 +72,7 @@ def inspect_archive(path: str) -> None:
     except (ValueError, RecursionError):
         return  # Keras refuses it with its own error
     estimate_model(config)
+    _check_compile_config(config.get("compile_config") if isinstance(config, dict) else None)
 
 
 def estimate_model(config: Any) -> tuple[int, int]:
@@ -92,7 +93,6 @@ def estimate_model(config: Any) -> tuple[int, int]:
             "model.budget_activations",
             {"found": f"{activations:,}", "limit": f"{MAX_ACTIVATIONS:,}", "memory": _bytes(need)},
         )
-    _check_compile_config(config.get("compile_config") if isinstance(config, dict) else None)
     return params, activations
 
 

@@ -53,23 +53,14 @@ def open_for_worker(session_dir: str) -> int:
     return fd
 
 
-def read_output(source: int | str) -> tuple[str, int]:
-    """The first ``MAX_OUTPUT_CHARS`` of what the learner's code printed, and how much was cut.
-
-    ``source`` is the descriptor from :func:`open_capture` (or, for tools, a path).
-    """
+def read_output(fd: int) -> tuple[str, int]:
+    """The first ``MAX_OUTPUT_CHARS`` of what the learner's code printed, and how much was cut,
+    read through the descriptor from :func:`open_capture`."""
     try:
-        if isinstance(source, int):
-            if not stat.S_ISREG(os.fstat(source).st_mode):
-                return "", 0
-            size = os.fstat(source).st_size
-            head = os.pread(source, MAX_OUTPUT_CHARS * 4, 0)
-        else:
-            if not source or not os.path.isfile(source) or os.path.islink(source):
-                return "", 0
-            size = os.path.getsize(source)
-            with open(source, "rb") as handle:
-                head = handle.read(MAX_OUTPUT_CHARS * 4)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "", 0
+        size, head = info.st_size, os.pread(fd, MAX_OUTPUT_CHARS * 4, 0)
     except OSError:
         return "", 0
     text = printable(head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n"))

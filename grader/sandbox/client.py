@@ -31,7 +31,7 @@ from grader.outcomes import (
     SubmissionBroken,
 )
 from grader.sandbox import environment, isolation, protocol
-from grader.sandbox.capture import OUTPUT_FILE, open_capture, read_output
+from grader.sandbox.capture import open_capture, read_output
 from grader.sandbox.keras_codec import install as install_keras_codec
 from grader.sandbox.limits import WorkerLimits, remove_pids_cgroup
 from grader.sandbox.protocol import Codec, ProtocolError
@@ -118,10 +118,6 @@ class WorkerClient:
     @property
     def cgroup_name(self) -> str:
         return "kerasdrill-" + os.path.basename(self.session_dir.rstrip(os.sep))
-
-    @property
-    def output_path(self) -> str:
-        return os.path.join(self.session_dir, OUTPUT_FILE)
 
     def sandbox_layers(self) -> dict[str, bool]:
         """The sandbox layers the worker reported as in place (``{}`` before it loaded).

@@ -11,9 +11,11 @@ process, or write into it. Three measures close that:
 - :func:`drop_ptrace_capability`: as root, the worker's launcher gives that
   capability up (bounding, permitted, effective and inheritable sets) before
   any learner code runs, so nothing below it can get it back;
-- :func:`new_pid_namespace`: as root, the learner's processes live in a PID
-  namespace of their own, so ``kill(-1)`` cannot reach the grader and the
-  kernel ends everything they started when the worker ends.
+- :func:`new_namespaces`: as root, the learner's processes live in PID, mount
+  and network namespaces of their own, so ``kill(-1)`` cannot reach the grader
+  and the kernel ends everything they started when the worker ends; the mount
+  namespace carries the private view (:func:`private_view`,
+  :func:`read_only_everywhere`), and :func:`drop_all_capabilities` makes it final.
 
 Each returns whether it took effect; none raises.
 """
@@ -111,16 +113,6 @@ def die_with_parent() -> bool:
         return False
 
 
-def new_pid_namespace() -> bool:
-    """As root, put the next child of this process in a PID namespace of its own."""
-    if not sys.platform.startswith("linux") or not _is_root():
-        return False
-    try:
-        return _libc().unshare(CLONE_NEWPID) == 0
-    except Exception:
-        return False
-
-
 # ----------------------------------------------------------------------------- the worker's own view
 
 CLONE_NEWNS = 0x00020000
@@ -131,7 +123,8 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 #: Shadowed by an empty read-only tmpfs in the worker's view: other sessions, other learners' files.
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
-#: Mount points left writable by :func:`read_only_everywhere` (devices stay usable on a read-only mount).
+#: Mount points left writable by :func:`read_only_everywhere`, with everything under ``/proc``
+#: (devices below ``/dev`` stay usable on a read-only mount anyway).
 _LEFT_WRITABLE = ("/proc", "/dev")
 
 
@@ -228,7 +221,7 @@ def read_only_everywhere(writable: list[str]) -> bool:
         return False
     ok = True
     for point in points:
-        if point in _LEFT_WRITABLE or point.startswith(tuple(p + "/" for p in _LEFT_WRITABLE if p != "/dev")):
+        if point in _LEFT_WRITABLE or point.startswith("/proc/"):
             continue
         if any(point == k or point.startswith(k + os.sep) for k in keep):
             continue

@@ -230,7 +230,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def grade(
-    tmp_path: Path, source: str, *extra: str, package: Path | None = None, exercise: str = EXERCISE
+    tmp_path: Path, source: str, *extra: str, package: Path | None = None
 ) -> tuple[subprocess.CompletedProcess, dict]:
     """Run `grade exercise-04 --submission ... --format json` in a fresh process, checking the invariants.
 
@@ -239,7 +239,7 @@ def grade(
     """
     learner = tmp_path / "learner"
     learner.mkdir()
-    submission = learner / ("exercise_04_parameter_counts.py" if exercise == EXERCISE else _file_of(exercise))
+    submission = learner / "exercise_04_parameter_counts.py"
     submission.write_text(source, encoding="utf-8")
     workdir = tmp_path / "cwd"
     workdir.mkdir()
@@ -255,7 +255,7 @@ def grade(
             sys.executable,
             "-m",
             "grader",
-            exercise,
+            EXERCISE,
             "--submission",
             str(submission),
             "--format",
