@@ -124,7 +124,9 @@ HOSTILE_FUNCTIONS = {
         [],
     ),
     "kills its parent": (  # the parent is the launcher, never the grader; the worker dies with it
-        "    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return (2 * channels, 2 * channels)",
+        # it waits a second after the kill, so its answer never races the parent-death signal
+        "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(1)\n"
+        "    return (2 * channels, 2 * channels)",
         "error",
         ["stopped the process"],
     ),
