@@ -1,6 +1,7 @@
 """Learner-described model bombs are refused from the archive, before Keras builds anything.
 
-Each archive here is a hand-written ``.keras`` file (a zip with ``config.json``): no Keras import,
+Each archive here is a hand-written ``.keras`` file (a zip with ``config.json``): no Keras import
+(but in the last tests, which build models to show what the grading process loads),
 no allocation. Before the budget, the grading process built each of these (issue #10: 7.9 GB for
 200 M declared parameters, 4.9 GB for ``UpSampling2D(128)``, 4.6 GB for ``AUC(num_thresholds=3e7)``,
 3.7 GB for a config padded to 1.5 GiB, 408 s for 900 layers).
@@ -115,3 +116,40 @@ def test_a_refusal_message_names_the_memory_in_the_learners_terms():
         refused.value.message_id, {"call": "build_cnn()", **refused.value.params}
     )
     assert "build_cnn()" in text and "GB" in text and "UpSampling" in text, text
+
+
+def test_the_archive_judged_is_the_archive_built_even_when_the_worker_swaps_its_file(tmp_path, monkeypatch):
+    """The worker is still running while the grading process judges its model file, and may replace
+    the file between the budget's look and Keras's load (here: the moment after the look). The
+    grading process copies the file once and judges and builds only its copy. (Builds Keras models.)"""
+    import os
+    import shutil
+
+    import keras
+
+    from grader.checking import models
+    from grader.sandbox.protocol import ModelFile
+
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(tmp_path / "small.keras")
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(5), keras.layers.Dense(7)]).save(tmp_path / "other.keras")
+    sent = tmp_path / "value-1.keras"
+    shutil.copy(tmp_path / "small.keras", sent)
+    judge = models.inspect_archive
+
+    def judged_then_swapped(path: str) -> None:
+        judge(path)
+        os.replace(shutil.copy(tmp_path / "other.keras", tmp_path / "swap.keras"), sent)  # the worker's move
+
+    monkeypatch.setattr(models, "inspect_archive", judged_then_swapped)
+    model = models.learner_model(ModelFile(str(sent)), "build()")
+    assert [layer.units for layer in model.layers] == [2]
+
+
+def test_an_archive_that_is_not_a_regular_file_is_never_opened_for_reading(tmp_path):
+    import os
+
+    from grader.checking.model_budget import copy_archive
+
+    os.mkfifo(tmp_path / "value.keras")  # opening it for reading would block until a writer came
+    copy_archive(str(tmp_path / "value.keras"), str(tmp_path / "copy.keras"))
+    assert (tmp_path / "copy.keras").read_bytes() == b""

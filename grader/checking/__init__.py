@@ -62,6 +62,7 @@ _MODEL_HELPERS = (
     "r2_score",
     "dataset_name",
     "fit_and_score",
+    "held_out_score",
 )
 
 __all__ = [

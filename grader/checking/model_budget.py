@@ -37,6 +37,33 @@ class TooLarge(Exception):
     params: dict
 
 
+def copy_archive(source: str, target: str) -> None:
+    """Copy the learner's archive at ``source`` to ``target``, reading it once and at most
+    :data:`MAX_ARCHIVE_BYTES` of it (no symlink followed, nothing but a regular file).
+
+    Raises :class:`TooLarge` for a larger file; a file that cannot be read leaves ``target``
+    empty, for Keras to refuse.
+    """
+    import os
+    import stat
+
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        open(target, "wb").close()
+        return
+    with open(fd, "rb") as handle, open(target, "wb") as out:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        data = handle.read(MAX_ARCHIVE_BYTES + 1)
+        if len(data) > MAX_ARCHIVE_BYTES:
+            raise TooLarge(
+                "model.budget_archive",
+                {"found": f"more than {_bytes(MAX_ARCHIVE_BYTES)}", "limit": _bytes(MAX_ARCHIVE_BYTES)},
+            )
+        out.write(data)
+
+
 def inspect_archive(path: str) -> None:
     """Raise :class:`TooLarge` if the archive at ``path`` describes a model too large to build here.
 

@@ -9,9 +9,10 @@
 * :func:`compile_settings` reads optimizer, learning rate, loss and metrics;
   :func:`loss_advice` says why a loss does not fit the output layer or the
   labels (softmax + binary_crossentropy, one-hot labels with the sparse loss);
-* :func:`train` fits a model in the grading process, seeded and deterministic,
-  within a parameter and time budget; :func:`fit_and_score` trains and scores
-  on held-out data and fails with the reason that matters.
+* :func:`train` fits a model seeded and deterministic within a time budget;
+  :func:`fit_and_score` has a trainer process (:mod:`grader.checking.trainer`,
+  memory cap, hard deadline) train and score it on held-out data, and fails
+  with the reason that matters.
 
 Runs only in the checker (never learner code): importing this module imports Keras.
 """
@@ -19,14 +20,16 @@ Runs only in the checker (never learner code): importing this module imports Ker
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.checking.api import fail, type_name
-from grader.checking.model_budget import TooLarge, inspect_archive
+from grader.checking.model_budget import TooLarge, copy_archive, inspect_archive
 from grader.messages import message_ref
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.protocol import ModelFile, Opaque, printable
@@ -77,17 +80,21 @@ def learner_model(value: Any, call: str, *, compiled: bool = False, built: bool 
             found_type=type_name(value),
             found=value if not isinstance(value, Opaque) else value.preview,
         )
-    try:
-        inspect_archive(value.path)  # before Keras builds anything the learner described
-    except TooLarge as refused:
-        fail(refused.message_id, call=call, **refused.params)
-    try:
-        model = load_model(value)
-    except Exception as exc:  # refused by safe mode, a class of the learner's own, a corrupt file
-        text = f"{type(exc).__name__}: {str(exc)[:300]}"
-        if any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
-            fail("model.unsafe", call=call, error=text)
-        fail("model.unloadable", call=call, error=text)
+    with tempfile.TemporaryDirectory(prefix="kerasdrill-model-") as private:
+        # Judge and build one private copy: the worker, still running, may replace its file at any time.
+        copy = ModelFile(os.path.join(private, "model.keras"), value.class_name)
+        try:
+            copy_archive(value.path, copy.path)
+            inspect_archive(copy.path)  # before Keras builds anything the learner described
+        except TooLarge as refused:
+            fail(refused.message_id, call=call, **refused.params)
+        try:
+            model = load_model(copy)
+        except Exception as exc:  # refused by safe mode, a class of the learner's own, a corrupt file
+            text = f"{type(exc).__name__}: {str(exc)[:300]}"
+            if any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
+                fail("model.unsafe", call=call, error=text)
+            fail("model.unloadable", call=call, error=text)
     if built and (not model.built or not model.layers):
         fail("model.not_built", call=call)
     if compiled and not getattr(model, "compiled", False):
@@ -657,9 +664,57 @@ def _error_text(exc: BaseException) -> str:
     return " ".join(" ".join(kept).split())[:400]
 
 
+def trainer_memory() -> str:
+    """The memory a training run may use in the grader, as shown to a learner."""
+    from grader.checking.trainer import TRAINER_MEMORY_MB
+
+    return f"{TRAINER_MEMORY_MB / 1024:g} GB"
+
+
 def dataset_name(data: Any) -> dict:
     """The learner-facing name of a :class:`grader.datasets.Split`, as a catalogue message."""
     return message_ref(f"dataset.{data.name}")
+
+
+def held_out_score(
+    model: Any,
+    data: Any,
+    *,
+    call: str,
+    seed: int = 0,
+    epochs: int = 0,
+    metric: str = "accuracy",
+    batch_size: int = 32,
+    budget_s: float = 60.0,
+    advice: dict | str = "",
+) -> float:
+    """``model``'s accuracy or R² on ``data``'s held-out part, after ``epochs`` of seeded training on its
+    training part, computed by a trainer process (memory cap, hard deadline), never here.
+
+    Fails when training runs past ``budget_s``, needs more memory than a training run may use,
+    or raises (with ``advice``, the loss/output mismatch that explains it).
+    """
+    from grader.checking.trainer import train_and_score
+
+    outcome = train_and_score(
+        model, data, seed=seed, epochs=epochs, metric=metric, batch_size=batch_size, budget_s=budget_s
+    )
+    data_name = dataset_name(data)
+    if outcome.failure == "too_slow":
+        fail("explain.training_too_slow", call=call, data=data_name, seconds=budget_s, params=model.count_params())
+    if outcome.failure in ("out_of_memory", "crashed"):
+        fail(
+            "model.training_out_of_memory",
+            call=call,
+            data=data_name,
+            params=model.count_params(),
+            memory=trainer_memory(),
+        )
+    if outcome.failure:  # the learner's model cannot be trained as built and compiled
+        if advice:
+            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
+        fail("model.train_failed", data=data_name, error_type=outcome.error_type, error=outcome.error)
+    return float(outcome.score)
 
 
 def fit_and_score(
@@ -693,18 +748,17 @@ def fit_and_score(
     output_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else ()
     if len(output_shape) > 1 and np.asarray(data.y_train).ndim == 1:
         fail("explain.output_not_flat", call=call, shape=output_shape)
-    try:
-        train(model, data.x_train, data.y_train, seed=seed, epochs=epochs, batch_size=batch_size, budget_s=budget_s)
-        if metric == "r2":
-            score = r2_score(data.y_test, predict(model, data.x_test))
-        else:
-            score = accuracy(model, data.x_test, data.y_test)
-    except TrainingTooSlow:
-        fail("explain.training_too_slow", call=call, data=data_name, seconds=budget_s, params=model.count_params())
-    except Exception as exc:  # the learner's model cannot be trained as built and compiled
-        if advice:
-            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
-        fail("model.train_failed", data=data_name, error_type=type(exc).__name__, error=_error_text(exc))
+    score = held_out_score(
+        model,
+        data,
+        call=call,
+        seed=seed,
+        epochs=epochs,
+        metric=metric,
+        batch_size=batch_size,
+        budget_s=budget_s,
+        advice=advice,
+    )
     if not np.isfinite(score) or score < threshold:
         if advice:
             fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)

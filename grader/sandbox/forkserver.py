@@ -6,8 +6,12 @@ for each model-exercise worker, forks a child that becomes the worker. A child
 starts with Keras already imported, so the learner's ``import tensorflow`` is free.
 
 The grading process talks to the server over a Unix socket pair: it sends the
-worker's argv, environment and folder, plus the two protocol pipe descriptors
-(``SCM_RIGHTS``), and gets back the child's pid. The child calls
+child's entry point, argv, environment and folder, plus the two protocol pipe
+descriptors (``SCM_RIGHTS``), and gets back the child's pid. The entry point is
+``"module:function"``, imported in the child: :data:`WORKER_ENTRY` (through the
+launcher) for a learner's worker, or the grading side's trainer
+(``grader.checking.trainer:serve``, which runs no learner code). Only the
+grading process holds the socket, so only it chooses. The child calls
 ``os.setsid()``, so the grading process can kill its whole process group as it
 would a worker it had started itself. Plain-data exercises never use the
 server, so they never import TensorFlow.
@@ -29,6 +33,8 @@ import threading
 from typing import Any
 
 _MAX_MESSAGE = 1 << 20
+#: What a forked child runs unless told otherwise: the learner's worker, through its launcher.
+WORKER_ENTRY = "grader.sandbox.launcher:launch"
 
 
 class ForkServer:
@@ -53,11 +59,20 @@ class ForkServer:
         self.socket = ours
         self.lock = threading.Lock()
 
-    def spawn(self, argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int], timeout: float = 60.0) -> int:
-        """Fork a worker; ``argv`` uses ``{0}``/``{1}`` where the child's pipe descriptors go."""
+    def spawn(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: str,
+        fds: tuple[int, int],
+        timeout: float = 60.0,
+        entry: str = WORKER_ENTRY,
+    ) -> int:
+        """Fork a child that runs ``entry`` ("module:function") with ``argv``, which uses ``{0}``/``{1}``
+        where the child's pipe descriptors go."""
         with self.lock:
             self.socket.settimeout(timeout)
-            payload = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
+            payload = json.dumps({"entry": entry, "argv": argv, "env": env, "cwd": cwd}).encode()
             socket.send_fds(self.socket, [len(payload).to_bytes(4, "big") + payload], list(fds))
             reply = self.socket.recv(64)
         if not reply:
@@ -86,9 +101,15 @@ _server_lock = threading.Lock()
 
 
 def spawn_worker(
-    grader_root: str, server_env: dict[str, str], argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int]
+    grader_root: str,
+    server_env: dict[str, str],
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str,
+    fds: tuple[int, int],
+    entry: str = WORKER_ENTRY,
 ) -> int | None:
-    """Fork a worker from the (lazily started) server; ``None`` if that is not possible."""
+    """Fork a child running ``entry`` from the (lazily started) server; ``None`` if that is not possible."""
     global _server
     with _server_lock:
         try:
@@ -97,7 +118,7 @@ def spawn_worker(
                     _server.close()
                 _server = ForkServer(grader_root, server_env)
                 atexit.register(_server.close)
-            return _server.spawn(argv, env, cwd, fds)
+            return _server.spawn(argv, env, cwd, fds, entry=entry)
         except (OSError, ValueError, ConnectionError):
             if _server is not None:
                 _server.close()
@@ -153,7 +174,7 @@ def serve(channel_fd: int) -> None:
 
     isolation.make_untraceable()  # workers of other submissions are forked from here
     importlib.import_module("keras")  # the whole point: children start with it imported (no op is run)
-    importlib.import_module("grader.sandbox.launcher")  # and with the worker's own modules
+    importlib.import_module(WORKER_ENTRY.split(":")[0])  # and with the worker's own modules
 
     channel = socket.socket(fileno=channel_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
@@ -182,8 +203,9 @@ def _become_worker(channel: socket.socket, request: dict, fds: list[int]) -> Non
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
         argv = [a.format(*fds) for a in request["argv"]]
-        from grader.sandbox.launcher import launch
+        import importlib
 
-        launch(argv)
+        module, function = str(request.get("entry", WORKER_ENTRY)).split(":")
+        getattr(importlib.import_module(module), function)(argv)
     finally:
         os._exit(70)

@@ -58,6 +58,14 @@ def _cap(which: int, value: int) -> None:
         pass
 
 
+def cap_memory(memory_mb: int) -> None:
+    """Cap this process's data (heap and private mappings) at ``memory_mb``; no core files."""
+    if resource is None:
+        return
+    _cap(resource.RLIMIT_CORE, 0)
+    _cap(resource.RLIMIT_DATA, memory_mb * MiB)
+
+
 def apply_worker_limits(limits: WorkerLimits | None = None) -> None:
     """Apply ``limits`` (default: from the environment) to the current process."""
     if resource is None:
@@ -65,7 +73,7 @@ def apply_worker_limits(limits: WorkerLimits | None = None) -> None:
     limits = limits or WorkerLimits.from_env()
     _cap(resource.RLIMIT_CORE, 0)
     if limits.memory_mb:
-        _cap(resource.RLIMIT_DATA, limits.memory_mb * MiB)
+        cap_memory(limits.memory_mb)
     if limits.file_size_mb:
         import signal
 

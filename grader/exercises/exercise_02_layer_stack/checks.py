@@ -26,11 +26,10 @@ from grader.checking.models import (
     expect_compiled,
     expect_same_layers,
     fit_and_score,
+    held_out_score,
     keras,
     layer_table,
     learner_model,
-    predict,
-    r2_score,
 )
 
 EPOCHS = 20
@@ -133,7 +132,7 @@ def test_train_returns_history(learner, rng, seed):
 def test_train_fits_the_given_model(learner, rng, seed):
     data, _, call, _, args = _train_call(learner, rng, seed)
     model = learner_model(args[0] if args else None, call + " (the model after training)")
-    r2 = r2_score(data.y_test, predict(model, data.x_test))
+    r2 = held_out_score(model, data, call=call, metric="r2")
     if not np.isfinite(r2) or r2 < MIN_TRAINED_R2:
         fail(
             "model_not_trained", call=call, found=round(r2, 3) if np.isfinite(r2) else str(r2), expected=MIN_TRAINED_R2
