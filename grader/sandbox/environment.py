@@ -1,7 +1,8 @@
 """The environment variables a worker (and the fork server) start with.
 
 The grading process's own environment minus what would let the learner's code
-change how Python starts (``PYTHONPATH``, ``PYTHONSTARTUP``, ...), plus a quiet
+change how Python starts (``PYTHONPATH``, ``PYTHONSTARTUP``, ...) and the grading
+secret, plus a quiet
 TensorFlow, a fixed hash seed, and ``HOME``/``TMPDIR`` inside the session folder
 so whatever the learner writes there is deleted with it.
 """
@@ -14,7 +15,10 @@ from collections.abc import Mapping
 # Environment for every process that may import TensorFlow: no start-up noise.
 QUIET_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
-_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONHOME", "PYTHONBREAKPOINT")
+#: The grading secret (:mod:`grader.checking.held_out`): the grading process's alone.
+SECRET_VARIABLE = "KERASDRILL_SECRET"
+
+_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONHOME", "PYTHONBREAKPOINT", SECRET_VARIABLE)
 _PRIVATE_DIRS = (
     "XDG_CACHE_HOME",
     "XDG_CONFIG_HOME",

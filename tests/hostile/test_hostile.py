@@ -431,6 +431,30 @@ def test_a_lone_surrogate_in_a_reply_is_a_failed_check_and_valid_json(tmp_path):
     assert completed.returncode == 1
 
 
+def _grade_measured(tmp_path: Path, exercise: str, source: str) -> tuple[dict, float, float]:
+    """Grade ``source`` as ``exercise``'s submission; the JSON report, the grading process's own peak
+    memory in MB (not its children's: the worker's and the trainer's are theirs) and the seconds taken."""
+    submission = tmp_path / _file_of(exercise)
+    submission.write_text(source, encoding="utf-8")
+    measure = (
+        "import atexit, resource, runpy, sys\n"
+        "atexit.register(lambda: sys.stderr.write(f'\\npeak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}'))\n"
+        "sys.argv = ['grade', *sys.argv[1:]]\n"
+        "runpy.run_module('grader', run_name='__main__', alter_sys=True)\n"
+    )
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-c", measure, exercise, "--submission", str(submission), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=320,
+    )
+    elapsed = time.monotonic() - started
+    peak = [line for line in completed.stderr.splitlines() if line.startswith("peak ")]
+    assert peak, completed.stderr[-2000:]
+    return json.loads(completed.stdout), int(peak[-1].split()[1]) / 1024, elapsed
+
+
 @pytest.mark.slow
 def test_a_model_bomb_costs_its_own_checks_and_little_memory(tmp_path):
     """UpSampling2D(128) in the course CNN: a few thousand parameters, 51 M values per sample.
@@ -440,38 +464,89 @@ def test_a_model_bomb_costs_its_own_checks_and_little_memory(tmp_path):
         "        keras.layers.UpSampling2D(128),\n        keras.layers.GlobalAveragePooling2D(),\n",
     )
     assert "UpSampling2D(128)" in source
-    submission = tmp_path / _file_of("exercise-10")
-    submission.write_text(source, encoding="utf-8")
-    measure = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=300)\n"
-        "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-        "sys.stdout.write(done.stdout)\n"
-    )
-    started = time.monotonic()
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            measure,
-            sys.executable,
-            "-m",
-            "grader",
-            "exercise-10",
-            "--submission",
-            str(submission),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=320,
-    )
-    elapsed = time.monotonic() - started
-    report = json.loads(completed.stdout)
-    peak_mb = int(completed.stderr.strip().splitlines()[-1]) / 1024
+    report, peak_mb, elapsed = _grade_measured(tmp_path, "exercise-10", source)
     refused = [c for c in report["checks"] if c["message_id"] == "model.budget_activations"]
     assert refused and all("GB" in c["message"] for c in refused), report["checks"]
     assert report["max_score"] == 12 and len(report["checks"]) == 4 and not report["error"]
     assert peak_mb < 1536, f"peak memory {peak_mb:.0f} MB"
     assert elapsed < 60, f"took {elapsed:.0f} s"
+
+
+@pytest.mark.slow
+def test_a_model_within_every_layer_budget_that_needs_gigabytes_to_train_costs_one_check(tmp_path):
+    """UpSampling2D(120) and two Conv2D after the course CNN's pooling: on the 8x8 digits each layer
+    gives 3.7 M values per sample, within the per-layer budget, but a batch of 32 needs several GB
+    to train. (At the default 28x28 input the archive is refused by the budget, so the other three
+    checks fail as before.) The grading process used to train it itself: 2.8 GB and 79 s. Now a
+    trainer process with a memory cap does, and the training check fails with its own message."""
+    source = solution_source("exercise-10").replace(
+        "        Flatten(),\n",
+        "        keras.layers.UpSampling2D(120),\n"
+        "        Conv2D(64, kernel_size=3, padding='same'),\n"
+        "        Conv2D(64, kernel_size=3, padding='same'),\n"
+        "        keras.layers.GlobalAveragePooling2D(),\n",
+    )
+    assert "UpSampling2D(120)" in source
+    report, peak_mb, elapsed = _grade_measured(tmp_path, "exercise-10", source)
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert report["max_score"] == 12 and len(report["checks"]) == 4 and not report["error"], report
+    trained = [c for c in report["checks"] if c["message_id"] == "model.training_out_of_memory"]
+    assert len(trained) == 1 and "GB of memory" in trained[0]["message"], by_name
+    assert peak_mb < 1536, f"peak memory {peak_mb:.0f} MB"
+    assert elapsed < 60, f"took {elapsed:.0f} s"
+
+
+@pytest.mark.slow
+def test_held_out_labels_cannot_be_looked_up_in_the_public_data(tmp_path):
+    """Exercise 08's train_and_predict gets test inputs only, but the data is public: this one trains
+    nothing and finds each test row in grader.datasets. It used to score 12/12; now the inputs it gets
+    are rotated and shuffled by the grading secret, so no row matches and the 4 training points are lost."""
+    lookup = """def train_and_predict(model, x_train, y_train, x_test, epochs=50):
+    from grader import datasets
+
+    known = datasets.breast_cancer(1)
+    rows = np.concatenate([known.x_train, known.x_test])
+    labels = np.concatenate([known.y_train, known.y_test])
+    found = []
+    for row in np.asarray(x_test):
+        distance = np.abs(rows - row).sum(axis=1)
+        found.append(int(labels[distance.argmin()]) if distance.min() < 1e-3 else 0)
+    return np.array(found)
+
+
+def _original_train_and_predict("""
+    source = solution_source("exercise-08").replace("def train_and_predict(", lookup, 1)
+    assert "known = datasets.breast_cancer(1)" in source
+    report, _, _ = _grade_measured(tmp_path, "exercise-08", source)
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["learns_breast_cancer"]["status"] == "failed", by_name["learns_breast_cancer"]
+    assert report["score"] == 8 and report["max_score"] == 12, report
+
+
+@pytest.mark.slow
+def test_a_replaced_seed_probe_does_not_earn_the_seeding_points(tmp_path):
+    """Exercise 11: set_seed does nothing, and the module replaces the grader's probe with one that
+    repeats itself (and changes with the seed). The draws used to be compared only with each other;
+    now also with those of a process the grader seeded itself."""
+    fake = """
+
+import grader.sandbox.probes as _probes
+
+
+def _repeatable(module, seed):
+    return {source: [seed / 1e4] * 3 for source in ("python", "numpy", "tensorflow", "keras_init")}
+
+
+_repeatable.is_probe = True
+_probes.random_draws_after_set_seed = _repeatable
+
+
+def set_seed(seed):
+    pass
+"""
+    source = solution_source("exercise-11") + fake
+    report, _, _ = _grade_measured(tmp_path, "exercise-11", source)
+    by_name = {c["name"]: c for c in report["checks"]}
+    seeded = by_name["set_seed_makes_runs_repeatable"]
+    assert seeded["status"] == "failed" and seeded["message_id"].endswith("seed_not_applied"), seeded
+    assert report["score"] == report["max_score"] - 2, report

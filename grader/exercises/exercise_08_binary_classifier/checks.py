@@ -1,8 +1,9 @@
 """Hidden checks for exercise 08: a sigmoid classifier, its compile settings, and training.
 
 train_and_predict runs in the worker on breast-cancer training data and test
-inputs only; the test labels stay in the grading process, which scores the
-returned predictions. The model it trains is the grader's (built and seeded
+inputs only, rotated and shuffled by the grading secret so that no test row can
+be looked up in the public dataset (:mod:`grader.checking.held_out`); the test
+labels stay in the grading process, which scores the returned predictions. The model it trains is the grader's (built and seeded
 here), so only the learner's fitting and thresholding are judged. The model
 build_binary_classifier returns is trained here too, with its own compile
 settings.
@@ -26,6 +27,7 @@ import numpy as np
 
 from grader import datasets
 from grader.checking import as_array, check, expect, fail
+from grader.checking.held_out import disguised
 from grader.checking.models import (
     dataset_name,
     deterministic,
@@ -93,7 +95,7 @@ def _predict(learner, x_train, y_train, x_test, epochs, seed):
 
 @check(points=1, timeout=120)
 def test_predictions_are_classes(learner, rng, seed):
-    data = datasets.breast_cancer(SPLIT)
+    data = disguised(datasets.breast_cancer(SPLIT), seed)
     rows = rng.choice(len(data.x_test), size=int(rng.integers(20, len(data.x_test))), replace=False)
     call, found, returned = _predict(learner, data.x_train, data.y_train, data.x_test[rows], 2, seed)
     values = set(np.unique(found).tolist())
@@ -105,7 +107,7 @@ def test_predictions_are_classes(learner, rng, seed):
 
 @check(points=4, timeout=120)
 def test_learns_breast_cancer(learner, seed):
-    data = datasets.breast_cancer(SPLIT)
+    data = disguised(datasets.breast_cancer(SPLIT), seed)  # the public labels cannot be looked up
     call, found, _ = _predict(learner, data.x_train, data.y_train, data.x_test, EPOCHS, seed)
     classes = np.where(found >= 0.5, 1, 0)
     accuracy = float(np.mean(classes == data.y_test))

@@ -2,7 +2,9 @@
 
 Optimizers arrive as their public config (class name + get_config()); datasets
 as their batches in numpy; seeding is observed by a grader-owned probe that
-calls the learner's set_seed twice inside the worker and compares the draws.
+calls the learner's set_seed twice inside the worker and compares the draws, with
+each other and with those of a process the grader seeds itself (a trainer,
+:func:`grader.checking.trainer.seeded_draws`): the worker's account is never trusted alone.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from grader.checking import (
     preview,
     type_name,
 )
+from grader.checking.trainer import seeded_draws
 from grader.sandbox.keras_codec import MAX_DATASET_ELEMENTS
 
 DEFAULTS = {"SGD": 0.01, "RMSprop": 0.001, "Adagrad": 0.001, "Adam": 0.001}
@@ -286,3 +289,17 @@ def test_set_seed_makes_runs_repeatable(learner, rng):
             fail("seed_source", source=SOURCE_NAMES[source], seed=seed)
     other = _draws(learner, seed + 1)
     expect(other != first, "seed_constant", seed=seed)
+    # The worker's draws are its own account; what a seeded process draws is computed here, so a
+    # replaced probe or random function that repeats itself earns nothing.
+    expected = seeded_draws(seed)
+    if expected is None:  # its trainer was killed: only learner code on this machine could have
+        fail("seed_unverified", seed=seed)
+    for source in SOURCES:
+        if not _same_draws(first[source], expected.get(source)):
+            fail("seed_not_applied", source=SOURCE_NAMES[source], seed=seed, found=first[source][:3], expected=expected[source][:3])
+
+
+def _same_draws(found: list, expected: object) -> bool:
+    if not isinstance(expected, list) or len(found) != len(expected):
+        return False
+    return all(isinstance(f, float) and abs(f - float(e)) <= 1e-7 for f, e in zip(found, expected))
