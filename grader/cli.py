@@ -2,7 +2,9 @@
 
 Exit codes: 0 every check passed (or the score reached ``--fail-under``),
 1 below that, 2 usage error (unknown exercise, missing file), 3 the grader
-itself failed.
+itself failed. ``grade batch``: 0 the batch ran (whatever the scores), 1 a
+learner is below ``--fail-under``, 2 usage error, 3 the grader failed for a
+learner, 130 interrupted (partial outputs written).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 import click
 
 from grader.messages import catalogue_for
-from grader.outputs import WRITERS
+from grader.outputs import CLASS_WRITERS, WRITERS
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # grade batch stopped by Ctrl-C (its partial outputs are written)
 
 
 class ExerciseGroup(click.Group):
@@ -173,6 +176,7 @@ def main() -> None:
       grade list                 every exercise and your last score
       grade all                  grade everything, one summary table
       grade init DIR             write a fresh set of exercise files into DIR
+      grade batch CLASS_DIR      grade a whole class (instructors): gradebook.csv and more
     """
 
 
@@ -207,6 +211,105 @@ def all_command(fail_under: float | None, **grading: Any) -> None:
 
     run = grade_and_report(all_exercises(), whole_run=True, **grading)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
+
+
+@main.command("batch")
+@click.argument("class_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--exercise",
+    "-e",
+    "exercise_names",
+    multiple=True,
+    help="Grade this exercise (repeat for more; default: every exercise some learner has a file for).",
+)
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Grading processes in parallel (default: one per CPU, fewer if memory is short).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("grades"),
+    show_default=True,
+    help="Folder for the output files.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(list(CLASS_WRITERS)),
+    help="Output to write (repeat for more; default: "
+    + ", ".join(f"{w.filename}" for w in CLASS_WRITERS.values())
+    + ").",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 if any learner's score is below this percentage.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Keep the results in --out of learners whose files (and the checks) have not changed.",
+)
+@seed_option
+@timeout_option
+@load_timeout_option
+def batch_command(
+    class_dir: Path,
+    exercise_names: tuple[str, ...],
+    workers: int | None,
+    out: Path,
+    formats: tuple[str, ...],
+    fail_under: float | None,
+    resume: bool,
+    seed: int,
+    call_timeout: float | None,
+    load_timeout: float | None,
+) -> None:
+    """Grade a whole class: each folder of CLASS_DIR is one learner.
+
+    \b
+    A learner's folder holds their files (.py or .ipynb), directly or in exercises/;
+    gh classroom clone's <assignment>-submissions/ folders are read too. Writes
+    gradebook.csv, checks.csv and results.json into --out. Exit codes: 0 the batch
+    ran (whatever the scores), 1 a learner is below --fail-under, 2 usage error,
+    3 the grader itself failed for a learner, 130 interrupted (partial outputs written).
+    """
+    from grader.batch.report import DEFAULT_FORMATS, grade_and_write
+    from grader.engine import GradeOptions
+
+    try:
+        exercises = [find_exercise(name) for name in exercise_names]
+    except UnknownExercise as unknown:
+        click.echo(catalogue_for(None).render("cli.unknown_exercise", name=unknown.name), err=True)
+        sys.exit(EXIT_USAGE)
+    options = GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout)
+    graded = grade_and_write(
+        class_dir,
+        exercises,
+        out=out,
+        formats=formats or DEFAULT_FORMATS,
+        workers=workers,
+        options=options,
+        resume=resume,
+    )
+    sys.exit(_batch_exit_code(graded, fail_under))
+
+
+def _batch_exit_code(graded: Any, fail_under: float | None) -> int:
+    if graded.internal_error:
+        return EXIT_INTERNAL
+    if not graded.complete:
+        return EXIT_INTERRUPTED
+    if fail_under is not None and graded.max_score:
+        if any(100.0 * learner.run.score / graded.max_score < fail_under for learner in graded.learners):
+            return EXIT_BELOW
+    return EXIT_OK
 
 
 @main.command("list")

@@ -40,14 +40,16 @@ class GradeOptions:
     load_timeout: float | None = None
     keep_session: bool = False
     warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
+    hidden: tuple[str, ...] = ()  # more folders the worker must not see (a batch: the class, the outputs)
 
 
-def hidden_from_worker(exercise: Exercise, submission: Submission) -> list[str]:
+def hidden_from_worker(exercise: Exercise, submission: Submission, extra: Iterable[str] = ()) -> list[str]:
     """What the worker's view leaves empty: every check folder, the reference solutions, the stubs,
-    and the folder the learner's file came from (it was copied into the session folder)."""
+    the folder the learner's file came from (it was copied into the session folder), and ``extra``."""
     folders = [str(source.directory) for source in exercise.sources]
     folders += [str(exercise.root.path), str(EXERCISES_DIR), str(solutions_dir()), str(stubs_dir())]
     folders.append(str(Path(submission.path).resolve().parent))
+    folders += [str(Path(folder).resolve()) for folder in extra]
     return list(dict.fromkeys(folders))
 
 
@@ -73,7 +75,7 @@ class _Session:
                 limits=options.limits,
                 load_timeout=options.load_timeout or exercise.load_timeout,
                 warm_tensorflow=exercise.needs_tf and options.warm_tensorflow,
-                hidden=hidden_from_worker(exercise, submission),
+                hidden=hidden_from_worker(exercise, submission, options.hidden),
             )
             self.client.start()  # the worker imports the submission while pytest starts here
         except UnreadableSubmission as exc:

@@ -178,3 +178,90 @@ class RunResult:
             duration_s=float(data.get("duration_s", 0.0)),
             complete=bool(data.get("complete", True)),
         )
+
+
+@dataclass
+class LearnerResult:
+    """One learner of a class (``grade batch``): their run, and where its files came from.
+
+    ``files`` maps each graded exercise id to the sha256 of the file graded (``""``: no file);
+    ``note`` says what the batch noticed about the folder (empty, files it did not recognise);
+    ``error``, a fault of the grader itself while grading this learner (their row is then not a grade).
+    """
+
+    learner: str
+    run: RunResult = field(default_factory=RunResult)
+    files: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+    error: str = ""
+
+    @property
+    def internal_error(self) -> bool:
+        return bool(self.error) or self.run.internal_error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "learner": self.learner,
+            "note": self.note,
+            "error": self.error,
+            "files": dict(self.files),
+            **self.run.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LearnerResult:
+        return cls(
+            learner=str(data.get("learner", "")),
+            run=RunResult.from_dict(data),
+            files={str(k): str(v) for k, v in dict(data.get("files", {})).items()},
+            note=str(data.get("note", "")),
+            error=str(data.get("error", "")),
+        )
+
+
+@dataclass
+class ClassResult:
+    """A whole class graded together: one :class:`LearnerResult` per learner, in learner order.
+
+    ``exercises`` and ``max_points`` (per exercise) come from the exercises themselves, so a
+    learner who submitted nothing still has a row against the same maximum. ``provenance``
+    records what produced the grades (grader and library versions, seed, times).
+    """
+
+    learners: list[LearnerResult] = field(default_factory=list)
+    exercises: list[str] = field(default_factory=list)
+    max_points: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+    complete: bool = True  # False: interrupted, so some learners were never graded
+
+    @property
+    def max_score(self) -> int:
+        return sum(self.max_points.values())
+
+    @property
+    def internal_error(self) -> bool:
+        return any(learner.internal_error for learner in self.learners)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "complete": self.complete,
+            "exercises": list(self.exercises),
+            "max_points": dict(self.max_points),
+            "max_score": self.max_score,
+            "duration_s": round(self.duration_s, 3),
+            "provenance": dict(self.provenance),
+            "learners": [learner.to_dict() for learner in self.learners],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClassResult:
+        """A stored class (``results.json`` of ``grade batch``)."""
+        return cls(
+            learners=[LearnerResult.from_dict(item) for item in data.get("learners", [])],
+            exercises=[str(e) for e in data.get("exercises", [])],
+            max_points={str(k): int(v) for k, v in dict(data.get("max_points", {})).items()},
+            provenance=dict(data.get("provenance", {})),
+            duration_s=float(data.get("duration_s", 0.0)),
+            complete=bool(data.get("complete", True)),
+        )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.messages import Catalogue, catalogue_for
-from grader.results import ExerciseResult, RunResult
+from grader.results import ClassResult, ExerciseResult, LearnerResult, RunResult
 
 
 def plain(text: str, **_: Any) -> str:
@@ -39,9 +39,24 @@ class Writer:
     ``render(run, context)`` is the whole output, written once the run ends (or is
     interrupted: the engine writes what it has). ``progress(result, context)`` is
     optional text to stream as each exercise finishes (``""`` for none).
+    ``render_class(result, context)``, for writers a batch can use, is a whole class's
+    output, written to ``filename`` in the batch's outputs folder.
     """
 
     name: str
     help: str
     render: Callable[[RunResult, WriteContext], str]
     progress: Callable[[ExerciseResult, WriteContext], str] | None = None
+    render_class: Callable[[ClassResult, WriteContext], str] | None = None
+    filename: str = ""
+
+
+def class_of_one(run: RunResult, learner: str = "") -> ClassResult:
+    """One learner's run as a class of one, so a class writer also renders ``grade all``."""
+    return ClassResult(
+        learners=[LearnerResult(learner, run)],
+        exercises=[e.exercise for e in run.exercises],
+        max_points={e.exercise: e.max_score for e in run.exercises},
+        duration_s=run.duration_s,
+        complete=run.complete,
+    )

@@ -1,7 +1,8 @@
 """The ``json`` writer: one JSON object for CI and other tools.
 
 One exercise gives its :meth:`~grader.results.ExerciseResult.to_dict`, a whole
-run :meth:`~grader.results.RunResult.to_dict`; both re-read with ``from_dict``.
+run :meth:`~grader.results.RunResult.to_dict`, a class (``grade batch``'s
+``results.json``) :meth:`~grader.results.ClassResult.to_dict`; each re-reads with ``from_dict``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 
 from grader.outputs.base import WriteContext, Writer
-from grader.results import RunResult
+from grader.results import ClassResult, RunResult
 
 
 def render(run: RunResult, context: WriteContext) -> str:
@@ -18,4 +19,15 @@ def render(run: RunResult, context: WriteContext) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-WRITER = Writer(name="json", help="one JSON object for tools", render=render)
+def render_class(graded: ClassResult, context: WriteContext) -> str:
+    """A whole class (``grade batch``'s ``results.json``); re-read with ``ClassResult.from_dict``."""
+    return json.dumps(graded.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+WRITER = Writer(
+    name="json",
+    help="one JSON object for tools",
+    render=render,
+    render_class=render_class,
+    filename="results.json",
+)

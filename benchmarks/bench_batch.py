@@ -1,0 +1,142 @@
+"""`grade batch` on generated classes: wall time, learners per minute, peak memory of the process tree.
+
+    python benchmarks/bench_batch.py --exercise exercise-05 --learners 40 --workers 1 2
+
+A class of ``--learners`` learners is written to a temp folder: 40% the reference solution, 20%
+partly wrong (one function returns a string), 10% broken (a syntax error), 10% slow (its
+import takes 2 s), 10% hostile (reads a neighbour's file, loops at import for a while, prints
+terminal escapes), 10% empty folders. Each run is a fresh `grade batch` process; the peak memory is
+the largest sum of the resident sizes of it and all its descendants, sampled every 0.1 s.
+Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.content import solutions_dir  # noqa: E402
+from grader.registry import find_exercise  # noqa: E402
+
+KINDS = ["correct"] * 4 + ["wrong"] * 2 + ["broken", "slow", "hostile", "empty"]
+
+
+def _first_function(source: str) -> str:
+    line = next(line for line in source.splitlines() if line.startswith("def "))
+    return line
+
+
+def learner_source(kind: str, reference: str, neighbour: Path) -> str | None:
+    head = _first_function(reference)
+    if kind == "correct":
+        return reference
+    if kind == "wrong":  # the first function answers wrongly (not a number at all)
+        return reference.replace(head, head + "\n    return 'wrong'\n", 1)
+    if kind == "broken":
+        return reference.replace(head, head.replace("(", "((", 1), 1)
+    if kind == "slow":  # heavy top-level code, as course notebooks have
+        return "import time\ntime.sleep(2)\n" + reference
+    if kind == "hostile":
+        return (
+            f"try:\n    open({str(neighbour)!r}).read()\nexcept OSError:\n    pass\n"
+            "import time\n_end = time.time() + 1\nwhile time.time() < _end:\n    pass\n"
+            "print('\\x1b[2J\\x1b[32mALL PASSED\\x1b[0m')\n" + reference
+        )
+    return None  # empty folder
+
+
+def make_class(folder: Path, exercise_name: str, learners: int) -> None:
+    exercise = find_exercise(exercise_name)
+    reference = (solutions_dir() / exercise.file_name).read_text(encoding="utf-8")
+    for index in range(learners):
+        kind = KINDS[index % len(KINDS)]
+        learner = folder / f"learner{index:03d}-{kind}"
+        learner.mkdir(parents=True)
+        source = learner_source(kind, reference, folder / "learner000-correct" / exercise.file_name)
+        if source is not None:
+            (learner / exercise.file_name).write_text(source, encoding="utf-8")
+
+
+def _tree_rss_kb(pid: int) -> int:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            parent = int(fields[1])
+            with open(f"/proc/{entry}/statm") as handle:
+                rss[int(entry)] = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            children.setdefault(parent, []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def run_batch(class_dir: Path, out: Path, workers: int, exercise: str) -> tuple[float, float, int]:
+    command = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
+    command += ["--workers", str(workers), "--exercise", exercise]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if code not in (0, 1):
+        raise SystemExit(f"grade batch exited {code}")
+    return elapsed, peak / 1024, code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exercise", action="append", default=None)
+    parser.add_argument("--learners", type=int, default=40)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    rows = []
+    for exercise in args.exercise or ["exercise-05"]:
+        with tempfile.TemporaryDirectory(prefix="kerasdrill-bench-class-") as temp:
+            class_dir = Path(temp) / "class"
+            make_class(class_dir, exercise, args.learners)
+            for workers in args.workers:
+                elapsed, peak_mb, _ = run_batch(class_dir, Path(temp) / f"out-{workers}", workers, exercise)
+                rows.append((exercise, workers, elapsed, 60 * args.learners / elapsed, peak_mb))
+    print(f"{args.learners} learners per class ({', '.join(sorted(set(KINDS)))}), one fresh `grade batch` each\n")
+    print("| exercise | workers | wall s | learners/min | peak MB (process tree) |")
+    print("|---|---:|---:|---:|---:|")
+    for exercise, workers, elapsed, rate, peak in rows:
+        print(f"| {exercise} | {workers} | {elapsed:.1f} | {rate:.0f} | {peak:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""``grade batch``'s one library call: grade a class, show progress, write every output file.
+
+Progress goes to ``stream`` (stderr): a bar with the count, the time left and the last learner
+done when it is a terminal, one line per learner otherwise (CI logs). The outputs are written
+in ``finally``, so an interrupted batch still leaves what it graded, marked incomplete
+(``"complete": false`` in ``results.json``, a note in the gradebook's rows that were not graded).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from grader.batch.layout import find_learners
+from grader.batch.runner import default_workers, exercises_submitted, grade_class
+from grader.engine import GradeOptions
+from grader.outputs import CLASS_WRITERS, WriteContext
+from grader.outputs.base import encodable
+from grader.registry import Exercise, all_exercises
+from grader.results import ClassResult, LearnerResult
+
+DEFAULT_FORMATS = ("gradebook", "checks", "json")
+
+
+def grade_and_write(
+    class_dir: str | os.PathLike,
+    exercises: Sequence[Exercise] | None = None,
+    *,
+    out: str | os.PathLike = "grades",
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    workers: int | None = None,
+    options: GradeOptions | None = None,
+    stream: TextIO | None = None,
+    context: WriteContext | None = None,
+    resume: bool = False,
+) -> ClassResult:
+    """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
+
+    ``resume``: keep the results in ``out/results.json`` of learners whose files have not changed
+    (nor the checks, the grader or the seed) instead of grading them again.
+    """
+    stream = stream or sys.stderr
+    out = Path(out)
+    previous = _previous(out, stream) if resume else None
+    learners = find_learners(class_dir, skip=(out,))
+    chosen = list(exercises) if exercises else exercises_submitted(learners, all_exercises())
+    if workers is None:
+        workers, why = default_workers(chosen)
+        if why:
+            _say(stream, f"grading with {why}")
+    progress = _Progress(stream, len(learners))
+    graded = ClassResult(exercises=[e.id for e in chosen], complete=False)
+    try:
+        graded = grade_class(
+            class_dir,
+            chosen,
+            workers=workers,
+            options=options,
+            skip=(out,),
+            previous=previous,
+            on_learner=progress.learner_done,
+            on_interrupt=lambda running: _say(
+                stream, f"\nstopping: finishing the {running} learner(s) being graded (Ctrl-C again to stop now)"
+            ),
+        )
+    finally:
+        progress.close()
+        write_outputs(graded, out, formats, context or WriteContext())
+    _say(stream, _summary(graded, out))
+    return graded
+
+
+def _previous(out: Path, stream: TextIO) -> ClassResult | None:
+    import json
+
+    path = out / CLASS_WRITERS["json"].filename
+    try:
+        return ClassResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        _say(stream, f"--resume: {path} could not be read; grading everyone")
+        return None
+
+
+def write_outputs(graded: ClassResult, out: str | os.PathLike, formats: Sequence[str], context: WriteContext) -> None:
+    """Write each format's file into ``out`` (created if needed)."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in formats:
+        writer = CLASS_WRITERS[name]
+        (folder / writer.filename).write_text(encodable(writer.render_class(graded, context)), encoding="utf-8")
+
+
+def _summary(graded: ClassResult, out: Path) -> str:
+    faults = [learner.learner for learner in graded.learners if learner.internal_error]
+    text = f"graded {len(graded.learners)} learner(s) in {graded.duration_s:.1f} s; results in {out}/"
+    if not graded.complete:
+        text += " (incomplete: interrupted)"
+    if faults:
+        text += f"\nthe grader itself failed for: {', '.join(faults)} (see the note column)"
+    return text
+
+
+def _say(stream: TextIO, text: str) -> None:
+    stream.write(encodable(text) + "\n")
+    stream.flush()
+
+
+class _Progress:
+    """A bar on a terminal, a line per learner elsewhere; safe to call from the grading threads."""
+
+    def __init__(self, stream: TextIO, total: int) -> None:
+        self.stream, self.total = stream, total
+        self.lock = threading.Lock()
+        self.last = ""
+        self.bar = None
+        if _is_terminal(stream) and total:
+            import click
+
+            self.bar = click.progressbar(
+                length=total, label="grading", file=stream, show_eta=True, item_show_func=lambda _: self.last
+            )
+            self.bar.__enter__()
+
+    def learner_done(self, result: LearnerResult, done: int, total: int) -> None:
+        with self.lock:
+            run = result.run
+            self.last = f"{result.learner} {run.score}/{run.max_score}"
+            if self.bar is not None:
+                self.bar.update(1)
+            else:
+                flag = " (grader fault)" if result.internal_error else ""
+                _say(
+                    self.stream,
+                    f"[{done:>{len(str(total))}}/{total}] {result.learner}: {run.score}/{run.max_score}{flag}",
+                )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

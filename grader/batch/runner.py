@@ -1,0 +1,224 @@
+"""``grade batch``: a whole class graded by a few warm grading processes in parallel.
+
+:func:`grade_class` finds the learners (:mod:`~grader.batch.layout`), hands them out in
+sorted order to ``workers`` grading processes (:mod:`~grader.batch.pool`), and collects one
+:class:`~grader.results.LearnerResult` per learner into a :class:`~grader.results.ClassResult`,
+always in learner order, whatever finished first. A learner's crash, timeout, syntax error,
+missing file or hostile code is their own row; the batch goes on. The first Ctrl-C lets the
+learners being graded finish and grades no more; the second stops at once. Either way the
+result is returned marked incomplete, with every learner graded so far.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from grader.batch.layout import LearnerFolder, find_learners
+from grader.batch.pool import GradingProcess, options_to_dict
+from grader.engine import GradeOptions
+from grader.registry import Exercise, all_exercises
+from grader.results import ClassResult, LearnerResult
+
+MODEL_PROCESS_MB = 1500  # a grading process with TensorFlow, its fork server, a worker and a trainer
+PLAIN_PROCESS_MB = 300
+
+
+def default_workers(exercises: Sequence[Exercise]) -> tuple[int, str]:
+    """How many grading processes to run: one per CPU, fewer if memory is short; and why, if fewer."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    each = MODEL_PROCESS_MB if any(e.needs_tf for e in exercises) else PLAIN_PROCESS_MB
+    available = _available_mb()
+    by_memory = max(1, available // each) if available else cpus
+    if by_memory < cpus:
+        return (
+            by_memory,
+            f"{by_memory} of {cpus} CPUs: {available:,} MB of memory free, ~{each:,} MB per grading process",
+        )
+    return cpus, ""
+
+
+def _available_mb() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def exercises_submitted(learners: Sequence[LearnerFolder], exercises: Sequence[Exercise]) -> list[Exercise]:
+    """The exercises for which at least one learner has a file, in course order."""
+    return [e for e in exercises if any(learner.submission(e) is not None for learner in learners)]
+
+
+def exercise_version(exercise: Exercise) -> str:
+    """A fingerprint of an exercise's checks and messages: a changed check is a changed version."""
+    digest = hashlib.sha256()
+    for source in exercise.sources:
+        for path in sorted(Path(source.directory).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def provenance(exercises: Sequence[Exercise], options: GradeOptions) -> dict[str, Any]:
+    """What produced a class's grades: versions (without importing TensorFlow), seed, language."""
+    import grader
+
+    versions = {"python": platform.python_version()}
+    for package in ("tensorflow", "keras", "numpy", "pytest", "scikit-learn"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = ""
+    return {
+        "grader_version": grader.__version__,
+        "exercise_versions": {e.id: exercise_version(e) for e in exercises},
+        "seed": options.seed,
+        "language": options.language,
+        "versions": versions,
+    }
+
+
+def grade_class(
+    class_dir: str | os.PathLike,
+    exercises: Sequence[Exercise] | None = None,
+    *,
+    workers: int | None = None,
+    options: GradeOptions | None = None,
+    skip: tuple[str | os.PathLike, ...] = (),
+    on_learner: Callable[[LearnerResult, int, int], None] | None = None,
+    on_interrupt: Callable[[int], None] | None = None,
+    previous: ClassResult | None = None,
+) -> ClassResult:
+    """Grade every learner of ``class_dir``; see the module docstring.
+
+    ``exercises``: default, every exercise some learner has a file for. ``workers``: default
+    :func:`default_workers`. ``skip``: folders in ``class_dir`` that are no learner's (the outputs).
+    Every worker is kept out of ``class_dir`` and ``skip`` (no learner sees another's files).
+    ``on_learner(result, done, total)`` is called as each learner finishes, in finishing order;
+    ``on_interrupt(running)`` on the first Ctrl-C. ``previous`` (``--resume``): an earlier run's
+    results; a learner whose files, and the exercises' checks, grader version and seed, are the
+    same as then keeps that result without being graded again.
+    """
+    learners = find_learners(class_dir, skip=skip)
+    chosen = list(exercises) if exercises else exercises_submitted(learners, all_exercises())
+    options = replace(
+        options or GradeOptions(),
+        hidden=tuple(options.hidden if options else ()) + (str(Path(class_dir).resolve()),) + tuple(map(str, skip)),
+    )
+    count = workers or default_workers(chosen)[0]
+    started, started_at = time.perf_counter(), _now()
+    results: dict[int, LearnerResult] = {}
+    tasks: queue.Queue[int] = queue.Queue()
+    reusable = _reusable(previous, chosen, options)
+    for index, learner in enumerate(learners):
+        kept = reusable.get(learner.learner)
+        if kept is not None and kept.files == current_files(learner, chosen):
+            results[index] = kept
+        else:
+            tasks.put(index)
+    stopping = threading.Event()
+    lock = threading.Lock()
+    processes = [GradingProcess() for _ in range(min(count, len(learners)) or 1)]
+    base = {"exercises": [e.id for e in chosen], "options": options_to_dict(options)}
+
+    def work(process: GradingProcess) -> None:
+        while not stopping.is_set():
+            try:
+                index = tasks.get_nowait()
+            except queue.Empty:
+                return
+            learner = learners[index]
+            reply = process.grade({**base, "learner": learner.learner, "folder": str(learner.folder)})
+            if stopping.is_set() and reply.get("error"):
+                return  # stopped under it by the second Ctrl-C: not graded, not a fault
+            result = LearnerResult.from_dict(reply)
+            with lock:
+                results[index] = result
+                done = len(results)
+            if on_learner is not None:
+                on_learner(result, done, len(learners))
+
+    threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in processes]
+    for thread in threads:
+        thread.start()
+    interrupted = False
+    try:
+        try:
+            _join(threads)
+        except KeyboardInterrupt:
+            interrupted = True
+            stopping.set()
+            if on_interrupt is not None:
+                on_interrupt(sum(t.is_alive() for t in threads))
+            _join(threads)
+    except KeyboardInterrupt:  # the second Ctrl-C: stop the learners being graded too
+        for process in processes:
+            process.stop(grace_s=0)
+    finally:
+        for process in processes:
+            process.stop()
+    ordered = [results[i] for i in sorted(results)]
+    return ClassResult(
+        learners=ordered,
+        exercises=[e.id for e in chosen],
+        max_points={e.id: e.max_score for e in chosen},
+        provenance={
+            **provenance(chosen, options),
+            "started": started_at,
+            "finished": _now(),
+            "workers": len(processes),
+        },
+        duration_s=time.perf_counter() - started,
+        complete=not interrupted and len(ordered) == len(learners),
+    )
+
+
+def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict[str, str]:
+    """Exercise id -> sha256 of the learner's file for it (``""``: none), as a result records them."""
+    from grader.batch.layout import file_sha256
+
+    files = {}
+    for exercise in exercises:
+        submission = learner.submission(exercise)
+        try:
+            files[exercise.id] = file_sha256(submission.path) if submission is not None else ""
+        except OSError:
+            files[exercise.id] = ""
+    return files
+
+
+def _reusable(previous: ClassResult | None, exercises: Sequence[Exercise], options: GradeOptions) -> dict:
+    """The learners of ``previous`` whose results still hold: same grader, checks, seed and exercises."""
+    if previous is None:
+        return {}
+    now = provenance(exercises, options)
+    then = previous.provenance
+    same = all(then.get(key) == now[key] for key in ("grader_version", "exercise_versions", "seed", "language"))
+    if not same or previous.exercises != [e.id for e in exercises]:
+        return {}
+    return {learner.learner: learner for learner in previous.learners if not learner.internal_error}
+
+
+def _join(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)  # short waits, so Ctrl-C is seen at once
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

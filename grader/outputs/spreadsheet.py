@@ -1,0 +1,54 @@
+"""CSV cells a spreadsheet opens safely, and the rows both CSV writers share."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+from grader.results import ClassResult, ExerciseResult, LearnerResult
+
+_FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]+")
+
+
+def cell(value: object) -> object:
+    """A number as it is; text without control characters, and never read as a formula
+    (a learner's folder named ``=HYPERLINK(...)`` is shown, not run, by the instructor's spreadsheet)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = _CONTROL.sub(" ", str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(rows: Iterable[Iterable[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def exercise_results(learner: LearnerResult) -> dict[str, ExerciseResult]:
+    return {result.exercise: result for result in learner.run.exercises}
+
+
+def learner_note(learner: LearnerResult, graded: ClassResult) -> str:
+    """Why a row is what it is: the folder's note, missing files, faults of the grader, not graded."""
+    notes = [learner.note] if learner.note else []
+    if learner.error:
+        notes.append(f"the grader failed: {learner.error.splitlines()[-1] if learner.error.strip() else ''}")
+    results = exercise_results(learner)
+    missing = [e for e in graded.exercises if e in results and not results[e].submission]
+    if missing and len(missing) == len(graded.exercises) and not learner.note:
+        notes.append("no exercise file")
+    elif missing:
+        notes.append("no file for " + ", ".join(missing))
+    faults = [e for e in graded.exercises if e in results and results[e].internal_error]
+    if faults:
+        notes.append("grader fault in " + ", ".join(faults))
+    ungraded = [e for e in graded.exercises if e not in results]
+    if ungraded and not learner.error:
+        notes.append("not graded (interrupted): " + ", ".join(ungraded))
+    return "; ".join(notes)

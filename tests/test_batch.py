@@ -1,0 +1,371 @@
+"""`grade batch`: a class of learners graded in parallel, each row its own, in files CI tools read.
+
+The class: a correct learner, a stub, an empty folder, a syntax error, a renamed file, a learner
+whose function never returns, and a hostile learner who tries to read and overwrite a neighbour's
+file, write into the outputs folder and reach a helper on 127.0.0.1. It is graded once through the
+real command (two grading processes), and every output is parsed and checked against grading
+each learner's files alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from support import solution_source, stub_source
+
+from grader.batch.layout import find_learners
+from grader.results import ClassResult
+
+EXERCISES = ("exercise-04", "exercise-05")
+FILES = {"exercise-04": "exercise_04_parameter_counts.py", "exercise-05": "exercise_05_cnn_shapes.py"}
+MAX = {"exercise-04": 16, "exercise-05": 24}
+BATCHNORM = '''def batchnorm_params(channels):
+    """gamma and beta are trained; the moving mean and variance are not."""
+    return (2 * channels, 2 * channels)'''
+
+
+def _hostile(neighbour: Path, out: Path, port: int) -> str:
+    """Exercise 04 whose batchnorm_params answers right only if every attack on the batch was refused."""
+    body = f"""def batchnorm_params(channels):
+    import socket
+    reached = []
+    try:
+        open({str(neighbour)!r}).read()
+        reached.append("read a neighbour's file")
+    except OSError:
+        pass
+    try:
+        with open({str(neighbour)!r}, "a") as handle:
+            handle.write("\\nraise SystemExit('sabotaged')\\n")
+        reached.append("wrote a neighbour's file")
+    except OSError:
+        pass
+    try:
+        open({str(out / "planted.csv")!r}, "w").write("forged")
+        reached.append("wrote into the outputs")
+    except OSError:
+        pass
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+        reached.append("reached the network")
+    except OSError:
+        pass
+    return (2 * channels, 2 * channels) if not reached else "; ".join(reached)"""
+    source = solution_source("exercise-04")
+    assert BATCHNORM in source
+    return source.replace(BATCHNORM, body)
+
+
+def _class(root: Path, out: Path, port: int) -> Path:
+    """The class folder described in the module docstring; returns it."""
+    folder = root / "class"
+    learners = {
+        "alice": {"exercise-04": solution_source("exercise-04"), "exercise-05": solution_source("exercise-05")},
+        "bob": {"exercise-05": stub_source("exercise-05")},
+        "carol": {},
+        "dave": {"exercise-05": "def conv_output_size(:\n"},
+        "frank": {
+            "exercise-04": solution_source("exercise-04").replace(
+                BATCHNORM, "def batchnorm_params(channels):\n    while True:\n        pass"
+            )
+        },
+    }
+    for learner, files in learners.items():
+        (folder / learner).mkdir(parents=True)
+        for exercise, source in files.items():
+            (folder / learner / FILES[exercise]).write_text(source, encoding="utf-8")
+    renamed = folder / "erin" / "exercises"
+    renamed.mkdir(parents=True)
+    (renamed / "exercise_05 (1).py").write_text(solution_source("exercise-05"), encoding="utf-8")
+    (renamed / FILES["exercise-04"]).write_text(solution_source("exercise-04"), encoding="utf-8")
+    (folder / "zoe").mkdir()
+    (folder / "zoe" / FILES["exercise-04"]).write_text(
+        _hostile(folder / "alice" / FILES["exercise-05"], out, port), encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A helper on 127.0.0.1 that a learner must not reach."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    threading.Thread(target=lambda: [server.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def _batch(class_dir: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out), "--timeout", "2", *extra],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, listener):
+    root = tmp_path_factory.mktemp("batch")
+    out = root / "grades"
+    class_dir = _class(root, out, listener)
+    before = {p: p.read_bytes() for p in class_dir.rglob("*") if p.is_file()}
+    completed = _batch(class_dir, out, "--workers", "2")
+    return {"root": root, "class": class_dir, "out": out, "completed": completed, "before": before}
+
+
+def _rows(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _alone(path: Path, exercise: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", exercise, "--submission", str(path), "--format", "json", "--timeout", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return json.loads(completed.stdout)
+
+
+def test_the_batch_runs_to_the_end_and_exits_0(graded):
+    completed = graded["completed"]
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    lines = [line for line in completed.stderr.splitlines() if line.startswith("[")]
+    assert len(lines) == 7 and sorted(line.split("] ")[1].split(":")[0] for line in lines) == sorted(
+        ["alice", "bob", "carol", "dave", "erin", "frank", "zoe"]
+    ), completed.stderr
+
+
+def test_the_gradebook_has_a_max_row_then_one_row_per_learner_in_order(graded):
+    rows = _rows(graded["out"] / "gradebook.csv")
+    assert list(rows[0]) == ["learner", *EXERCISES, "total", "percent", "note"]
+    assert rows[0] == {
+        "learner": "(max points)",
+        **{e: str(MAX[e]) for e in EXERCISES},
+        "total": "40",
+        "percent": "100",
+        "note": "",
+    }
+    assert [row["learner"] for row in rows[1:]] == ["alice", "bob", "carol", "dave", "erin", "frank", "zoe"]
+    by = {row["learner"]: row for row in rows[1:]}
+    assert (by["alice"]["exercise-04"], by["alice"]["exercise-05"], by["alice"]["total"]) == ("16", "24", "40")
+    assert by["bob"]["total"] == "0" and "no file for exercise-04" in by["bob"]["note"]
+    assert by["carol"]["total"] == "0" and "empty folder" in by["carol"]["note"]
+    assert by["dave"]["exercise-05"] == "0"
+    assert by["erin"]["exercise-04"] == "16" and "exercise_05 (1).py" in by["erin"]["note"]
+    assert by["frank"]["exercise-04"] == "14"  # the looping function's 2 points, nothing else
+    assert by["zoe"]["exercise-04"] == "16", "a refused attack costs nothing; a reached one would show"
+
+
+def test_every_row_equals_grading_that_learner_alone(graded):
+    rows = {(r["learner"], r["exercise"], r["check"]): r for r in _rows(graded["out"] / "checks.csv")}
+    for learner in ("alice", "dave", "frank", "zoe"):
+        for exercise in EXERCISES:
+            path = graded["class"] / learner / FILES[exercise]
+            if not path.exists():
+                continue
+            alone = _alone(path, exercise)
+            for check in alone["checks"]:
+                row = rows[(learner, exercise, check["name"])]
+                assert (row["status"], int(row["points"]), row["message_id"]) == (
+                    check["status"],
+                    check["points"],
+                    check["message_id"],
+                ), (learner, exercise, check["name"])
+
+
+def test_checks_csv_has_every_declared_check_of_every_learner(graded):
+    rows = _rows(graded["out"] / "checks.csv")
+    assert list(rows[0]) == ["learner", "exercise", "check", "status", "points", "max_points", "message_id", "title"]
+    for learner in ("alice", "bob", "carol", "dave", "erin", "frank", "zoe"):
+        for exercise in EXERCISES:
+            mine = [r for r in rows if r["learner"] == learner and r["exercise"] == exercise]
+            assert sum(int(r["max_points"]) for r in mine) == MAX[exercise], (learner, exercise)
+    timed_out = [r for r in rows if r["learner"] == "frank" and r["check"] == "batchnorm"]
+    assert timed_out[0]["status"] == "timeout"
+
+
+def test_results_json_reads_back_with_its_provenance(graded):
+    data = json.loads((graded["out"] / "results.json").read_text(encoding="utf-8"))
+    stored = ClassResult.from_dict(data)
+    assert stored.complete and stored.exercises == list(EXERCISES) and stored.max_score == 40
+    assert [learner.learner for learner in stored.learners] == ["alice", "bob", "carol", "dave", "erin", "frank", "zoe"]
+    provenance = data["provenance"]
+    assert provenance["seed"] == 0 and set(provenance["exercise_versions"]) == set(EXERCISES)
+    assert {"python", "tensorflow", "keras", "numpy"} <= set(provenance["versions"])
+    alice = stored.learners[0]
+    import hashlib
+
+    expected = hashlib.sha256((graded["class"] / "alice" / FILES["exercise-05"]).read_bytes()).hexdigest()
+    assert alice.files["exercise-05"] == expected and stored.learners[2].files["exercise-05"] == ""
+
+
+def test_no_learner_touched_another_learners_files_or_the_outputs(graded):
+    after = {p: p.read_bytes() for p in graded["class"].rglob("*") if p.is_file()}
+    assert after == graded["before"]
+    assert sorted(p.name for p in graded["out"].iterdir()) == ["checks.csv", "gradebook.csv", "results.json"]
+
+
+def test_the_same_class_graded_twice_gives_byte_identical_spreadsheets(graded):
+    again = graded["root"] / "again"
+    completed = _batch(graded["class"], again, "--workers", "1")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    for name in ("gradebook.csv", "checks.csv"):
+        assert (again / name).read_bytes() == (graded["out"] / name).read_bytes(), name
+
+
+def test_fail_under_makes_the_batch_exit_1(graded):
+    out = graded["root"] / "fail-under"
+    completed = _batch(graded["class"], out, "--exercise", "exercise-04", "--fail-under", "50", "--format", "gradebook")
+    assert completed.returncode == 1, completed.stderr[-2000:]
+    assert [p.name for p in out.iterdir()] == ["gradebook.csv"]
+    assert list(_rows(out / "gradebook.csv")[0]) == ["learner", "exercise-04", "total", "percent", "note"]
+
+
+def test_ctrl_c_keeps_what_was_graded_and_marks_it_incomplete(tmp_path):
+    class_dir = tmp_path / "class"
+    for index in range(12):
+        (class_dir / f"learner{index:02d}").mkdir(parents=True)
+        (class_dir / f"learner{index:02d}" / FILES["exercise-05"]).write_text(
+            solution_source("exercise-05"), encoding="utf-8"
+        )
+    out = tmp_path / "grades"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out), "--workers", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = process.stderr.readline()  # the first learner is done
+    assert first.startswith("[ 1/12]"), first
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=120)
+    assert process.returncode == 130, rest
+    stored = ClassResult.from_dict(json.loads((out / "results.json").read_text(encoding="utf-8")))
+    assert not stored.complete and 1 <= len(stored.learners) < 12
+    assert all(learner.run.score == 24 for learner in stored.learners)
+    rows = _rows(out / "gradebook.csv")
+    assert len(rows) == 1 + len(stored.learners)
+
+
+def test_learner_folders_in_every_layout(tmp_path):
+    (tmp_path / "plain" / "ann").mkdir(parents=True)
+    (tmp_path / "plain" / ".git").mkdir()
+    (tmp_path / "plain" / "_shared").mkdir()
+    (tmp_path / "plain" / "hw1-submissions" / "hw1-ben").mkdir(parents=True)
+    (tmp_path / "plain" / "hw1-submissions" / "hw1-cho").mkdir(parents=True)
+    (tmp_path / "plain" / "hw2-submissions" / "hw2-ben").mkdir(parents=True)
+    (tmp_path / "plain" / "grades").mkdir()
+    found = find_learners(tmp_path / "plain", skip=(tmp_path / "plain" / "grades",))
+    assert [(f.learner, f.folder.name) for f in found] == [
+        ("ann", "ann"),
+        ("ben", "hw1-ben"),
+        ("ben~2", "hw2-ben"),
+        ("cho", "hw1-cho"),
+    ]
+    inside = find_learners(tmp_path / "plain" / "hw1-submissions")
+    assert [f.learner for f in inside] == ["ben", "cho"]
+
+
+def test_a_learner_id_is_never_a_spreadsheet_formula(tmp_path):
+    from grader.outputs.spreadsheet import to_csv
+
+    text = to_csv([['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "a\x1b[31mb", 5, -3]])
+    assert next(csv.reader(io.StringIO(text))) == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "a [31mb",
+        "5",
+        "-3",
+    ]
+
+
+def test_a_class_folder_that_does_not_exist_is_a_usage_error(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(tmp_path / "nope")], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 2
+
+
+def test_an_unknown_exercise_is_a_usage_error(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(tmp_path), "--exercise", "exercise-99"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 2 and "exercise-99" in completed.stderr
+
+
+@pytest.fixture
+def home_folder():
+    """A folder outside the temp folders (a root worker's view hides those whole): where an
+    instructor keeps a class. Removed afterwards."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kerasdrill-test-class-", dir=Path.home()))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode", ["root layers", "ordinary user's layers"])
+def test_a_hostile_learner_reaches_no_neighbour_no_output_and_no_network(home_folder, listener, mode):
+    """zoe's check passes only if every attack was refused; alice's file must be unchanged."""
+    if mode == "root layers" and os.geteuid() != 0:
+        pytest.skip("root layers need root")
+    out = home_folder / "grades"
+    class_dir = home_folder / "class"
+    (class_dir / "alice").mkdir(parents=True)
+    alice = class_dir / "alice" / FILES["exercise-05"]
+    alice.write_text(solution_source("exercise-05"), encoding="utf-8")
+    (class_dir / "zoe").mkdir()
+    (class_dir / "zoe" / FILES["exercise-04"]).write_text(_hostile(alice, out, listener), encoding="utf-8")
+    env = dict(os.environ)
+    if mode != "root layers":
+        env["KERASDRILL_UNPRIVILEGED_SANDBOX"] = "1"
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", "class", "--out", "grades", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=home_folder,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    zoe = {r["check"]: r for r in _rows(out / "checks.csv") if r["learner"] == "zoe"}
+    assert zoe["batchnorm"]["status"] == "passed", zoe["batchnorm"]
+    assert alice.read_text(encoding="utf-8") == solution_source("exercise-05")
+    assert not (out / "planted.csv").exists()
+
+
+def test_resume_grades_again_only_the_learners_whose_files_changed(graded, tmp_path):
+    import shutil
+
+    class_dir, out = tmp_path / "class", tmp_path / "grades"
+    shutil.copytree(graded["class"], class_dir)
+    shutil.copytree(graded["out"], out)
+    (class_dir / "bob" / FILES["exercise-05"]).write_text(solution_source("exercise-05"), encoding="utf-8")
+    before = ClassResult.from_dict(json.loads((out / "results.json").read_text(encoding="utf-8")))
+    completed = _batch(class_dir, out, "--resume", "--workers", "1")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    after = ClassResult.from_dict(json.loads((out / "results.json").read_text(encoding="utf-8")))
+    old = {learner.learner: learner for learner in before.learners}
+    for learner in after.learners:
+        if learner.learner == "bob":
+            assert learner.run.score == 24 and learner.files != old["bob"].files
+        else:  # kept as it was: the very same durations
+            assert learner.to_dict() == old[learner.learner].to_dict(), learner.learner
