@@ -60,3 +60,16 @@ def class_of_one(run: RunResult, learner: str = "") -> ClassResult:
         duration_s=run.duration_s,
         complete=run.complete,
     )
+
+
+def class_writer(
+    name: str, help: str, render_class: Callable[[ClassResult, WriteContext], str], filename: str
+) -> Writer:
+    """A writer of a whole class's file; one learner's run (``grade all --format NAME``) is a class of one."""
+    return Writer(
+        name=name,
+        help=help,
+        render=lambda run, context: render_class(class_of_one(run), context),
+        render_class=render_class,
+        filename=filename,
+    )

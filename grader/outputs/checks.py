@@ -7,9 +7,9 @@ pivot table shows which mistakes a class makes most.
 
 from __future__ import annotations
 
-from grader.outputs.base import WriteContext, Writer, class_of_one
+from grader.outputs.base import WriteContext, class_writer
 from grader.outputs.spreadsheet import exercise_results, to_csv
-from grader.results import ClassResult, RunResult
+from grader.results import ClassResult
 
 COLUMNS = ("learner", "exercise", "check", "status", "points", "max_points", "message_id", "title")
 
@@ -35,14 +35,4 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
     return to_csv(rows)
 
 
-def render(run: RunResult, context: WriteContext) -> str:
-    return render_class(class_of_one(run), context)
-
-
-WRITER = Writer(
-    name="checks",
-    help="checks.csv, a row per learner and check",
-    render=render,
-    render_class=render_class,
-    filename="checks.csv",
-)
+WRITER = class_writer("checks", "checks.csv, a row per learner and check", render_class, "checks.csv")

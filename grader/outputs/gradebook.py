@@ -8,9 +8,9 @@ total, the percentage, and a note (no file, an empty folder, a fault of the grad
 
 from __future__ import annotations
 
-from grader.outputs.base import WriteContext, Writer, class_of_one
+from grader.outputs.base import WriteContext, class_writer
 from grader.outputs.spreadsheet import exercise_results, learner_note, to_csv
-from grader.results import ClassResult, RunResult
+from grader.results import ClassResult
 
 MAX_ROW_LABEL = "(max points)"
 
@@ -27,14 +27,6 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
     return to_csv(rows)
 
 
-def render(run: RunResult, context: WriteContext) -> str:
-    return render_class(class_of_one(run), context)
-
-
-WRITER = Writer(
-    name="gradebook",
-    help="gradebook.csv, a row per learner, a column per exercise",
-    render=render,
-    render_class=render_class,
-    filename="gradebook.csv",
+WRITER = class_writer(
+    "gradebook", "gradebook.csv, a row per learner, a column per exercise", render_class, "gradebook.csv"
 )
