@@ -215,7 +215,12 @@ def test_results_json_reads_back_with_its_provenance(graded):
 def test_no_learner_touched_another_learners_files_or_the_outputs(graded):
     after = {p: p.read_bytes() for p in graded["class"].rglob("*") if p.is_file()}
     assert after == graded["before"]
-    assert sorted(p.name for p in graded["out"].iterdir()) == ["checks.csv", "gradebook.csv", "results.json"]
+    assert sorted(p.name for p in graded["out"].iterdir()) == [
+        "checks.csv",
+        "gradebook.csv",
+        "junit.xml",
+        "results.json",
+    ]
 
 
 def test_the_same_class_graded_twice_gives_byte_identical_spreadsheets(graded):
@@ -369,3 +374,43 @@ def test_resume_grades_again_only_the_learners_whose_files_changed(graded, tmp_p
             assert learner.run.score == 24 and learner.files != old["bob"].files
         else:  # kept as it was: the very same durations
             assert learner.to_dict() == old[learner.learner].to_dict(), learner.learner
+
+
+def test_junit_xml_has_a_suite_per_learner_and_never_reports_a_missed_check_as_skipped(graded):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(graded["out"] / "junit.xml").getroot()
+    suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
+    assert list(suites) == ["alice", "bob", "carol", "dave", "erin", "frank", "zoe"]
+    rows = _rows(graded["out"] / "checks.csv")
+    for name, suite in suites.items():
+        cases = suite.findall("testcase")
+        mine = [r for r in rows if r["learner"] == name]
+        assert int(suite.get("tests")) == len(cases) == len(mine)
+        assert int(suite.get("skipped")) == 0 and not suite.findall("testcase/skipped")
+        assert int(suite.get("failures")) == len(suite.findall("testcase/failure"))
+        properties = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+        assert properties["max_score"] == "40" and int(properties["score"]) == sum(int(r["points"]) for r in mine)
+    bob = suites["bob"].findall("testcase/failure")
+    assert bob and all(f.get("type") == "not attempted" and f.text for f in bob[:1])
+    frank = {c.get("name"): c for c in suites["frank"].findall("testcase")}
+    assert frank["exercise-04.batchnorm"].find("error").get("type") == "timeout"
+    assert all(c.get("classname") in ("kerasdrill.exercise-04", "kerasdrill.exercise-05") for c in frank.values())
+
+
+def test_junit_text_holds_no_character_xml_cannot_hold():
+    import xml.etree.ElementTree as ET
+
+    from grader.outputs import WRITERS, WriteContext
+    from grader.results import CheckResult, ClassResult, ExerciseResult, LearnerResult, RunResult
+
+    check = CheckResult("c", "t", "failed", 0, 1, message="bad \x1b[31mred\x1b[0m \x00 value\nsecond line")
+    run = RunResult(exercises=[ExerciseResult("exercise-05", "s", "t", "f.py", checks=[check])])
+    graded = ClassResult(
+        learners=[LearnerResult("eve\x1b]0;x\x07", run)], exercises=["exercise-05"], max_points={"exercise-05": 1}
+    )
+    text = WRITERS["junit"].render_class(graded, WriteContext())
+    root = ET.fromstring(text.encode("utf-8"))
+    failure = root.find("testsuite/testcase/failure")
+    assert "\x1b" not in text and "\x00" not in text
+    assert failure.get("message") == "bad [31mred[0m  value" and failure.text.endswith("second line")

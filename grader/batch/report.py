@@ -23,7 +23,7 @@ from grader.outputs.base import encodable
 from grader.registry import Exercise, all_exercises
 from grader.results import ClassResult, LearnerResult
 
-DEFAULT_FORMATS = ("gradebook", "checks", "json")
+DEFAULT_FORMATS = ("gradebook", "checks", "json", "junit")
 
 
 def grade_and_write(

@@ -1,0 +1,80 @@
+"""The ``junit`` writer: ``junit.xml``, the test report every CI system reads.
+
+``testsuites`` > one ``testsuite`` per learner (name: the learner id, or ``kerasdrill`` for
+one learner's run; counts, time, timestamp, and properties score, max_score and the grader
+version) > one ``testcase`` per check (classname ``kerasdrill.exercise-05``, name
+``exercise-05.check``, time, file). A failed check is a ``failure`` (message: its first line;
+text: the whole learner message), and so is a check not attempted yet: CI shows ``skipped`` as
+green. A learner's code that raised, crashed or timed out, or a fault of the grader, is an
+``error``. Text is plain: characters XML 1.0 cannot hold and terminal escapes are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from grader.outputs.base import WriteContext, class_writer
+from grader.results import ClassResult, LearnerResult
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+ERROR_STATUSES = ("error", "timeout")
+
+
+def xml_text(value: object) -> str:
+    return _NOT_XML.sub("", str(value))
+
+
+def _suite(learner: LearnerResult, graded: ClassResult, version: str) -> ET.Element:
+    suite = ET.Element("testsuite", name=xml_text(learner.learner or "kerasdrill"))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("score", learner.run.score), ("max_score", graded.max_score), ("version", version)):
+        ET.SubElement(properties, "property", name=name, value=xml_text(value))
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total_time = 0.0
+    for result in learner.run.exercises:
+        for check in result.checks:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"kerasdrill.{result.exercise}",
+                name=xml_text(f"{result.exercise}.{check.name}"),
+                time=f"{check.duration_s:.3f}",
+                file=xml_text(result.submission),
+            )
+            counts["tests"] += 1
+            total_time += check.duration_s
+            if check.passed:
+                continue
+            kind = "error" if check.status in ERROR_STATUSES or check.internal else "failure"
+            counts["errors" if kind == "error" else "failures"] += 1
+            text = xml_text(check.message or check.title)
+            status = check.status if check.attempted else "not attempted"
+            problem = ET.SubElement(case, kind, message=(text.splitlines() or [""])[0][:300], type=status)
+            problem.text = text
+    if learner.error:
+        case = ET.SubElement(suite, "testcase", classname="kerasdrill", name="grader")
+        ET.SubElement(case, "error", message="the grader itself failed", type="grader").text = xml_text(learner.error)
+        counts["tests"] += 1
+        counts["errors"] += 1
+    for name, value in counts.items():
+        suite.set(name, str(value))
+    suite.set("time", f"{total_time:.3f}")
+    if graded.provenance.get("started"):
+        suite.set("timestamp", str(graded.provenance["started"]))
+    return suite
+
+
+def render_class(graded: ClassResult, context: WriteContext) -> str:
+    import grader
+
+    root = ET.Element("testsuites", name="kerasdrill")
+    for learner in graded.learners:
+        root.append(_suite(learner, graded, graded.provenance.get("grader_version", grader.__version__)))
+    for name in ("tests", "failures", "errors", "skipped"):
+        root.set(name, str(sum(int(suite.get(name, "0")) for suite in root)))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+WRITER = class_writer("junit", "junit.xml, a testsuite per learner, for CI test reports", render_class, "junit.xml")
