@@ -91,3 +91,28 @@ def test_format_choices_come_from_the_writers():
     for name in WRITERS:
         assert name in result.output
     assert len(all_exercises()) == 12
+
+
+GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "stdout_visibility", "tests", "extra_data"}
+GRADESCOPE_TEST = {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility", "tags"}
+
+
+def test_the_gradescope_writer_keeps_gradescopes_keys_and_points(graded):
+    """Gradescope sums the tests' scores; each must agree with the check, and a failed one says why."""
+    run = RunResult(exercises=[graded, find_exercise_result("exercise-04")])
+    data = json.loads(WRITERS["gradescope"].render(run, WriteContext(whole_run=True)))
+    assert set(data) == GRADESCOPE_TOP and all(set(test) == GRADESCOPE_TEST for test in data["tests"])
+    assert data["score"] == run.score == sum(test["score"] for test in data["tests"])
+    assert sum(test["max_score"] for test in data["tests"]) == run.max_score == data["extra_data"]["max_score"]
+    assert len({test["number"] for test in data["tests"]}) == len(data["tests"])
+    assert {test["status"] for test in data["tests"]} == {"passed", "failed"}
+    for test, check in zip(data["tests"], [c for e in run.exercises for c in e.checks]):
+        assert test["score"] == check.points and test["max_score"] == check.max_points
+        assert (test["status"] == "passed") == check.passed and bool(test["output"]) == (not check.passed)
+    assert data["tests"][0]["number"] == "5.1" and data["stdout_visibility"] == "hidden"
+
+
+def find_exercise_result(exercise: str) -> ExerciseResult:
+    from grader.engine import missing_submission_result
+
+    return missing_submission_result(find_exercise(exercise))
