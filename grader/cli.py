@@ -98,6 +98,11 @@ fail_under_option = click.option(
 verbose_option = click.option(
     "--verbose", "-v", is_flag=True, help="Show tracebacks, every hint and more of your output."
 )
+github_output_option = click.option(
+    "--github-output",
+    is_flag=True,
+    help="Also append GitHub Classroom's result= line (base64 Exercism v3) to $GITHUB_OUTPUT.",
+)
 seed_option = click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score)."
 )
@@ -136,6 +141,7 @@ def grading_options(function: Any) -> Any:
         verbose: bool,
         fmt: str,
         output: Path | None,
+        github_output: bool,
         **kwargs: Any,
     ) -> Any:
         from grader.engine import GradeOptions
@@ -148,7 +154,9 @@ def grading_options(function: Any) -> Any:
             style=click.style if styled else _plain,
             ascii_only=_ascii_only() if output is None else False,
         )
-        return function(*args, options=options, context=context, fmt=fmt, output=output, **kwargs)
+        return function(
+            *args, options=options, context=context, fmt=fmt, output=output, github_output=github_output, **kwargs
+        )
 
     shared = (
         workspace_option,
@@ -160,6 +168,7 @@ def grading_options(function: Any) -> Any:
         seed_option,
         timeout_option,
         load_timeout_option,
+        github_output_option,
     )
     for option in reversed(shared):
         command = option(command)

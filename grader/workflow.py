@@ -42,13 +42,16 @@ def grade_and_report(
     context: WriteContext | None = None,
     stream: TextIO | None = None,
     output: str | os.PathLike | None = None,
+    github_output: bool = False,
 ) -> RunResult:
     """Grade ``exercises`` and write the result in format ``fmt``; return the :class:`RunResult`.
 
     One exercise without ``whole_run`` is ``grade EXERCISE``: its file must exist
     (:class:`~grader.submissions.SubmissionNotFound` otherwise, before anything runs).
     With ``whole_run`` (``grade all``) an exercise without a file scores 0 and is listed.
-    The result goes to ``output`` if given, else to ``stream`` (default: stdout).
+    The result goes to ``output`` if given, else to ``stream`` (default: stdout). With
+    ``github_output``, Classroom's ``result=<base64>`` line is also appended to ``$GITHUB_OUTPUT``
+    (to stderr outside GitHub Actions).
     """
     writer = WRITERS[fmt]
     context = replace(context or WriteContext(), whole_run=whole_run)
@@ -77,7 +80,22 @@ def grade_and_report(
             Path(output).write_text(encodable(text), encoding="utf-8")
         else:
             _write(stream, text)
+        if github_output:
+            write_github_output(run)
     return run
+
+
+def write_github_output(run: RunResult) -> None:
+    """Append ``result=<base64 Exercism v3 JSON>`` to the file ``$GITHUB_OUTPUT`` names (stderr if unset)."""
+    from grader.outputs.classroom import github_output_line
+
+    line = github_output_line(run) + "\n"
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(line)
+    else:
+        sys.stderr.write(line)
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -116,3 +116,37 @@ def find_exercise_result(exercise: str) -> ExerciseResult:
     from grader.engine import missing_submission_result
 
     return missing_submission_result(find_exercise(exercise))
+
+
+def test_the_classroom_writer_is_exercism_v3_with_points_that_add_up(graded):
+    from dataclasses import replace
+
+    noisy = replace(graded, output="x" * 2000)
+    run = RunResult(exercises=[noisy, find_exercise_result("exercise-04")])
+    data = json.loads(WRITERS["classroom"].render(run, WriteContext(whole_run=True)))
+    assert data["version"] == 3 and data["status"] == "fail" and data["max_score"] == run.max_score
+    assert sum(test["score"] for test in data["tests"]) == run.score
+    assert sum(test["max_score"] for test in data["tests"]) == run.max_score
+    for test, check in zip(data["tests"], [c for e in run.exercises for c in e.checks]):
+        assert test["status"] in ("pass", "fail", "error") and (test["status"] == "pass") == check.passed
+        assert (test["message"] is None) == check.passed and test["task_id"] in (4, 5)
+    assert len(data["tests"][0]["output"]) == 500 and data["tests"][0]["output"].endswith("limit to 500 chars")
+    assert all("output" not in test for test in data["tests"][1:])
+
+
+def test_github_output_appends_the_base64_result_classroom_reads(tmp_path):
+    import base64
+
+    target = tmp_path / "github_output"
+    target.write_text("earlier=1\n", encoding="utf-8")
+    completed = CliRunner().invoke(
+        main,
+        ["exercise-04", "--solutions", "--format", "classroom", "--github-output"],
+        env={"GITHUB_OUTPUT": str(target)},
+    )
+    assert completed.exit_code == 0, completed.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "earlier=1" and lines[1].startswith("result=") and len(lines) == 2
+    decoded = json.loads(base64.b64decode(lines[1].split("=", 1)[1]))
+    assert decoded == json.loads(completed.stdout)
+    assert decoded["status"] == "pass" and sum(t["score"] for t in decoded["tests"]) == decoded["max_score"] == 16

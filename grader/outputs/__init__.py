@@ -9,12 +9,20 @@ so stored results re-render in another language.
 
 from __future__ import annotations
 
-from grader.outputs import checks, gradebook, gradescope, json, junit, text
+from grader.outputs import checks, classroom, gradebook, gradescope, json, junit, text
 from grader.outputs.base import WriteContext, Writer, plain
 
 WRITERS: dict[str, Writer] = {
     writer.name: writer
-    for writer in (text.WRITER, json.WRITER, gradebook.WRITER, checks.WRITER, junit.WRITER, gradescope.WRITER)
+    for writer in (
+        text.WRITER,
+        json.WRITER,
+        gradebook.WRITER,
+        checks.WRITER,
+        junit.WRITER,
+        gradescope.WRITER,
+        classroom.WRITER,
+    )
 }
 #: The writers a batch can use (each writes one file into the outputs folder).
 CLASS_WRITERS: dict[str, Writer] = {name: writer for name, writer in WRITERS.items() if writer.render_class}

@@ -1,0 +1,61 @@
+"""The ``classroom`` writer: Exercism's results.json, version 3, as GitHub Classroom's reporter reads it.
+
+``{"version": 3, "status": "pass"|"fail"|"error", "max_score", "tests": [...]}`` with a test
+per check, in report order: ``name`` ("exercise-05 · title"), ``status`` pass/fail/error (error:
+the learner's code raised, crashed or timed out), ``message`` (the learner message, ``null`` when
+it passed), ``test_code``, ``task_id`` (the exercise number), ``score`` and ``max_score``, and on
+each exercise's first test the code's printed ``output``, cut to 500 characters as Exercism
+requires. The top status is ``error`` only for a fault of the grader itself.
+:func:`github_output_line` is the ``result=<base64>`` line for ``$GITHUB_OUTPUT``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from grader.outputs.base import WriteContext, Writer
+from grader.results import RunResult
+
+MAX_OUTPUT = 500
+TRUNCATED = "... Output was truncated. Please limit to 500 chars"
+
+
+def _output(text: str) -> str:
+    return text if len(text) <= MAX_OUTPUT else text[: MAX_OUTPUT - len(TRUNCATED)] + TRUNCATED
+
+
+def results(run: RunResult) -> dict:
+    """The Exercism v3 results of ``run`` (see the module docstring)."""
+    tests = []
+    for result in run.exercises:
+        number = int(result.exercise[-2:]) if result.exercise[-2:].isdigit() else None
+        for index, check in enumerate(result.checks):
+            status = "pass" if check.passed else "error" if check.status in ("error", "timeout") else "fail"
+            test = {
+                "name": f"{result.exercise} · {check.title}",
+                "status": status,
+                "message": None if check.passed else (check.message or check.title),
+                "test_code": f"{result.exercise}: {check.name}",
+                "task_id": number,
+                "score": check.points,
+                "max_score": check.max_points,
+            }
+            if index == 0 and result.output:
+                test["output"] = _output(result.output)
+            tests.append(test)
+    status = "error" if run.internal_error else "pass" if run.passed else "fail"
+    return {"version": 3, "status": status, "max_score": run.max_score, "tests": tests}
+
+
+def render(run: RunResult, context: WriteContext) -> str:
+    return json.dumps(results(run), ensure_ascii=False, indent=2) + "\n"
+
+
+def github_output_line(run: RunResult) -> str:
+    """``result=<base64 of the compact JSON>``: what Classroom's reporter reads from a step's outputs."""
+    compact = json.dumps(results(run), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return "result=" + base64.b64encode(compact).decode("ascii")
+
+
+WRITER = Writer(name="classroom", help="GitHub Classroom / Exercism v3 results.json", render=render)
