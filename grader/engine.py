@@ -40,6 +40,7 @@ class GradeOptions:
     load_timeout: float | None = None
     keep_session: bool = False
     warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
+    warm_numpy: bool = False  # plain-data exercises too, from one with numpy (a batch: many workers, one server)
     hidden: tuple[str, ...] = ()  # more folders the worker must not see (a batch: the class, the outputs)
 
 
@@ -75,6 +76,7 @@ class _Session:
                 limits=options.limits,
                 load_timeout=options.load_timeout or exercise.load_timeout,
                 warm_tensorflow=exercise.needs_tf and options.warm_tensorflow,
+                warm_numpy=not exercise.needs_tf and options.warm_numpy,
                 hidden=hidden_from_worker(exercise, submission, options.hidden),
             )
             self.client.start()  # the worker imports the submission while pytest starts here

@@ -89,7 +89,7 @@ def test_model_workers_survive_a_dead_fork_server(tmp_path):
 
     first = grade_source("exercise-11", solution_source("exercise-11"), tmp_path)
     assert first.passed, describe(first)
-    server = forkserver._server
+    server = forkserver._servers.get(forkserver.KERAS)
     assert server is not None and server.alive(), "model exercises should fork their worker from the warm server"
     server.process.kill()
     server.process.wait()

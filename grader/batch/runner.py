@@ -118,6 +118,7 @@ def grade_class(
     chosen = list(exercises) if exercises else exercises_submitted(learners, all_exercises())
     options = replace(
         options or GradeOptions(),
+        warm_numpy=True,  # each grading process forks many learners' workers: one warm server pays off
         hidden=tuple(options.hidden if options else ()) + (str(Path(class_dir).resolve()),) + tuple(map(str, skip)),
     )
     count = workers or default_workers(chosen)[0]

@@ -70,6 +70,13 @@ def _inside_session(path: str, session_dir: str) -> str:
     return target
 
 
+def forkserver_modules(keras: bool, numpy: bool) -> tuple[str, ...] | None:
+    """What the fork server a worker comes from has imported (``None``: start the worker afresh)."""
+    from grader.sandbox import forkserver
+
+    return forkserver.KERAS if keras else forkserver.NUMPY if numpy else None
+
+
 def _done(value: Any) -> Future:
     future: Future = Future()
     future.set_result(value)
@@ -88,6 +95,7 @@ class WorkerClient:
         limits: WorkerLimits | None = None,
         load_timeout: float = 30.0,
         warm_tensorflow: bool = False,
+        warm_numpy: bool = False,
         hidden: list[str] | tuple[str, ...] = (),
         unprivileged: bool = False,
     ) -> None:
@@ -97,7 +105,9 @@ class WorkerClient:
         self.module_name = module_name
         self.limits = limits or WorkerLimits()
         self.load_timeout = load_timeout
-        self.warm_tensorflow = warm_tensorflow  # fork from a process that already imported Keras
+        # fork from a process that already imported Keras (or numpy alone: worth it when one
+        # grading process starts many workers, as in a batch)
+        self.warm: tuple[str, ...] | None = forkserver_modules(warm_tensorflow, warm_numpy)
         self.hidden = [os.path.abspath(p) for p in hidden]  # folders the worker's view leaves empty (as root)
         # only the layers an ordinary user gets, even as root (also set by the grading process's environment)
         self.unprivileged = unprivileged or os.environ.get(environment.UNPRIVILEGED_VARIABLE) == "1"
@@ -156,11 +166,17 @@ class WorkerClient:
 
         def launch() -> tuple[subprocess.Popen | None, int]:
             try:
-                if self.warm_tensorflow:
+                if self.warm is not None:
                     from grader.sandbox import forkserver
 
                     pid = forkserver.spawn_worker(
-                        GRADER_ROOT, base_env, ["{0}", "{1}", self.session_dir], env, self.session_dir, child_fds
+                        GRADER_ROOT,
+                        base_env,
+                        ["{0}", "{1}", self.session_dir],
+                        env,
+                        self.session_dir,
+                        child_fds,
+                        warm=self.warm,
                     )
                     if pid is not None:
                         return None, pid
@@ -179,7 +195,7 @@ class WorkerClient:
                 for fd in child_fds:
                     os.close(fd)
 
-        if self.warm_tensorflow:  # the fork server may still be importing Keras: do not wait for it here
+        if self.warm is not None:  # the fork server may still be importing Keras: do not wait for it here
             from grader.sandbox import forkserver
 
             launched = forkserver.run_in_background(launch)

@@ -35,16 +35,20 @@ from typing import Any
 _MAX_MESSAGE = 1 << 20
 #: What a forked child runs unless told otherwise: the learner's worker, through its launcher.
 WORKER_ENTRY = "grader.sandbox.launcher:launch"
+#: What a server imports before it forks: Keras for model exercises; numpy alone for plain-data
+#: workers in a batch, where one server serves many learners (a worker's own start costs ~0.35 s).
+KERAS = ("keras",)
+NUMPY = ("numpy",)
 
 
 class ForkServer:
     """The grading process's handle on one fork-server process."""
 
-    def __init__(self, grader_root: str, env: dict[str, str]) -> None:
+    def __init__(self, grader_root: str, env: dict[str, str], warm: tuple[str, ...] = KERAS) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         bootstrap = (
             f"import sys; sys.path.insert(0, {grader_root!r}); "
-            f"from grader.sandbox.forkserver import serve; serve({theirs.fileno()})"
+            f"from grader.sandbox.forkserver import serve; serve({theirs.fileno()}, {tuple(warm)!r})"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", bootstrap],
@@ -96,7 +100,7 @@ class ForkServer:
                 pass
 
 
-_server: ForkServer | None = None
+_servers: dict[tuple[str, ...], ForkServer] = {}  # by what they import
 _server_lock = threading.Lock()
 
 
@@ -108,21 +112,23 @@ def spawn_worker(
     cwd: str,
     fds: tuple[int, int],
     entry: str = WORKER_ENTRY,
+    warm: tuple[str, ...] = KERAS,
 ) -> int | None:
-    """Fork a child running ``entry`` from the (lazily started) server; ``None`` if that is not possible."""
-    global _server
+    """Fork a child running ``entry`` from the (lazily started) server that imported ``warm``;
+    ``None`` if that is not possible."""
     with _server_lock:
+        server = _servers.get(warm)
         try:
-            if _server is None or not _server.alive():
-                if _server is not None:
-                    _server.close()
-                _server = ForkServer(grader_root, server_env)
-                atexit.register(_server.close)
-            return _server.spawn(argv, env, cwd, fds, entry=entry)
+            if server is None or not server.alive():
+                if server is not None:
+                    server.close()
+                server = _servers[warm] = ForkServer(grader_root, server_env, warm)
+                atexit.register(server.close)
+            return server.spawn(argv, env, cwd, fds, entry=entry)
         except (OSError, ValueError, ConnectionError):
-            if _server is not None:
-                _server.close()
-                _server = None
+            if server is not None:
+                server.close()
+            _servers.pop(warm, None)
             return None
 
 
@@ -141,12 +147,11 @@ def run_in_background(job: Any) -> Any:
 
 
 def shutdown() -> None:
-    """Stop the fork server, if one is running."""
-    global _server
+    """Stop every fork server that is running."""
     with _server_lock:
-        if _server is not None:
-            _server.close()
-            _server = None
+        for server in _servers.values():
+            server.close()
+        _servers.clear()
 
 
 # ----------------------------------------------------------------------------- the server process
@@ -166,14 +171,15 @@ def _receive(channel: socket.socket) -> tuple[dict, list[int]] | None:
     return json.loads(body.decode()), list(fds)
 
 
-def serve(channel_fd: int) -> None:
-    """Run in the fork-server process: import Keras once, then fork a worker per request."""
+def serve(channel_fd: int, warm: tuple[str, ...] = KERAS) -> None:
+    """Run in the fork-server process: import ``warm`` (Keras) once, then fork a worker per request."""
     import importlib
 
     from grader.sandbox import isolation
 
     isolation.make_untraceable()  # workers of other submissions are forked from here
-    importlib.import_module("keras")  # the whole point: children start with it imported (no op is run)
+    for module in warm:  # the whole point: children start with it imported (no TensorFlow op is run)
+        importlib.import_module(module)
     importlib.import_module(WORKER_ENTRY.split(":")[0])  # and with the worker's own modules
 
     channel = socket.socket(fileno=channel_fd)
