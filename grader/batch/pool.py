@@ -25,10 +25,8 @@ from typing import Any
 from grader.engine import GradeOptions, grade_exercises
 from grader.registry import find_exercise
 from grader.results import LearnerResult, RunResult
+from grader.sandbox.client import grader_python
 from grader.sandbox.limits import WorkerLimits
-
-_GRADER_ROOT = str(Path(__file__).resolve().parents[2])
-_BOOTSTRAP = f"import sys; sys.path.insert(0, {_GRADER_ROOT!r}); from grader.batch.pool import serve; serve()"
 
 
 def options_to_dict(options: GradeOptions) -> dict[str, Any]:
@@ -44,12 +42,12 @@ def options_from_dict(data: dict[str, Any]) -> GradeOptions:
 def grade_learner(request: dict[str, Any]) -> dict[str, Any]:
     """Grade one learner's folder for the requested exercises (in this process); the result as a dict."""
     from grader.batch.layout import LearnerFolder
-    from grader.batch.runner import current_files
+    from grader.batch.runner import submission_hashes
 
     learner = LearnerFolder(request["learner"], Path(request["folder"]))
     exercises = [find_exercise(name) for name in request["exercises"]]
     items = [(exercise, learner.submission(exercise)) for exercise in exercises]
-    files = current_files(learner, exercises)
+    files = submission_hashes(items)
     notes = []
     if learner.is_empty():
         notes.append("empty folder")
@@ -91,7 +89,7 @@ class GradingProcess:
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen(
-                [sys.executable, "-s", "-c", _BOOTSTRAP],
+                grader_python(f"from {__name__} import serve; serve()"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

@@ -125,7 +125,8 @@ def grade_class(
     started, started_at = time.perf_counter(), _now()
     results: dict[int, LearnerResult] = {}
     tasks: queue.Queue[int] = queue.Queue()
-    reusable = _reusable(previous, chosen, options)
+    produced_by = provenance(chosen, options)
+    reusable = _reusable(previous, chosen, produced_by)
     for index, learner in enumerate(learners):
         kept = reusable.get(learner.learner)
         if kept is not None and kept.files == current_files(learner, chosen):
@@ -179,7 +180,7 @@ def grade_class(
         exercises=[e.id for e in chosen],
         max_points={e.id: e.max_score for e in chosen},
         provenance={
-            **provenance(chosen, options),
+            **produced_by,
             "started": started_at,
             "finished": _now(),
             "workers": len(processes),
@@ -191,11 +192,15 @@ def grade_class(
 
 def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict[str, str]:
     """Exercise id -> sha256 of the learner's file for it (``""``: none), as a result records them."""
+    return submission_hashes([(exercise, learner.submission(exercise)) for exercise in exercises])
+
+
+def submission_hashes(items: Sequence[tuple[Exercise, Any]]) -> dict[str, str]:
+    """Exercise id -> sha256 of each located submission (``""``: none or unreadable)."""
     from grader.batch.layout import file_sha256
 
     files = {}
-    for exercise in exercises:
-        submission = learner.submission(exercise)
+    for exercise, submission in items:
         try:
             files[exercise.id] = file_sha256(submission.path) if submission is not None else ""
         except OSError:
@@ -203,11 +208,11 @@ def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict
     return files
 
 
-def _reusable(previous: ClassResult | None, exercises: Sequence[Exercise], options: GradeOptions) -> dict:
-    """The learners of ``previous`` whose results still hold: same grader, checks, seed and exercises."""
+def _reusable(previous: ClassResult | None, exercises: Sequence[Exercise], now: dict[str, Any]) -> dict:
+    """The learners of ``previous`` whose results still hold: same grader, checks, seed and exercises
+    (``now``: this batch's :func:`provenance`)."""
     if previous is None:
         return {}
-    now = provenance(exercises, options)
     then = previous.provenance
     same = all(then.get(key) == now[key] for key in ("grader_version", "exercise_versions", "seed", "language"))
     if not same or previous.exercises != [e.id for e in exercises]:

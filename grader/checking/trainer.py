@@ -24,7 +24,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -150,7 +149,7 @@ def _exchange(request: dict, *, deadline: float, memory_mb: int = TRAINER_MEMORY
 
 def _start(fds: tuple[int, int], memory_mb: int) -> tuple[int, subprocess.Popen | None]:
     from grader.sandbox import forkserver
-    from grader.sandbox.client import GRADER_ROOT
+    from grader.sandbox.client import GRADER_ROOT, grader_python
 
     env = environment.base_environment()
     cwd = tempfile.gettempdir()
@@ -159,12 +158,8 @@ def _start(fds: tuple[int, int], memory_mb: int) -> tuple[int, subprocess.Popen 
     )
     if pid is not None:
         return pid, None
-    bootstrap = (
-        f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); "
-        "from grader.checking.trainer import serve; serve(sys.argv[1:])"
-    )
     popen = subprocess.Popen(
-        [sys.executable, "-s", "-c", bootstrap, *map(str, fds), str(memory_mb)],
+        [*grader_python(f"from {__name__} import serve; serve(sys.argv[1:])"), *map(str, fds), str(memory_mb)],
         pass_fds=fds,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -37,7 +37,11 @@ from grader.sandbox.limits import WorkerLimits, remove_pids_cgroup
 from grader.sandbox.protocol import Codec, ProtocolError
 
 GRADER_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the grader package
-_BOOTSTRAP = f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); from grader.sandbox.launcher import launch; launch()"
+
+
+def grader_python(code: str) -> list[str]:
+    """The command line of a fresh Python (no user site) that imports this grader and runs ``code``."""
+    return [sys.executable, "-s", "-c", f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); {code}"]
 
 
 # ----------------------------------------------------------------------------- client
@@ -181,7 +185,7 @@ class WorkerClient:
                     if pid is not None:
                         return None, pid
                 popen = subprocess.Popen(
-                    [sys.executable, "-s", "-c", _BOOTSTRAP, *argv],
+                    [*grader_python("from grader.sandbox.launcher import launch; launch()"), *argv],
                     pass_fds=child_fds,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
