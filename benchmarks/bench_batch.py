@@ -6,7 +6,8 @@ A class of ``--learners`` learners is written to a temp folder: 40% the referenc
 partly wrong (one function returns a string), 10% broken (a syntax error), 10% slow (its
 import takes 2 s), 10% hostile (reads a neighbour's file, loops at import for a while, prints
 terminal escapes), 10% empty folders. Each run is a fresh `grade batch` process; the peak memory is
-the largest sum of the resident sizes of it and all its descendants, sampled every 0.1 s.
+the largest sum over it and all its descendants, sampled every 0.1 s, of the proportional set size
+(PSS: shared pages split among their sharers), with the resident size (RSS) beside it.
 Prints a Markdown table.
 """
 
@@ -66,44 +67,57 @@ def make_class(folder: Path, exercise_name: str, learners: int) -> None:
             (learner / exercise.file_name).write_text(source, encoding="utf-8")
 
 
-def _tree_rss_kb(pid: int) -> int:
+def _tree(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            parent = int(fields[1])
-            with open(f"/proc/{entry}/statm") as handle:
-                rss[int(entry)] = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-            children.setdefault(parent, []).append(int(entry))
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    total, stack, seen = 0, [pid], set()
+        children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        if current in seen:
+        if current not in found:
+            found.append(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) summed over the tree. RSS counts a page once per process that maps it, so forked
+    workers, which share most of their fork server's pages, are counted many times over; PSS splits
+    each shared page among its sharers and so sums to the memory the tree really holds."""
+    rss = pss = 0
+    for process in _tree(pid):
+        try:
+            with open(f"/proc/{process}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
             continue
-        seen.add(current)
-        total += rss.get(current, 0)
-        stack.extend(children.get(current, []))
-    return total
+    return rss, pss
 
 
-def run_batch(class_dir: Path, out: Path, workers: int, exercise: str) -> tuple[float, float, int]:
+def run_batch(class_dir: Path, out: Path, workers: int, exercise: str) -> tuple[float, float, float, int]:
     command = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
     command += ["--workers", str(workers), "--exercise", exercise]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
+    peak_rss = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
+            rss, pss = _tree_memory_kb(process.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -114,7 +128,7 @@ def run_batch(class_dir: Path, out: Path, workers: int, exercise: str) -> tuple[
     sampler.join()
     if code not in (0, 1):
         raise SystemExit(f"grade batch exited {code}")
-    return elapsed, peak / 1024, code
+    return elapsed, peak_pss / 1024, peak_rss / 1024, code
 
 
 def main() -> None:
@@ -129,13 +143,13 @@ def main() -> None:
             class_dir = Path(temp) / "class"
             make_class(class_dir, exercise, args.learners)
             for workers in args.workers:
-                elapsed, peak_mb, _ = run_batch(class_dir, Path(temp) / f"out-{workers}", workers, exercise)
-                rows.append((exercise, workers, elapsed, 60 * args.learners / elapsed, peak_mb))
+                elapsed, pss, rss, _ = run_batch(class_dir, Path(temp) / f"out-{workers}", workers, exercise)
+                rows.append((exercise, workers, elapsed, 60 * args.learners / elapsed, pss, rss))
     print(f"{args.learners} learners per class ({', '.join(sorted(set(KINDS)))}), one fresh `grade batch` each\n")
-    print("| exercise | workers | wall s | learners/min | peak MB (process tree) |")
+    print("| exercise | workers | wall s | learners/min | peak MB, PSS (RSS) of the process tree |")
     print("|---|---:|---:|---:|---:|")
-    for exercise, workers, elapsed, rate, peak in rows:
-        print(f"| {exercise} | {workers} | {elapsed:.1f} | {rate:.0f} | {peak:,.0f} |")
+    for exercise, workers, elapsed, rate, pss, rss in rows:
+        print(f"| {exercise} | {workers} | {elapsed:.1f} | {rate:.0f} | {pss:,.0f} ({rss:,.0f}) |")
 
 
 if __name__ == "__main__":

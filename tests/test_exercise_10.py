@@ -354,3 +354,35 @@ def test_explain_does_not_misfire_on_ordinary_errors():
 
     assert explain("TypeError", "'int' object is not iterable") is None
     assert explain("KeyError", "'accuracy'") is None
+
+
+def _small_classifier(keras):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_the_checker_trains_many_batches_per_graph_call_to_the_same_weights(mc):
+    """Several batches per graph call is a speed choice only: the same weights as one per call."""
+    keras = mc.keras
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(200, 4)).astype("float32"), rng.integers(0, 3, 200)  # 7 batches of 32: a partial call
+    ours, plain = _small_classifier(keras), _small_classifier(keras)
+    plain.set_weights(ours.get_weights())
+    mc.train(ours, x, y, seed=5, epochs=2)
+    assert ours.steps_per_execution == 7
+    mc.deterministic(5)
+    plain.fit(x, y, epochs=2, batch_size=32, verbose=0, shuffle=True)
+    for mine, theirs in zip(ours.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_model_already_traced_keeps_one_batch_per_call(mc):
+    """A function traced for one batch per call, fed several per call, would skip batches."""
+    keras = mc.keras
+    x, y = np.zeros((64, 4), "float32"), np.zeros(64, "int64")
+    model = _small_classifier(keras)
+    model.fit(x, y, epochs=1, verbose=0)
+    mc.train(model, x, y, seed=0, epochs=1)
+    assert model.steps_per_execution == 1
