@@ -44,6 +44,41 @@ def _exercise_arg(ctx: click.Context, param: click.Parameter, value: str) -> Exe
         ctx.exit(EXIT_USAGE)
 
 
+def _extra_checks_arg(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Both extra-checks options are eager, so the course includes the instructor's checks before
+    EXERCISE is looked up; whichever is processed second applies the pair."""
+    from grader.registry import RegistryError, use_extra_checks
+
+    ctx.meta[f"kerasdrill.{param.name}"] = value
+    folders = ctx.meta.get("kerasdrill.extra_checks", ())
+    visibility = ctx.meta.get("kerasdrill.extra_visibility", "hidden")
+    try:
+        use_extra_checks(folders, visibility)
+    except RegistryError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return value
+
+
+extra_checks_option = click.option(
+    "--extra-checks",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    is_eager=True,
+    callback=_extra_checks_arg,
+    help="Also run the instructor's checks in this folder (laid out like grader/exercises/; repeatable).",
+)
+extra_visibility_option = click.option(
+    "--extra-visibility",
+    type=click.Choice(["hidden", "visible"]),
+    default="hidden",
+    show_default=True,
+    is_eager=True,
+    callback=_extra_checks_arg,
+    help="What learners see of those checks: hidden = only passed/failed and points (full text in "
+    "instructor outputs); visible = everything.",
+)
+
+
 def _plain(text: str, **_: Any) -> str:
     return text
 
@@ -142,12 +177,20 @@ def grading_options(function: Any) -> Any:
         fmt: str,
         output: Path | None,
         github_output: bool,
+        extra_checks: tuple[Path, ...],
+        extra_visibility: str,
         **kwargs: Any,
     ) -> Any:
         from grader.engine import GradeOptions
         from grader.outputs import WriteContext
 
-        options = GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout)
+        options = GradeOptions(
+            seed=seed,
+            call_timeout=call_timeout,
+            load_timeout=load_timeout,
+            extra_checks=tuple(map(str, extra_checks)),
+            extra_visibility=extra_visibility,
+        )
         styled = fmt == "text" and output is None and sys.stdout.isatty()
         context = WriteContext(
             verbose=verbose,
@@ -169,6 +212,8 @@ def grading_options(function: Any) -> Any:
         timeout_option,
         load_timeout_option,
         github_output_option,
+        extra_checks_option,
+        extra_visibility_option,
     )
     for option in reversed(shared):
         command = option(command)
@@ -186,6 +231,7 @@ def main() -> None:
       grade all                  grade everything, one summary table
       grade init DIR             write a fresh set of exercise files into DIR
       grade batch CLASS_DIR      grade a whole class (instructors): gradebook.csv and more
+      grade merge OUT_DIR...     join the outputs of a class graded in shards (--shard K/N)
     """
 
 
@@ -265,9 +311,18 @@ def all_command(fail_under: float | None, **grading: Any) -> None:
     is_flag=True,
     help="Keep the results in --out of learners whose files (and the checks) have not changed.",
 )
+@click.option(
+    "--shard",
+    callback=lambda ctx, param, value: _shard(value),
+    default="1/1",
+    metavar="K/N",
+    help="Grade only the K-th of N parts of the class (for a CI matrix; join the parts with grade merge).",
+)
 @seed_option
 @timeout_option
 @load_timeout_option
+@extra_checks_option
+@extra_visibility_option
 def batch_command(
     class_dir: Path,
     exercise_names: tuple[str, ...],
@@ -276,9 +331,12 @@ def batch_command(
     formats: tuple[str, ...],
     fail_under: float | None,
     resume: bool,
+    shard: tuple[int, int],
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
+    extra_checks: tuple[Path, ...],
+    extra_visibility: str,
 ) -> None:
     """Grade a whole class: each folder of CLASS_DIR is one learner.
 
@@ -297,7 +355,13 @@ def batch_command(
     except UnknownExercise as unknown:
         click.echo(catalogue_for(None).render("cli.unknown_exercise", name=unknown.name), err=True)
         sys.exit(EXIT_USAGE)
-    options = GradeOptions(seed=seed, call_timeout=call_timeout, load_timeout=load_timeout)
+    options = GradeOptions(
+        seed=seed,
+        call_timeout=call_timeout,
+        load_timeout=load_timeout,
+        extra_checks=tuple(map(str, extra_checks)),
+        extra_visibility=extra_visibility,
+    )
     graded = grade_and_write(
         class_dir,
         exercises,
@@ -306,8 +370,65 @@ def batch_command(
         workers=workers,
         options=options,
         resume=resume,
+        shard=shard,
     )
     sys.exit(_batch_exit_code(graded, fail_under))
+
+
+def _shard(value: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: write K/N, e.g. 2/4") from None
+    if not 1 <= k <= n:
+        raise click.BadParameter(f"{value!r}: K must be between 1 and N")
+    return k, n
+
+
+@main.command("merge")
+@click.argument("parts", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("grades"),
+    show_default=True,
+    help="Folder for the merged output files.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(list(CLASS_WRITERS)),
+    help="Output to write (repeat for more; default: the same as grade batch).",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 if any learner's score is below this percentage.",
+)
+def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], fail_under: float | None) -> None:
+    """Join the --out folders of a class graded in shards (grade batch --shard K/N) into one.
+
+    \b
+    The merged gradebook.csv and checks.csv are byte-identical to one unsharded batch.
+    Exit codes: 0 merged, 1 a shard or learner is missing (outputs written, marked
+    incomplete) or a learner is below --fail-under, 2 the parts do not belong together
+    (nothing written), 3 the grader itself failed for a learner.
+    """
+    from grader.batch.merge import MergeError, merge_and_write
+    from grader.batch.report import DEFAULT_FORMATS
+
+    try:
+        merged, problems = merge_and_write(parts, out, formats or DEFAULT_FORMATS)
+    except MergeError as error:
+        click.echo(f"grade merge: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    for problem in problems:
+        click.echo(f"grade merge: incomplete: {problem}", err=True)
+    click.echo(f"merged {len(merged.learners)} learner(s) from {len(parts)} part(s); results in {out}/", err=True)
+    code = _batch_exit_code(merged, fail_under)
+    sys.exit(EXIT_BELOW if code == EXIT_INTERRUPTED else code)
 
 
 def _batch_exit_code(graded: Any, fail_under: float | None) -> int:

@@ -20,7 +20,7 @@ from grader.checking.plugin import CheckCollector
 from grader.checking.runner import run_checks
 from grader.content import solutions_dir, stubs_dir
 from grader.messages import catalogue_for
-from grader.registry import EXERCISES_DIR, Exercise
+from grader.registry import EXERCISES_DIR, Exercise, active_roots
 from grader.results import ExerciseResult, RunResult
 from grader.sandbox.client import WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
@@ -42,12 +42,15 @@ class GradeOptions:
     warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
     warm_numpy: bool = False  # plain-data exercises too, from one with numpy (a batch: many workers, one server)
     hidden: tuple[str, ...] = ()  # more folders the worker must not see (a batch: the class, the outputs)
+    extra_checks: tuple[str, ...] = ()  # instructor check folders (registry.use_extra_checks), for batch processes
+    extra_visibility: str = "hidden"
 
 
 def hidden_from_worker(exercise: Exercise, submission: Submission, extra: Iterable[str] = ()) -> list[str]:
     """What the worker's view leaves empty: every check folder, the reference solutions, the stubs,
     the folder the learner's file came from (it was copied into the session folder), and ``extra``."""
     folders = [str(source.directory) for source in exercise.sources]
+    folders += [str(root.path) for root in active_roots()]  # an instructor folder's other exercises too
     folders += [str(exercise.root.path), str(EXERCISES_DIR), str(solutions_dir()), str(stubs_dir())]
     folders.append(str(Path(submission.path).resolve().parent))
     folders += [str(Path(folder).resolve()) for folder in extra]

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -39,15 +41,47 @@ class RegistryError(ValueError):
     """A root's folders do not make a consistent course (a clash, or checks for no exercise)."""
 
 
+#: How much of a check's outcome its learner sees: ``visible``, everything; ``hidden``, only
+#: passed/failed and points (an instructor's private checks; the full text is in instructor outputs).
+VISIBILITIES = ("visible", "hidden")
+
+
 @dataclass(frozen=True)
 class Root:
-    """A folder of exercise folders, and the origin its checks are reported under."""
+    """A folder of exercise folders, the origin its checks are reported under, and their visibility."""
 
     path: Path
     origin: str = BUILTIN
+    visibility: str = "visible"
 
 
 ROOTS: tuple[Root, ...] = (Root(EXERCISES_DIR),)
+_extra_roots: tuple[Root, ...] = ()
+
+
+def use_extra_checks(folders: Iterable[str | os.PathLike], visibility: str = "hidden") -> tuple[Root, ...]:
+    """Add instructor check folders (each laid out like ``grader/exercises/``) to every lookup in
+    this process; their checks are reported as ``instructor:<name>`` (``instructor2:`` ... for more
+    folders). Replaces any folders added before. Raises :class:`RegistryError` for a folder that
+    is not one."""
+    global _extra_roots
+    if visibility not in VISIBILITIES:
+        raise RegistryError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    roots = []
+    for index, folder in enumerate(folders):
+        path = Path(folder).resolve()
+        if not path.is_dir() or not any(child.is_dir() for child in path.glob("exercise_*")):
+            raise RegistryError(f"{folder}: no exercise_* folders with checks.py in it (see README: extra checks)")
+        roots.append(Root(path, origin="instructor" if index == 0 else f"instructor{index + 1}", visibility=visibility))
+    if tuple(roots) != _extra_roots:
+        _extra_roots = tuple(roots)
+        all_exercises()  # a broken folder is reported now, not in the middle of a run
+    return _extra_roots
+
+
+def active_roots() -> tuple[Root, ...]:
+    """The package's exercises and every instructor folder :func:`use_extra_checks` added."""
+    return ROOTS + _extra_roots
 
 
 @dataclass(frozen=True)
@@ -56,6 +90,7 @@ class CheckSource:
 
     directory: Path
     origin: str = BUILTIN
+    visibility: str = "visible"
 
     @property
     def checks_path(self) -> Path:
@@ -118,7 +153,7 @@ class Exercise:
     @property
     def sources(self) -> tuple[CheckSource, ...]:
         """Its own checks first, then those other roots add, in root order."""
-        return (CheckSource(self.directory, self.root.origin), *self.extra_sources)
+        return (CheckSource(self.directory, self.root.origin, self.root.visibility), *self.extra_sources)
 
     def declared_checks(self) -> tuple[tuple[str, int], ...]:
         """(result name, points) of every check of every source, in the order reports list them."""
@@ -212,18 +247,22 @@ def load_exercises(roots: tuple[Root, ...]) -> tuple[Exercise, ...]:
                     raise RegistryError(
                         f"{folder}: no exercise is named {folder.name} (and the folder has no exercise.json)"
                     )
-                extra = (*home.extra_sources, CheckSource(folder, root.origin))
+                extra = (*home.extra_sources, CheckSource(folder, root.origin, root.visibility))
                 exercises[home.number] = replace(home, extra_sources=extra)
     return tuple(sorted(exercises.values(), key=lambda e: e.number))
 
 
+def all_exercises(roots: tuple[Root, ...] | None = None) -> tuple[Exercise, ...]:
+    """Every exercise, in course order (default: :func:`active_roots`)."""
+    return _cached_exercises(roots or active_roots())
+
+
 @lru_cache(maxsize=8)
-def all_exercises(roots: tuple[Root, ...] = ROOTS) -> tuple[Exercise, ...]:
-    """Every exercise, in course order (default: the package's own)."""
+def _cached_exercises(roots: tuple[Root, ...]) -> tuple[Exercise, ...]:
     return load_exercises(roots)
 
 
-def find_exercise(name: str, roots: tuple[Root, ...] = ROOTS) -> Exercise:
+def find_exercise(name: str, roots: tuple[Root, ...] | None = None) -> Exercise:
     """Look an exercise up by ``exercise-05``, ``05``, ``5``, its slug or its file name."""
     wanted = name.strip().lower()
     if wanted.endswith((".py", ".ipynb")):

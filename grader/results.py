@@ -33,6 +33,7 @@ class CheckResult:
     attempted: bool = True
     internal: bool = False
     duration_s: float = 0.0
+    visibility: str = "visible"  # "hidden": an instructor's check; learners see only its status and points
 
     @property
     def passed(self) -> bool:

@@ -231,6 +231,62 @@ def test_the_same_class_graded_twice_gives_byte_identical_spreadsheets(graded):
         assert (again / name).read_bytes() == (graded["out"] / name).read_bytes(), name
 
 
+def _merge(out: Path, *parts: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "grader", "merge", *map(str, parts), "--out", str(out)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def shards(graded):
+    """The class graded again in three shards, one grading process each."""
+    parts = []
+    for k in (1, 2, 3):
+        part = graded["root"] / f"shard-{k}"
+        completed = _batch(graded["class"], part, "--workers", "1", "--shard", f"{k}/3")
+        assert completed.returncode == 0, completed.stderr[-2000:]
+        parts.append(part)
+    return parts
+
+
+def test_three_shards_merged_give_byte_identical_gradebooks_to_one_batch(graded, shards):
+    everyone = [row["learner"] for row in _rows(graded["out"] / "gradebook.csv")[1:]]
+    for k, part in enumerate(shards, start=1):  # every third learner in sorted order, from the k-th
+        assert [row["learner"] for row in _rows(part / "gradebook.csv")[1:]] == everyone[k - 1 :: 3]
+    merged = graded["root"] / "merged"
+    completed = _merge(merged, *shards)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    for name in ("gradebook.csv", "checks.csv"):
+        assert (merged / name).read_bytes() == (graded["out"] / name).read_bytes(), name
+    back = ClassResult.from_dict(json.loads((merged / "results.json").read_text(encoding="utf-8")))
+    assert [learner.learner for learner in back.learners] == everyone and back.complete
+
+
+def test_a_merge_missing_a_shard_is_written_marked_incomplete_and_exits_1(graded, shards):
+    merged = graded["root"] / "merged-two"
+    completed = _merge(merged, shards[0], shards[2])
+    assert completed.returncode == 1, completed.stderr[-2000:]
+    assert "missing shard(s): 2/3" in completed.stderr
+    assert json.loads((merged / "results.json").read_text(encoding="utf-8"))["complete"] is False
+
+
+def test_parts_that_do_not_belong_together_are_refused_and_nothing_is_written(graded, shards):
+    other_seed = graded["root"] / "shard-3-seed-1"
+    other_seed.mkdir()
+    data = json.loads((shards[2] / "results.json").read_text(encoding="utf-8"))
+    data["provenance"]["seed"] = 1
+    (other_seed / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    for parts, reason in (((shards[0], shards[1], other_seed), "differ in seed"), ((shards[0], shards[0]), "both")):
+        merged = graded["root"] / "merged-refused"
+        completed = _merge(merged, *parts)
+        assert completed.returncode == 2, completed.stderr[-2000:]
+        assert reason in completed.stderr and not merged.exists()
+
+
+def test_a_shard_that_is_not_k_of_n_is_a_usage_error(graded):
+    completed = _batch(graded["class"], graded["root"] / "bad-shard", "--shard", "4/3")
+    assert completed.returncode == 2 and "K must be between 1 and N" in completed.stderr
+
+
 def test_fail_under_makes_the_batch_exit_1(graded):
     out = graded["root"] / "fail-under"
     completed = _batch(graded["class"], out, "--exercise", "exercise-04", "--fail-under", "50", "--format", "gradebook")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.engine import GradeOptions, grade_exercises
-from grader.registry import find_exercise
+from grader.registry import find_exercise, use_extra_checks
 from grader.results import LearnerResult, RunResult
 from grader.sandbox.client import grader_python
 from grader.sandbox.limits import WorkerLimits
@@ -32,11 +32,19 @@ from grader.sandbox.limits import WorkerLimits
 def options_to_dict(options: GradeOptions) -> dict[str, Any]:
     data = asdict(options)
     data["hidden"] = list(options.hidden)
+    data["extra_checks"] = list(options.extra_checks)
     return data
 
 
 def options_from_dict(data: dict[str, Any]) -> GradeOptions:
-    return GradeOptions(**{**data, "limits": WorkerLimits(**data["limits"]), "hidden": tuple(data["hidden"])})
+    return GradeOptions(
+        **{
+            **data,
+            "limits": WorkerLimits(**data["limits"]),
+            "hidden": tuple(data["hidden"]),
+            "extra_checks": tuple(data["extra_checks"]),
+        }
+    )
 
 
 def grade_learner(request: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +53,8 @@ def grade_learner(request: dict[str, Any]) -> dict[str, Any]:
     from grader.batch.runner import submission_hashes
 
     learner = LearnerFolder(request["learner"], Path(request["folder"]))
+    options = options_from_dict(request["options"])
+    use_extra_checks(options.extra_checks, options.extra_visibility)  # the same course as the batch's
     exercises = [find_exercise(name) for name in request["exercises"]]
     items = [(exercise, learner.submission(exercise)) for exercise in exercises]
     files = submission_hashes(items)
@@ -54,7 +64,7 @@ def grade_learner(request: dict[str, Any]) -> dict[str, Any]:
     unrecognised = learner.unrecognised(list(exercises))
     if unrecognised:
         notes.append("files named like no exercise: " + ", ".join(unrecognised[:5]))
-    run = grade_exercises(items, options_from_dict(request["options"]))
+    run = grade_exercises(items, options)
     return LearnerResult(learner.learner, run, files, "; ".join(notes)).to_dict()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from grader.batch.layout import find_learners
-from grader.batch.runner import default_workers, exercises_submitted, grade_class
+from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
 from grader.engine import GradeOptions
 from grader.outputs import CLASS_WRITERS, WriteContext
 from grader.outputs.base import encodable
@@ -37,17 +37,20 @@ def grade_and_write(
     stream: TextIO | None = None,
     context: WriteContext | None = None,
     resume: bool = False,
+    shard: tuple[int, int] = (1, 1),
 ) -> ClassResult:
     """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
 
     ``resume``: keep the results in ``out/results.json`` of learners whose files have not changed
-    (nor the checks, the grader or the seed) instead of grading them again.
+    (nor the checks, the grader or the seed) instead of grading them again. ``shard`` ``(k, n)``:
+    only the k-th of n parts of the class (``grade merge`` joins the parts' outputs).
     """
     stream = stream or sys.stderr
     out = Path(out)
     previous = _previous(out, stream) if resume else None
-    learners = find_learners(class_dir, skip=(out,))
-    chosen = list(exercises) if exercises else exercises_submitted(learners, all_exercises())
+    everyone = find_learners(class_dir, skip=(out,))
+    learners = shard_of(everyone, *shard)
+    chosen = list(exercises) if exercises else exercises_submitted(everyone, all_exercises())
     if workers is None:
         workers, why = default_workers(chosen)
         if why:
@@ -62,6 +65,7 @@ def grade_and_write(
             options=options,
             skip=(out,),
             previous=previous,
+            shard=shard,
             on_learner=progress.learner_done,
             on_interrupt=lambda running: _say(
                 stream, f"\nstopping: finishing the {running} learner(s) being graded (Ctrl-C again to stop now)"

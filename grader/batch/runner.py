@@ -103,6 +103,7 @@ def grade_class(
     on_learner: Callable[[LearnerResult, int, int], None] | None = None,
     on_interrupt: Callable[[int], None] | None = None,
     previous: ClassResult | None = None,
+    shard: tuple[int, int] = (1, 1),
 ) -> ClassResult:
     """Grade every learner of ``class_dir``; see the module docstring.
 
@@ -112,10 +113,14 @@ def grade_class(
     ``on_learner(result, done, total)`` is called as each learner finishes, in finishing order;
     ``on_interrupt(running)`` on the first Ctrl-C. ``previous`` (``--resume``): an earlier run's
     results; a learner whose files, and the exercises' checks, grader version and seed, are the
-    same as then keeps that result without being graded again.
+    same as then keeps that result without being graded again. ``shard`` ``(k, n)``: grade only
+    the k-th of n parts of the class (:func:`shard_of`); the exercises are still chosen from, and
+    the provenance lists, the whole class, so :func:`~grader.batch.merge.merge_results` of all n
+    parts equals one unsharded run.
     """
-    learners = find_learners(class_dir, skip=skip)
-    chosen = list(exercises) if exercises else exercises_submitted(learners, all_exercises())
+    everyone = find_learners(class_dir, skip=skip)
+    chosen = list(exercises) if exercises else exercises_submitted(everyone, all_exercises())
+    learners = shard_of(everyone, *shard)
     options = replace(
         options or GradeOptions(),
         warm_numpy=True,  # each grading process forks many learners' workers: one warm server pays off
@@ -126,6 +131,7 @@ def grade_class(
     results: dict[int, LearnerResult] = {}
     tasks: queue.Queue[int] = queue.Queue()
     produced_by = provenance(chosen, options)
+    produced_by["class"] = {"learners": [learner.learner for learner in everyone], "shard": list(shard)}
     reusable = _reusable(previous, chosen, produced_by)
     for index, learner in enumerate(learners):
         kept = reusable.get(learner.learner)
@@ -188,6 +194,15 @@ def grade_class(
         duration_s=time.perf_counter() - started,
         complete=not interrupted and len(ordered) == len(learners),
     )
+
+
+def shard_of(learners: Sequence[LearnerFolder], k: int, n: int) -> list[LearnerFolder]:
+    """The k-th (1-based) of ``n`` shards of the class: every n-th learner in sorted order, starting
+    at the k-th. Deterministic, the shards' sizes differ by at most one, and a class's slow or heavy
+    learners (often neighbours, e.g. one assignment's clones) spread over the shards."""
+    if not 1 <= k <= n:
+        raise ValueError(f"shard {k}/{n}: k must be between 1 and n")
+    return list(learners[k - 1 :: n])
 
 
 def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict[str, str]:

@@ -60,12 +60,25 @@ def placeholder(
     )
 
 
+def check_visibilities(exercise: Exercise) -> dict[str, str]:
+    """Result name -> the visibility of the source that declares it."""
+    return {
+        source.result_name(name, exercise.root.origin): source.visibility
+        for source in exercise.sources
+        for name, _ in source.declared_checks()
+    }
+
+
 def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResult:
     """The result for an exercise with no file: every declared check listed, 0 points, not attempted."""
     catalogue = Catalogue(language, exercise.directory)
     names = check_catalogues(exercise, language)
+    shown = check_visibilities(exercise)
     checks = [
-        placeholder(names, name, points, message_id="report.no_submission", attempted=False, internal=False)
+        replace(
+            placeholder(names, name, points, message_id="report.no_submission", attempted=False, internal=False),
+            visibility=shown[name],
+        )
         for name, points in exercise.declared_checks()
     ]
     return ExerciseResult(
@@ -87,6 +100,7 @@ def fail_closed(result: ExerciseResult, exercise: Exercise, language: str = "en"
     """``result`` with exactly the declared checks, in declared order, each within its declared points."""
     collected = {check.name: check for check in result.checks}
     names = check_catalogues(exercise, language)
+    shown = check_visibilities(exercise)
     checks = []
     for name, points in exercise.declared_checks():
         found = collected.pop(name, None)
@@ -94,7 +108,7 @@ def fail_closed(result: ExerciseResult, exercise: Exercise, language: str = "en"
             found = placeholder(names, name, points, message_id="engine.not_run", attempted=True, internal=True)
         elif found.max_points != points or not 0 <= found.points <= found.max_points:
             found = replace(found, max_points=points, points=min(max(found.points, 0), points), internal=True)
-        checks.append(found)
+        checks.append(replace(found, visibility=shown[name]))
     for undeclared in collected.values():  # pytest ran a check the source does not declare (points not a literal)
         checks.append(replace(undeclared, points=0, max_points=0, internal=True))
     result.checks = checks

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.messages import Catalogue, catalogue_for
-from grader.results import ClassResult, ExerciseResult, LearnerResult, RunResult
+from grader.results import CheckResult, ClassResult, ExerciseResult, LearnerResult, RunResult
 
 
 def plain(text: str, **_: Any) -> str:
@@ -19,6 +19,16 @@ def encodable(text: str) -> str:
     """``text`` that any UTF-8 file or terminal accepts: a lone surrogate (from a learner's string or an
     undecodable file name) becomes ``\\udcxx`` instead of a UnicodeEncodeError at the last moment."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def for_learner(check: CheckResult, catalogue: Catalogue) -> CheckResult:
+    """``check`` as the learner may see it. A hidden check (an instructor's private one) keeps its
+    title, status and points; its message, hints and details, which may hold its expected values,
+    stay in the instructor's outputs (results.json, JUnit, checks.csv)."""
+    if check.visibility != "hidden":
+        return check
+    message = "" if check.passed else catalogue.render("report.hidden_check")
+    return replace(check, message=message, params={}, details="", hints=[])
 
 
 @dataclass(frozen=True)

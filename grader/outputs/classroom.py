@@ -14,7 +14,8 @@ from __future__ import annotations
 import base64
 import json
 
-from grader.outputs.base import WriteContext, Writer
+from grader.messages import catalogue_for
+from grader.outputs.base import WriteContext, Writer, for_learner
 from grader.results import RunResult
 
 MAX_OUTPUT = 500
@@ -30,7 +31,7 @@ def results(run: RunResult) -> dict:
     tests = []
     for result in run.exercises:
         number = int(result.exercise[-2:]) if result.exercise[-2:].isdigit() else None
-        for index, check in enumerate(result.checks):
+        for index, check in enumerate(for_learner(check, catalogue_for(None)) for check in result.checks):
             status = "pass" if check.passed else "error" if check.status in ("error", "timeout") else "fail"
             test = {
                 "name": f"{result.exercise} · {check.title}",

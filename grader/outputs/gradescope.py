@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from grader.outputs.base import WriteContext, Writer
+from grader.outputs.base import WriteContext, Writer, for_learner
 from grader.results import RunResult
 
 
@@ -31,7 +31,7 @@ def render(run: RunResult, context: WriteContext) -> str:
     tests = []
     for result in run.exercises:
         number = int(result.exercise.rsplit("-", 1)[-1]) if result.exercise[-2:].isdigit() else 0
-        for index, check in enumerate(result.checks, start=1):
+        for index, check in enumerate((for_learner(c, context.catalogue) for c in result.checks), start=1):
             tests.append(
                 {
                     "name": f"{result.exercise} · {check.title}",

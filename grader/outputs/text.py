@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable
 
 from grader.messages import Catalogue, catalogue_for
-from grader.outputs.base import WriteContext, Writer, plain
+from grader.outputs.base import WriteContext, Writer, for_learner, plain
 from grader.results import CheckResult, ExerciseResult, RunResult
 
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱", "not_attempted": "·"}
@@ -44,7 +44,7 @@ def render_text(
     lines.append("")
     title_width = min(60, max([len(c.title) for c in result.checks] + [10]))
     previous_message = None
-    for check in result.checks:
+    for check in (for_learner(check, catalogue) for check in result.checks):
         key = _mark_key(check)
         points = f"{check.points}/{check.max_points}"
         label = check.title if len(check.title) <= title_width else check.title[: title_width - 1] + "…"
@@ -78,7 +78,7 @@ def render_text(
             f"{catalogue.render('report.score')}: {result.score}/{result.max_score} ({result.percent:.0f}%)", bold=True
         )
     )
-    failure = result.first_failure
+    failure = result.first_failure and for_learner(result.first_failure, catalogue)
     if failure is None and result.checks and not result.error:
         lines.append(style(catalogue.render("report.all_passed"), fg="green"))
     elif failure is not None and failure.hints:

@@ -1,0 +1,123 @@
+"""``grade merge``: the outputs of a class graded in shards (``grade batch --shard K/N``), as one.
+
+Each shard's ``results.json`` records the whole class's learner ids and which shard it is, so
+the merge can put the learners back in the class's order, notice a missing shard or learner, and
+refuse parts that were graded differently (another grader or check version, seed or language):
+their scores would not be comparable. The merged gradebooks are byte-identical to one unsharded
+``grade batch`` of the same class.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.outputs import CLASS_WRITERS
+from grader.results import ClassResult, LearnerResult
+
+#: What every part must agree on for its scores to sit in one gradebook.
+SAME_IN_EVERY_PART = ("grader_version", "exercise_versions", "seed", "language")
+
+
+class MergeError(Exception):
+    """Parts that cannot be merged; the message says which and why."""
+
+
+def read_part(folder: str | os.PathLike) -> ClassResult:
+    """A shard's results (``results.json`` in ``folder``, or that file itself)."""
+    path = Path(folder)
+    if path.is_dir():
+        path = path / CLASS_WRITERS["json"].filename
+    try:
+        return ClassResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise MergeError(f"{path}: not found (a shard's --out folder holds results.json)") from None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise MergeError(f"{path}: not a results.json written by grade batch ({exc})") from None
+
+
+def merge_results(parts: Sequence[ClassResult], names: Sequence[str] = ()) -> tuple[ClassResult, list[str]]:
+    """One class from its shards, in the class's learner order; and the problems that leave it
+    incomplete (a missing shard, a learner no part graded, a part that was interrupted).
+
+    Raises :class:`MergeError` for parts that do not belong together. ``names`` label the parts
+    in messages (default: their position).
+    """
+    if not parts:
+        raise MergeError("nothing to merge")
+    labels = list(names) or [f"part {i + 1}" for i in range(len(parts))]
+    first = parts[0]
+    for label, part in zip(labels[1:], parts[1:]):
+        if part.exercises != first.exercises or part.max_points != first.max_points:
+            raise MergeError(f"{label} graded other exercises ({', '.join(part.exercises)}) than {labels[0]}")
+        for key in SAME_IN_EVERY_PART:
+            if part.provenance.get(key) != first.provenance.get(key):
+                raise MergeError(f"{label} and {labels[0]} differ in {key}: their scores are not comparable")
+        if _class(part).get("learners") != _class(first).get("learners"):
+            raise MergeError(f"{label} and {labels[0]} were graded from different class folders")
+    problems: list[str] = []
+    shards = [tuple(_class(part).get("shard", (1, 1))) for part in parts]
+    total = shards[0][1] if shards else 1
+    if any(n != total for _, n in shards):
+        raise MergeError(
+            "the parts were cut into different numbers of shards: " + ", ".join(f"{k}/{n}" for k, n in shards)
+        )
+    seen_shards: dict[int, str] = {}
+    for label, (k, _) in zip(labels, shards):
+        if k in seen_shards:
+            raise MergeError(f"{label} and {seen_shards[k]} are both shard {k}/{total}")
+        seen_shards[k] = label
+    missing = [f"{k}/{total}" for k in range(1, total + 1) if k not in seen_shards]
+    if missing:
+        problems.append("missing shard(s): " + ", ".join(missing))
+    by_learner: dict[str, LearnerResult] = {}
+    for label, part in zip(labels, parts):
+        if not part.complete:
+            problems.append(f"{label} was interrupted")
+        for learner in part.learners:
+            if learner.learner in by_learner:
+                raise MergeError(f"{learner.learner} is in two parts (the second: {label})")
+            by_learner[learner.learner] = learner
+    order = list(_class(first).get("learners") or sorted(by_learner))
+    ungraded = [name for name in order if name not in by_learner]
+    if ungraded and not missing:
+        problems.append(f"{len(ungraded)} learner(s) graded in no part: " + ", ".join(ungraded[:10]))
+    provenance = {key: value for key, value in first.provenance.items() if key not in ("started", "finished")}
+    provenance["class"] = {"learners": order, "shard": [1, 1], "merged_from": len(parts)}
+    times = [part.provenance for part in parts]
+    provenance["started"] = min((p.get("started", "") for p in times), default="")
+    provenance["finished"] = max((p.get("finished", "") for p in times), default="")
+    provenance["workers"] = sum(int(p.get("workers", 0) or 0) for p in times)
+    merged = ClassResult(
+        learners=[by_learner[name] for name in order if name in by_learner],
+        exercises=list(first.exercises),
+        max_points=dict(first.max_points),
+        provenance=provenance,
+        duration_s=max(part.duration_s for part in parts),
+        complete=not problems,
+    )
+    return merged, problems
+
+
+def _class(part: ClassResult) -> dict:
+    value = part.provenance.get("class")
+    return value if isinstance(value, dict) else {}
+
+
+def merge_and_write(
+    folders: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    formats: Sequence[str],
+    context: object | None = None,
+) -> tuple[ClassResult, list[str]]:
+    """``grade merge``'s one library call: read each shard's outputs folder, merge, write ``formats``
+    into ``out``. Raises :class:`MergeError` (and writes nothing) for parts that do not belong together."""
+    from grader.batch.report import write_outputs
+    from grader.outputs import WriteContext
+
+    parts = [read_part(folder) for folder in folders]
+    merged, problems = merge_results(parts, [str(folder) for folder in folders])
+    write_outputs(merged, out, formats, context or WriteContext())
+    return merged, problems
