@@ -136,7 +136,14 @@ verbose_option = click.option(
 github_output_option = click.option(
     "--github-output",
     is_flag=True,
-    help="Also append GitHub Classroom's result= line (base64 Exercism v3) to $GITHUB_OUTPUT.",
+    help="Also append GitHub Classroom's result= line (base64 Exercism v3) to $GITHUB_OUTPUT, "
+    "and a score table to $GITHUB_STEP_SUMMARY.",
+)
+junit_xml_option = click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a JUnit XML report to this file (for CI test panels).",
 )
 seed_option = click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score)."
@@ -177,6 +184,7 @@ def grading_options(function: Any) -> Any:
         fmt: str,
         output: Path | None,
         github_output: bool,
+        junit_xml: Path | None,
         extra_checks: tuple[Path, ...],
         extra_visibility: str,
         **kwargs: Any,
@@ -198,7 +206,14 @@ def grading_options(function: Any) -> Any:
             ascii_only=_ascii_only() if output is None else False,
         )
         return function(
-            *args, options=options, context=context, fmt=fmt, output=output, github_output=github_output, **kwargs
+            *args,
+            options=options,
+            context=context,
+            fmt=fmt,
+            output=output,
+            github_output=github_output,
+            junit_xml=junit_xml,
+            **kwargs,
         )
 
     shared = (
@@ -212,6 +227,7 @@ def grading_options(function: Any) -> Any:
         timeout_option,
         load_timeout_option,
         github_output_option,
+        junit_xml_option,
         extra_checks_option,
         extra_visibility_option,
     )
@@ -232,6 +248,7 @@ def main() -> None:
       grade init DIR             write a fresh set of exercise files into DIR
       grade batch CLASS_DIR      grade a whole class (instructors): gradebook.csv and more
       grade merge OUT_DIR...     join the outputs of a class graded in shards (--shard K/N)
+      grade ci github|gradescope write a Classroom/Actions workflow or a Gradescope autograder
     """
 
 
@@ -259,12 +276,19 @@ def check_command(exercise: Exercise, submission: Path | None, fail_under: float
 
 
 @main.command("all")
+@click.option(
+    "--exercise",
+    "-e",
+    "exercise_names",
+    multiple=True,
+    help="Only this exercise (repeat for more; default: every exercise).",
+)
 @grading_options
-def all_command(fail_under: float | None, **grading: Any) -> None:
-    """Grade every exercise and print one summary table."""
+def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **grading: Any) -> None:
+    """Grade every exercise (or the chosen ones) and print one summary table."""
     from grader.workflow import grade_and_report
 
-    run = grade_and_report(all_exercises(), whole_run=True, **grading)
+    run = grade_and_report(_exercises(exercise_names) or all_exercises(), whole_run=True, **grading)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
 
 
@@ -350,11 +374,7 @@ def batch_command(
     from grader.batch.report import DEFAULT_FORMATS, grade_and_write
     from grader.engine import GradeOptions
 
-    try:
-        exercises = [find_exercise(name) for name in exercise_names]
-    except UnknownExercise as unknown:
-        click.echo(catalogue_for(None).render("cli.unknown_exercise", name=unknown.name), err=True)
-        sys.exit(EXIT_USAGE)
+    exercises = _exercises(exercise_names)
     options = GradeOptions(
         seed=seed,
         call_timeout=call_timeout,
@@ -431,6 +451,15 @@ def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], 
     sys.exit(EXIT_BELOW if code == EXIT_INTERRUPTED else code)
 
 
+def _exercises(names: tuple[str, ...]) -> list[Exercise]:
+    """The exercises ``--exercise`` names, in the order given; an unknown name is a usage error."""
+    try:
+        return [find_exercise(name) for name in names]
+    except UnknownExercise as unknown:
+        click.echo(catalogue_for(None).render("cli.unknown_exercise", name=unknown.name), err=True)
+        sys.exit(EXIT_USAGE)
+
+
 def _batch_exit_code(graded: Any, fail_under: float | None) -> int:
     if graded.internal_error:
         return EXIT_INTERNAL
@@ -440,6 +469,130 @@ def _batch_exit_code(graded: Any, fail_under: float | None) -> int:
         if any(100.0 * learner.run.score / graded.max_score < fail_under for learner in graded.learners):
             return EXIT_BELOW
     return EXIT_OK
+
+
+@main.group("ci")
+def ci_group() -> None:
+    """Files that let GitHub Actions, GitHub Classroom and Gradescope grade with kerasdrill (instructors)."""
+
+
+@ci_group.command("github")
+@click.option(
+    "--exercise",
+    "-e",
+    "exercise_names",
+    multiple=True,
+    help="Grade only this exercise (repeat for more; default: every exercise).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The repository to write into (.github/workflows/ and .github/kerasdrill/).",
+)
+@click.option(
+    "--matrix",
+    type=click.IntRange(1, 256),
+    default=None,
+    metavar="N",
+    help="Instead of Classroom's workflow, an instructor's: grade --class-dir in N shard jobs, then merge.",
+)
+@click.option(
+    "--class-dir", default="class", show_default=True, help="With --matrix: the class folder in the repository."
+)
+@click.option(
+    "--wheel",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The kerasdrill wheel to ship (default: built from this checkout).",
+)
+def ci_github_command(
+    exercise_names: tuple[str, ...], out: Path, matrix: int | None, class_dir: str, wheel: Path | None
+) -> None:
+    """Write a GitHub Actions workflow: Classroom grading on every push, or (--matrix) a sharded class."""
+    from grader.integrations.github import write_workflow
+    from grader.integrations.wheel import WheelError
+
+    try:
+        written = write_workflow(
+            out, exercises=_exercises(exercise_names), matrix=matrix, class_dir=class_dir, wheel=wheel
+        )
+    except WheelError as error:
+        click.echo(f"grade ci github: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo("Commit both files (git add .github) and push: the workflow runs on GitHub.")
+
+
+@ci_group.command("gradescope")
+@click.option("--exercise", "-e", "exercise_name", required=True, help="The exercise this autograder grades.")
+@click.option(
+    "--extra-checks",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The instructor's own checks to include (a folder laid out like grader/exercises/).",
+)
+@click.option(
+    "--extra-visibility",
+    type=click.Choice(["hidden", "visible"]),
+    default="hidden",
+    show_default=True,
+    help="What learners see of those checks (hidden: only passed/failed and points).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The zip to write (default: gradescope-EXERCISE.zip).",
+)
+@click.option(
+    "--wheel",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The kerasdrill wheel to ship (default: built from this checkout).",
+)
+def ci_gradescope_command(
+    exercise_name: str, extra_checks: Path | None, extra_visibility: str, out: Path | None, wheel: Path | None
+) -> None:
+    """Write a Gradescope autograder zip (setup.sh and run_autograder at its root) for one exercise."""
+    from grader.integrations.gradescope import bundle
+    from grader.integrations.wheel import WheelError
+    from grader.registry import RegistryError, use_extra_checks
+
+    try:
+        use_extra_checks([extra_checks] if extra_checks else [], extra_visibility)  # a broken folder fails here
+    except RegistryError as error:
+        click.echo(f"grade ci gradescope: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    (exercise,) = _exercises((exercise_name,))
+    try:
+        path = bundle(
+            exercise,
+            out or Path(f"gradescope-{exercise.id}.zip"),
+            extra_checks=extra_checks,
+            visibility=extra_visibility,
+            wheel=wheel,
+        )
+    except WheelError as error:
+        click.echo(f"grade ci gradescope: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"wrote {path}: upload it as the autograder, and raise its memory to 2 GB (README.md inside).")
+
+
+@ci_group.command("run-gradescope")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Gradescope's folder (default: $KERASDRILL_AUTOGRADER_ROOT or /autograder).",
+)
+def ci_run_gradescope_command(root: Path | None) -> None:
+    """What a bundle's run_autograder calls: grade the submission, write results/results.json."""
+    from grader.integrations.gradescope import run_autograder
+
+    run_autograder(root)
 
 
 @main.command("list")

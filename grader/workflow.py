@@ -43,6 +43,7 @@ def grade_and_report(
     stream: TextIO | None = None,
     output: str | os.PathLike | None = None,
     github_output: bool = False,
+    junit_xml: str | os.PathLike | None = None,
 ) -> RunResult:
     """Grade ``exercises`` and write the result in format ``fmt``; return the :class:`RunResult`.
 
@@ -51,7 +52,8 @@ def grade_and_report(
     With ``whole_run`` (``grade all``) an exercise without a file scores 0 and is listed.
     The result goes to ``output`` if given, else to ``stream`` (default: stdout). With
     ``github_output``, Classroom's ``result=<base64>`` line is also appended to ``$GITHUB_OUTPUT``
-    (to stderr outside GitHub Actions).
+    (to stderr outside GitHub Actions) and a score table to ``$GITHUB_STEP_SUMMARY`` (if set). With
+    ``junit_xml``, the JUnit XML report is also written to that file.
     """
     writer = WRITERS[fmt]
     context = replace(context or WriteContext(), whole_run=whole_run)
@@ -80,13 +82,16 @@ def grade_and_report(
             Path(output).write_text(encodable(text), encoding="utf-8")
         else:
             _write(stream, text)
+        if junit_xml is not None:
+            Path(junit_xml).write_text(encodable(WRITERS["junit"].render(run, context)), encoding="utf-8")
         if github_output:
-            write_github_output(run)
+            write_github_output(run, context)
     return run
 
 
-def write_github_output(run: RunResult) -> None:
-    """Append ``result=<base64 Exercism v3 JSON>`` to the file ``$GITHUB_OUTPUT`` names (stderr if unset)."""
+def write_github_output(run: RunResult, context: WriteContext | None = None) -> None:
+    """Append ``result=<base64 Exercism v3 JSON>`` to the file ``$GITHUB_OUTPUT`` names (stderr if unset),
+    and the Markdown score table to ``$GITHUB_STEP_SUMMARY`` when GitHub Actions sets it."""
     from grader.outputs.classroom import github_output_line
 
     line = github_output_line(run) + "\n"
@@ -96,6 +101,10 @@ def write_github_output(run: RunResult) -> None:
             handle.write(line)
     else:
         sys.stderr.write(line)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(encodable(WRITERS["markdown"].render(run, context or WriteContext())))
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -127,9 +127,14 @@ def test_the_classroom_writer_is_exercism_v3_with_points_that_add_up(graded):
     assert data["version"] == 3 and data["status"] == "fail" and data["max_score"] == run.max_score
     assert sum(test["score"] for test in data["tests"]) == run.score
     assert sum(test["max_score"] for test in data["tests"]) == run.max_score
-    for test, check in zip(data["tests"], [c for e in run.exercises for c in e.checks]):
-        assert test["status"] in ("pass", "fail", "error") and (test["status"] == "pass") == check.passed
-        assert (test["message"] is None) == check.passed and test["task_id"] in (4, 5)
+    # the reporter's table: passed / total x max_score, the same number as the summed scores
+    passed = sum(test["status"] == "pass" for test in data["tests"])
+    assert passed / len(data["tests"]) * data["max_score"] == run.score
+    units = [(c, point) for e in run.exercises for c in e.checks for point in range(1, max(c.max_points, 1) + 1)]
+    assert len(units) == len(data["tests"])
+    for test, (check, point) in zip(data["tests"], units):
+        assert test["status"] in ("pass", "fail", "error") and (test["status"] == "pass") == (point <= check.points)
+        assert (test["message"] is None) == (point <= check.points) and test["task_id"] in (4, 5)
     assert len(data["tests"][0]["output"]) == 500 and data["tests"][0]["output"].endswith("limit to 500 chars")
     assert all("output" not in test for test in data["tests"][1:])
 

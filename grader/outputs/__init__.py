@@ -9,7 +9,7 @@ so stored results re-render in another language.
 
 from __future__ import annotations
 
-from grader.outputs import checks, classroom, gradebook, gradescope, json, junit, text
+from grader.outputs import checks, classroom, gradebook, gradescope, json, junit, markdown, text
 from grader.outputs.base import WriteContext, Writer, plain
 
 WRITERS: dict[str, Writer] = {
@@ -22,6 +22,7 @@ WRITERS: dict[str, Writer] = {
         junit.WRITER,
         gradescope.WRITER,
         classroom.WRITER,
+        markdown.WRITER,
     )
 }
 #: The writers a batch can use (each writes one file into the outputs folder).

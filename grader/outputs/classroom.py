@@ -1,7 +1,10 @@
 """The ``classroom`` writer: Exercism's results.json, version 3, as GitHub Classroom's reporter reads it.
 
 ``{"version": 3, "status": "pass"|"fail"|"error", "max_score", "tests": [...]}`` with a test
-per check, in report order: ``name`` ("exercise-05 · title"), ``status`` pass/fail/error (error:
+per *point* of each check, in report order (a 3-point check is "title [1/3]" .. "[3/3]", its
+first ``points`` passed). Classroom's reporter counts points two ways, the sum of the tests'
+scores in its notice and passed/total x max_score in its table; with every test worth one point
+both are the learner's score. Each test has ``name`` ("exercise-05 · title"), ``status`` pass/fail/error (error:
 the learner's code raised, crashed or timed out), ``message`` (the learner message, ``null`` when
 it passed), ``test_code``, ``task_id`` (the exercise number), ``score`` and ``max_score``, and on
 each exercise's first test the code's printed ``output``, cut to 500 characters as Exercism
@@ -31,20 +34,25 @@ def results(run: RunResult) -> dict:
     tests = []
     for result in run.exercises:
         number = int(result.exercise[-2:]) if result.exercise[-2:].isdigit() else None
-        for index, check in enumerate(for_learner(check, catalogue_for(None)) for check in result.checks):
-            status = "pass" if check.passed else "error" if check.status in ("error", "timeout") else "fail"
-            test = {
-                "name": f"{result.exercise} · {check.title}",
-                "status": status,
-                "message": None if check.passed else (check.message or check.title),
-                "test_code": f"{result.exercise}: {check.name}",
-                "task_id": number,
-                "score": check.points,
-                "max_score": check.max_points,
-            }
-            if index == 0 and result.output:
-                test["output"] = _output(result.output)
-            tests.append(test)
+        first = True
+        for check in (for_learner(check, catalogue_for(None)) for check in result.checks):
+            failed = "error" if check.status in ("error", "timeout") else "fail"
+            for point in range(1, max(check.max_points, 1) + 1):
+                earned = point <= check.points
+                test = {
+                    "name": f"{result.exercise} · {check.title}"
+                    + (f" [{point}/{check.max_points}]" if check.max_points > 1 else ""),
+                    "status": "pass" if earned else failed,
+                    "message": None if earned else (check.message or check.title),
+                    "test_code": f"{result.exercise}: {check.name}",
+                    "task_id": number,
+                    "score": 1 if earned else 0,
+                    "max_score": 1 if check.max_points else 0,
+                }
+                if first and result.output:
+                    test["output"] = _output(result.output)
+                first = False
+                tests.append(test)
     status = "error" if run.internal_error else "pass" if run.passed else "fail"
     return {"version": 3, "status": status, "max_score": run.max_score, "tests": tests}
 

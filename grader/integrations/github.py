@@ -1,0 +1,160 @@
+"""GitHub Actions workflows (``grade ci github``): Classroom grading in each learner's repository, or
+a whole class folder graded in matrix shards and merged.
+
+Both carry the kerasdrill wheel in ``.github/kerasdrill/`` (GitHub's runners cannot install
+kerasdrill by name) and install it with setup-python's pip cache, keyed on the wheel itself.
+
+The Classroom workflow has the trigger, guard and permissions GitHub Classroom itself generates
+(``on: [push, repository_dispatch]``, skip ``github-classroom[bot]``, ``checks: write`` for the
+reporter's notices). One step grades with ``--format classroom --github-output``: the reporter
+reads the base64 result from ``$KERASDRILL_RESULTS``, the step summary gets a score table,
+and the JUnit XML is uploaded as an artifact. The learner's points agree both ways the
+reporter counts them: its notice sums the tests' scores, its table takes passed/total x
+max_score; the classroom writer gives every test one point, so the two are the same number.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.registry import Exercise
+
+WHEEL_DIR = ".github/kerasdrill"
+PYTHON_VERSION = "3.11"
+STEP_ID = "kerasdrill"  # the reporter reads ${STEP_ID.upper()}_RESULTS
+CLASSROOM_WORKFLOW = ".github/workflows/classroom.yml"
+CLASS_WORKFLOW = ".github/workflows/kerasdrill-class.yml"
+
+
+def _setup_steps(indent: str) -> str:
+    steps = f"""- name: Check out
+  uses: actions/checkout@v4
+- name: Set up Python
+  uses: actions/setup-python@v5
+  with:
+    python-version: '{PYTHON_VERSION}'
+    cache: pip
+    cache-dependency-path: {WHEEL_DIR}/*.whl
+- name: Install kerasdrill
+  run: python -m pip install --disable-pip-version-check {WHEEL_DIR}/kerasdrill-*.whl
+"""
+    return "".join(indent + line if line.strip() else line for line in steps.splitlines(keepends=True))
+
+
+def classroom_workflow(exercises: list[Exercise] | None = None) -> str:
+    """The learner repository's ``classroom.yml``: grade ``exercises`` (default: all) on every push."""
+    chosen = "".join(f" -e {exercise.id}" for exercise in exercises or [])
+    return f"""# Made by `grade ci github`: GitHub Classroom grading with kerasdrill.
+name: Autograding Tests
+'on': [push, repository_dispatch]
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    timeout-minutes: 30
+    steps:
+{_setup_steps("      ")}      - name: Grade
+        id: {STEP_ID}
+        run: >-
+          grade all{chosen} --format classroom --output kerasdrill-results.json
+          --junit-xml kerasdrill-junit.xml --github-output --fail-under 0
+      - name: Upload the JUnit XML
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: kerasdrill-junit
+          path: kerasdrill-junit.xml
+      - name: Autograding Reporter
+        if: always()
+        uses: classroom-resources/autograding-grading-reporter@v1
+        env:
+          {STEP_ID.upper()}_RESULTS: "${{{{steps.{STEP_ID}.outputs.result}}}}"
+        with:
+          runners: {STEP_ID}
+"""
+
+
+def class_workflow(shards: int, class_dir: str = "class", exercises: list[Exercise] | None = None) -> str:
+    """An instructor repository's workflow: ``class_dir`` graded in ``shards`` matrix jobs, then merged."""
+    if not 1 <= shards <= 256:
+        raise ValueError("a GitHub matrix runs 1 to 256 jobs")
+    chosen = "".join(f" -e {exercise.id}" for exercise in exercises or [])
+    matrix = ", ".join(str(k) for k in range(1, shards + 1))
+    return f"""# Made by `grade ci github --matrix {shards}`: {class_dir}/ graded in {shards} shards, then merged.
+name: Grade the class
+'on': [workflow_dispatch]
+permissions:
+  contents: read
+jobs:
+  grade:
+    runs-on: ubuntu-latest
+    timeout-minutes: 90
+    strategy:
+      fail-fast: false
+      matrix:
+        shard: [{matrix}]
+    steps:
+{_setup_steps("      ")}      - name: Grade shard ${{{{ matrix.shard }}}} of {shards}
+        run: >-
+          grade batch {class_dir}{chosen} --shard ${{{{ matrix.shard }}}}/{shards}
+          --out grades-${{{{ matrix.shard }}}} --format json
+      - name: Upload the shard's results
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: grades-${{{{ matrix.shard }}}}
+          path: grades-${{{{ matrix.shard }}}}
+  merge:
+    needs: grade
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+{_setup_steps("      ")}      - name: Download the shards' results
+        uses: actions/download-artifact@v4
+        with:
+          pattern: grades-*
+          path: parts
+      - name: Merge
+        run: >-
+          grade merge parts/grades-* --out grades
+          --format gradebook --format checks --format json --format junit --format markdown
+      - name: Summary
+        if: always()
+        run: cat grades/summary.md >> "$GITHUB_STEP_SUMMARY"
+      - name: Upload the gradebook
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: gradebook
+          path: grades
+"""
+
+
+def write_workflow(
+    out: str | os.PathLike = ".",
+    *,
+    exercises: list[Exercise] | None = None,
+    matrix: int | None = None,
+    class_dir: str = "class",
+    wheel: str | os.PathLike | None = None,
+) -> list[Path]:
+    """Write the workflow (Classroom's, or with ``matrix`` the sharded class's) and the wheel into the
+    repository folder ``out``; the paths written."""
+    from grader.integrations.wheel import kerasdrill_wheel
+
+    root = Path(out)
+    if matrix is None:
+        path, text = root / CLASSROOM_WORKFLOW, classroom_workflow(exercises)
+    else:
+        path, text = root / CLASS_WORKFLOW, class_workflow(matrix, class_dir, exercises)
+    for old in (root / WHEEL_DIR).glob("kerasdrill-*.whl"):
+        old.unlink()  # one wheel only: the install step names them by pattern
+    built = kerasdrill_wheel(root / WHEEL_DIR, wheel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return [path, built]

@@ -1,0 +1,62 @@
+"""The ``markdown`` writer: score tables in GitHub-flavoured Markdown, for ``$GITHUB_STEP_SUMMARY``.
+
+One learner's run: a row per check (exercise, check, result, points), the learner's view (a
+hidden check shows only its result). A class (``summary.md`` in a batch's outputs): a row per
+learner with points per exercise and the total, under the maximum row. Learner-controlled text
+(ids, titles) is escaped so that it cannot break out of its table cell or add markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.outputs.base import WriteContext, Writer, for_learner
+from grader.outputs.spreadsheet import exercise_results
+from grader.results import ClassResult, RunResult
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def cell(text: object) -> str:
+    """``text`` as one Markdown table cell: one line, every markup character escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def render(run: RunResult, context: WriteContext) -> str:
+    lines = [f"### kerasdrill: {run.score}/{run.max_score} points", "", "| exercise | check | result | points |"]
+    lines.append("|---|---|---|---:|")
+    for result in run.exercises:
+        for check in (for_learner(check, context.catalogue) for check in result.checks):
+            mark = "✅" if check.passed else "❌"
+            lines.append(
+                f"| {cell(result.exercise)} | {cell(check.title)} | {mark} {cell(check.status)} "
+                f"| {check.points}/{check.max_points} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def render_class(graded: ClassResult, context: WriteContext) -> str:
+    head = ["learner", *graded.exercises, "total"]
+    maxima = " | ".join(str(graded.max_points[e]) for e in graded.exercises)
+    lines = [
+        f"### kerasdrill: {len(graded.learners)} learner(s)" + ("" if graded.complete else " (incomplete)"),
+        "",
+        "| " + " | ".join(map(cell, head)) + " |",
+        "|---" + "|---:" * (len(head) - 1) + "|",
+        f"| (max points) | {maxima} | {graded.max_score} |",
+    ]
+    for learner in graded.learners:
+        results = exercise_results(learner)
+        points = [results[e].score if e in results else "" for e in graded.exercises]
+        total = sum(p for p in points if isinstance(p, int))
+        lines.append(f"| {cell(learner.learner)} | " + " | ".join(map(str, points)) + f" | {total} |")
+    return "\n".join(lines) + "\n"
+
+
+WRITER = Writer(
+    name="markdown",
+    help="Markdown score tables (GitHub job summaries)",
+    render=render,
+    render_class=render_class,
+    filename="summary.md",
+)
