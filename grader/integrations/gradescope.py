@@ -63,6 +63,8 @@ Made by `grade ci gradescope` (kerasdrill {version}). Upload this zip as a Grade
   which alone needs ~650 MB) and leave at least 0.5 vCPU and a 10-minute timeout.
 * Instructor checks: {extra}; learners see {visibility}.
 * The autograder's stdout (instructor-only on Gradescope) holds the full results, hidden checks included.
+* Learner code runs in kerasdrill's sandbox, which drops to an unprivileged user (Gradescope runs
+  the autograder as root) and cannot see `/autograder/source` or `/autograder/results`.
 """
 
 
