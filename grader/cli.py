@@ -59,6 +59,17 @@ def _extra_checks_arg(ctx: click.Context, param: click.Parameter, value: Any) ->
     return value
 
 
+run_all_option = click.option(
+    "--run-all",
+    is_flag=True,
+    help="Run a notebook's top-level code too (default: only its definitions, imports and constants).",
+)
+prefer_option = click.option(
+    "--prefer",
+    type=click.Choice(["py", "ipynb"]),
+    default=None,
+    help="When both exercise_NN_<slug>.py and .ipynb exist, grade this one (default: the newer).",
+)
 extra_checks_option = click.option(
     "--extra-checks",
     multiple=True,
@@ -185,6 +196,7 @@ def grading_options(function: Any) -> Any:
         output: Path | None,
         github_output: bool,
         junit_xml: Path | None,
+        run_all: bool,
         extra_checks: tuple[Path, ...],
         extra_visibility: str,
         **kwargs: Any,
@@ -196,6 +208,7 @@ def grading_options(function: Any) -> Any:
             seed=seed,
             call_timeout=call_timeout,
             load_timeout=load_timeout,
+            run_all=run_all,
             extra_checks=tuple(map(str, extra_checks)),
             extra_visibility=extra_visibility,
         )
@@ -228,6 +241,8 @@ def grading_options(function: Any) -> Any:
         load_timeout_option,
         github_output_option,
         junit_xml_option,
+        run_all_option,
+        prefer_option,
         extra_checks_option,
         extra_visibility_option,
     )
@@ -246,6 +261,7 @@ def main() -> None:
       grade list                 every exercise and your last score
       grade all                  grade everything, one summary table
       grade init DIR             write a fresh set of exercise files into DIR
+      grade export 05            the Python the grader imports from your file (a notebook's cells)
       grade batch CLASS_DIR      grade a whole class (instructors): gradebook.csv and more
       grade merge OUT_DIR...     join the outputs of a class graded in shards (--shard K/N)
       grade ci github|gradescope write a Classroom/Actions workflow or a Gradescope autograder
@@ -345,6 +361,7 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
 @seed_option
 @timeout_option
 @load_timeout_option
+@run_all_option
 @extra_checks_option
 @extra_visibility_option
 def batch_command(
@@ -359,6 +376,7 @@ def batch_command(
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
+    run_all: bool,
     extra_checks: tuple[Path, ...],
     extra_visibility: str,
 ) -> None:
@@ -379,6 +397,7 @@ def batch_command(
         seed=seed,
         call_timeout=call_timeout,
         load_timeout=load_timeout,
+        run_all=run_all,
         extra_checks=tuple(map(str, extra_checks)),
         extra_visibility=extra_visibility,
     )
@@ -593,6 +612,48 @@ def ci_run_gradescope_command(root: Path | None) -> None:
     from grader.integrations.gradescope import run_autograder
 
     run_autograder(root)
+
+
+@main.command("export")
+@click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
+@click.option(
+    "--submission",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The file to export (default: the workspace's file for EXERCISE).",
+)
+@workspace_option
+@prefer_option
+@run_all_option
+@output_option
+def export_command(
+    exercise: Exercise,
+    submission: Path | None,
+    workspace: Path | None,
+    prefer: str | None,
+    run_all: bool,
+    output: Path | None,
+) -> None:
+    """Print the Python the grader imports from your EXERCISE file (a notebook's graded cells)."""
+    from grader.submissions import SubmissionNotFound, UnreadableSubmission, export_source, locate
+
+    try:
+        found = locate(exercise, workspace=workspace, path=submission, prefer=prefer)
+        source, notes = export_source(found.path, run_all=run_all)
+    except SubmissionNotFound as missing:
+        paths = ", ".join(str(p) for p in missing.looked_in)
+        click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
+        sys.exit(EXIT_USAGE)
+    except UnreadableSubmission as unreadable:
+        click.echo(f"{found.path.name}: {unreadable.reason}", err=True)
+        sys.exit(EXIT_USAGE)
+    catalogue = catalogue_for(None)
+    for note in notes:
+        click.echo("note: " + catalogue.render(note["$message"], **note["params"]), err=True)
+    if output is not None:
+        output.write_text(source, encoding="utf-8")
+    else:
+        click.echo(source, nl=False)
 
 
 @main.command("list")

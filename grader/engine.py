@@ -12,7 +12,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.checking.declaration import fail_closed, unattempted_result, unreadable_result
@@ -21,7 +21,7 @@ from grader.checking.runner import run_checks
 from grader.content import solutions_dir, stubs_dir
 from grader.messages import catalogue_for
 from grader.registry import EXERCISES_DIR, Exercise, active_roots
-from grader.results import ExerciseResult, RunResult
+from grader.results import CheckResult, ExerciseResult, RunResult
 from grader.sandbox.client import WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
@@ -42,6 +42,7 @@ class GradeOptions:
     warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
     warm_numpy: bool = False  # plain-data exercises too, from one with numpy (a batch: many workers, one server)
     hidden: tuple[str, ...] = ()  # more folders the worker must not see (a batch: the class, the outputs)
+    run_all: bool = False  # a notebook's top-level code runs too (default: definitions and constants only)
     extra_checks: tuple[str, ...] = ()  # instructor check folders (registry.use_extra_checks), for batch processes
     extra_visibility: str = "hidden"
 
@@ -71,7 +72,7 @@ class _Session:
         self.error = ""
         self.unreadable = ""  # the loader's reason, when the learner's file could not be read at all
         try:
-            self.prepared = submission.prepare(self.dir)
+            self.prepared = submission.prepare(self.dir, run_all=options.run_all)
             self.client = WorkerClient(
                 self.prepared.path,
                 self.dir,
@@ -127,7 +128,22 @@ class _Session:
                 remove_tree(self.dir)
             result.duration_s = time.perf_counter() - self.started
             fail_closed(result, exercise, options.language)  # every declared check, each within its points
+            if self.prepared is not None:
+                result.notes = [dict(note) for note in self.prepared.notes]
+                result.checks = [self._in_learner_terms(check) for check in result.checks]
         return result
+
+    def _in_learner_terms(self, check: CheckResult) -> CheckResult:
+        """A notebook's check with "line N" of the generated module told as the learner's cell and line."""
+        prepared = self.prepared
+        if prepared is None or not prepared.line_map:
+            return check
+        return replace(
+            check,
+            message=prepared.in_learner_terms(check.message),
+            details=prepared.in_learner_terms(check.details),
+            params=prepared.in_learner_terms(check.params),
+        )
 
     def close(self) -> None:
         if self.client is not None:

@@ -63,6 +63,7 @@ class ExerciseResult:
     output_truncated: int = 0
     error: str = ""  # a fault of the grader itself, not of the submission
     sandbox: dict[str, bool] = field(default_factory=dict)  # layer -> in place, as the worker reported it
+    notes: list[dict[str, Any]] = field(default_factory=list)  # the loader's, as message refs (id + params)
 
     @property
     def score(self) -> int:
@@ -110,6 +111,7 @@ class ExerciseResult:
             "output_truncated": self.output_truncated,
             "error": self.error,
             "sandbox": dict(self.sandbox),
+            "notes": [dict(note) for note in self.notes],
         }
 
     @classmethod
@@ -126,6 +128,7 @@ class ExerciseResult:
             output_truncated=int(data.get("output_truncated", 0)),
             error=data.get("error", ""),
             sandbox={str(k): v is True for k, v in (data.get("sandbox") or {}).items()},
+            notes=[dict(note) for note in data.get("notes") or [] if isinstance(note, dict)],
         )
 
 

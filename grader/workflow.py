@@ -44,6 +44,7 @@ def grade_and_report(
     output: str | os.PathLike | None = None,
     github_output: bool = False,
     junit_xml: str | os.PathLike | None = None,
+    prefer: str | None = None,
 ) -> RunResult:
     """Grade ``exercises`` and write the result in format ``fmt``; return the :class:`RunResult`.
 
@@ -53,16 +54,19 @@ def grade_and_report(
     The result goes to ``output`` if given, else to ``stream`` (default: stdout). With
     ``github_output``, Classroom's ``result=<base64>`` line is also appended to ``$GITHUB_OUTPUT``
     (to stderr outside GitHub Actions) and a score table to ``$GITHUB_STEP_SUMMARY`` (if set). With
-    ``junit_xml``, the JUnit XML report is also written to that file.
+    ``junit_xml``, the JUnit XML report is also written to that file. ``prefer`` (``"py"`` or
+    ``"ipynb"``) picks between an exercise's two files when both exist (default: the newer).
     """
     writer = WRITERS[fmt]
     context = replace(context or WriteContext(), whole_run=whole_run)
     stream = stream or sys.stdout
     items: list[tuple[Exercise, Submission | None]]
     if whole_run:
-        items = locate_all(exercises, workspace=workspace, path=submission, solutions=solutions)
+        items = locate_all(exercises, workspace=workspace, path=submission, solutions=solutions, prefer=prefer)
     else:
-        items = [(e, locate(e, workspace=workspace, path=submission, solutions=solutions)) for e in exercises]
+        items = [
+            (e, locate(e, workspace=workspace, path=submission, solutions=solutions, prefer=prefer)) for e in exercises
+        ]
     record = not solutions and submission is None
     run = RunResult(complete=False)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 
-from grader.messages import Catalogue, catalogue_for
+from grader.messages import MESSAGE_REF_KEY, Catalogue, catalogue_for
 from grader.outputs.base import WriteContext, Writer, for_learner, plain
 from grader.results import CheckResult, ExerciseResult, RunResult
 
@@ -41,6 +41,12 @@ def render_text(
     lines = [style(f"{result.exercise} · {result.slug} · {result.title}", bold=True)]
     if result.submission:
         lines.append(style(result.submission, fg="bright_black"))
+    for note in result.notes:  # how the file was read: a notebook's skipped cells, the file chosen
+        text = catalogue.render(note.get(MESSAGE_REF_KEY, ""), **dict(note.get("params") or {}))
+        lines.extend(
+            style(line, fg="yellow")
+            for line in textwrap.wrap(text, WIDTH, initial_indent="  note: ", subsequent_indent="        ")
+        )
     lines.append("")
     title_width = min(60, max([len(c.title) for c in result.checks] + [10]))
     previous_message = None

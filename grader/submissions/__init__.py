@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.content import solutions_dir
+from grader.messages import message_ref
 from grader.registry import Exercise
 from grader.submissions import notebook, python
 from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission  # noqa: F401  (re-exported)
@@ -36,17 +37,21 @@ class Submission:
 
     path: Path
     is_reference: bool = False
+    notes: tuple = ()  # message refs about how it was chosen (the newer of a .py and a .ipynb)
 
-    def prepare(self, session_dir: str | os.PathLike) -> PreparedSource:
-        """The Python source file the worker should import, with its line map."""
+    def prepare(self, session_dir: str | os.PathLike, *, run_all: bool = False) -> PreparedSource:
+        """The Python source file the worker should import, with its line map. ``run_all``: a
+        notebook's top-level code runs too (a ``.py`` always runs whole, as Python imports it)."""
         loader = LOADERS.get(self.path.suffix.lower())
         if loader is None:
             raise ValueError(f"cannot grade {self.path.name}: expected one of {', '.join(LOADERS)}")
-        return loader(self.path, Path(session_dir))
+        prepared = loader(self.path, Path(session_dir), run_all=run_all)
+        prepared.notes[:0] = list(self.notes)
+        return prepared
 
 
 # suffix -> loader(path, session_dir) -> PreparedSource; one module per kind of file
-LOADERS: dict[str, Callable[[Path, Path], PreparedSource]] = {
+LOADERS: dict[str, Callable[..., PreparedSource]] = {  # (path, session_dir, *, run_all) -> PreparedSource
     python.SUFFIX: python.load,
     notebook.SUFFIX: notebook.load,
 }
@@ -71,19 +76,31 @@ def locate(
     workspace: str | os.PathLike | None = None,
     path: str | os.PathLike | None = None,
     solutions: bool = False,
+    prefer: str | None = None,
 ) -> Submission:
     """The submission to grade: the reference solution, an explicit ``path`` (a file, or a
-    workspace folder), or the file in ``workspace``. :class:`SubmissionNotFound` if there is none."""
+    workspace folder), or the file in ``workspace``. :class:`SubmissionNotFound` if there is none.
+
+    A folder holding both the ``.py`` and the ``.ipynb`` gives the newer one (its note says which
+    and why), or the one ``prefer`` (``"py"`` or ``"ipynb"``) names.
+    """
     if solutions:
         return Submission(solutions_dir() / exercise.file_name, is_reference=True)
     if path is not None and not Path(path).is_dir():
         candidates = [Path(path)]
     else:  # a folder given as --submission is read like a workspace (a lone .ipynb is found too)
         candidates = candidate_paths(exercise, path if path is not None else workspace)
-    for candidate in candidates:
-        if candidate.is_file():
-            return Submission(candidate.resolve())
-    raise SubmissionNotFound(exercise, candidates)
+    found = [candidate for candidate in candidates if candidate.is_file()]
+    if not found:
+        raise SubmissionNotFound(exercise, candidates)
+    if len(found) == 1:
+        return Submission(found[0].resolve())
+    if prefer is not None:
+        return Submission(next((f for f in found if f.suffix == f".{prefer}"), found[0]).resolve())
+    newest = max(found, key=lambda f: (f.stat().st_mtime_ns, f.suffix == ".py"))  # a tie: the .py
+    other = next(f for f in found if f != newest)
+    note = message_ref("notebook.chosen_file", chosen=newest.name, other=other.name)
+    return Submission(newest.resolve(), notes=(note,))
 
 
 def locate_all(
@@ -92,15 +109,36 @@ def locate_all(
     workspace: str | os.PathLike | None = None,
     path: str | os.PathLike | None = None,
     solutions: bool = False,
+    prefer: str | None = None,
 ) -> list[tuple[Exercise, Submission | None]]:
     """Each exercise with its submission, or ``None`` where it has no file (graded as 0, never skipped)."""
     found: list[tuple[Exercise, Submission | None]] = []
     for exercise in exercises:
         try:
-            found.append((exercise, locate(exercise, workspace=workspace, path=path, solutions=solutions)))
+            located = locate(exercise, workspace=workspace, path=path, solutions=solutions, prefer=prefer)
+            found.append((exercise, located))
         except SubmissionNotFound:
             found.append((exercise, None))
     return found
+
+
+def export_source(path: str | os.PathLike, *, run_all: bool = False) -> tuple[str, list]:
+    """The Python module the grader imports for the file at ``path`` (a notebook's kept cells, with a
+    ``# cell N`` comment before each), and the loader's notes. :class:`UnreadableSubmission` if the
+    file cannot be read."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kerasdrill-export-") as session:
+        prepared = Submission(Path(path)).prepare(session, run_all=run_all)
+        lines = prepared.path.read_text(encoding="utf-8").splitlines()
+    out, cell = [], None
+    for number, text in enumerate(lines, start=1):
+        place = prepared.line_map.get(number)
+        if place is not None and place.cell != cell:
+            cell = place.cell
+            out += ["", f"# cell {cell}"] if out else [f"# cell {cell}"]
+        out.append(text)
+    return "\n".join(out) + "\n", prepared.notes
 
 
 locate_submission = locate  # the name the library's first users know

@@ -1,47 +1,207 @@
-"""A Jupyter/Colab notebook (``.ipynb``): its code cells, in order, as one module.
+"""A Jupyter/Colab notebook (``.ipynb``) graded by the same function contract as a ``.py``.
 
-Markdown and raw cells and all outputs are ignored. IPython magics and shell
-escapes (``%``/``!`` lines) are commented out. The line map tells, for each line
-of the generated module, which cell and line of the notebook it came from.
+The code cells, in order, become one module the worker imports:
+
+1. **Read** the JSON directly (nbformat 4 with any minor version, Colab's ``4.0`` included, and
+   nbformat 3's worksheets). Only the code cells' sources matter, so duplicated cell ids,
+   missing ``outputs`` fields and megabytes of outputs never stop a notebook from being graded.
+2. **IPython syntax** becomes Python as a kernel does it (:mod:`.ipython_syntax`). ``%time`` /
+   ``%timeit`` / ``%%time`` / ``%%capture`` keep their body as ordinary code (so ``%time x = 1``
+   still assigns ``x``); other magics and shell lines are noted and never run
+   (``!pip install``, ``%%bash``, ``%%writefile``; a ``get_ipython()`` stand-in answers them
+   when ``--run-all`` keeps them).
+3. **Top-level work is not run** (:mod:`.top_level`): definitions, imports and constants stay;
+   training, downloads, plots and prints at the top level are skipped and listed for the learner.
+4. A cell with a **syntax error** is left out, and the note says "cell 7, line 3: SyntaxError:
+   ...", as a kernel would fail that cell alone and run the rest.
+
+The line map sends each line of the module back to its cell and line, so a traceback speaks of
+the learner's cells.
 """
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 from pathlib import Path
 
+from grader.messages import message_ref
+from grader.submissions import ipython_syntax, top_level
 from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission
 
 SUFFIX = ".ipynb"
 MAX_BYTES = 64 * 1024 * 1024  # outputs may hold megabytes of progress bars; past this it is not a course notebook
+TIMING_MAGICS = {"time", "timeit", "capture", "prun"}  # their body is ordinary code, run once
+NOTED_MAGICS = {"pip", "conda", "bash", "sh", "script", "writefile", "system", "getoutput"}
+SHELL_STANDIN = """class _KerasdrillShell:  # kerasdrill: IPython's shell, as far as grading needs it
+    def run_line_magic(self, name, line):
+        return None
+
+    def run_cell_magic(self, name, line, cell):
+        return None
+
+    def system(self, command):
+        return None
+
+    def getoutput(self, command):
+        return []
 
 
-def load(path: Path, session_dir: Path) -> PreparedSource:
-    """Write the notebook's code as ``<stem>.py`` in ``session_dir``."""
-    import nbformat  # only when a notebook is graded
+def get_ipython():
+    return _KerasdrillShell()
+"""
 
+
+def read_code_cells(path: Path) -> list[tuple[int, str]]:
+    """``(cell number, source)`` of every code cell; the number counts every cell from 1, as the
+    notebook shows them top to bottom. :class:`UnreadableSubmission` for what is not a notebook."""
     if path.stat().st_size > MAX_BYTES:
         raise UnreadableSubmission(f"the file is larger than {MAX_BYTES // 2**20} MB")
     try:
-        notebook = nbformat.read(str(path), as_version=4)
-        cells = list(notebook.cells)
-    except Exception as exc:  # not JSON, not UTF-8, not a notebook: the file's problem, said in its words
-        raise UnreadableSubmission(f"{type(exc).__name__}: {str(exc).strip()[:300]}") from None
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UnreadableSubmission("the file is not UTF-8 text, so it is not a notebook") from None
+    except json.JSONDecodeError as error:
+        raise UnreadableSubmission(
+            f"the file is not a notebook: its JSON is broken at line {error.lineno}, column {error.colno} "
+            f"({error.msg}). Download it again (Colab: File > Download > Download .ipynb)"
+        ) from None
+    if not isinstance(data, dict):
+        raise UnreadableSubmission("the file is JSON but not a notebook")
+    major = data.get("nbformat")
+    if isinstance(major, int) and major < 3:
+        raise UnreadableSubmission(f"the notebook is in the old nbformat {major}: open it in Jupyter and save it again")
+    if isinstance(data.get("cells"), list):
+        cells, key = data["cells"], "source"
+    elif isinstance(data.get("worksheets"), list):  # nbformat 3
+        cells = [c for sheet in data["worksheets"] if isinstance(sheet, dict) for c in sheet.get("cells") or []]
+        key = "input"
+    else:
+        raise UnreadableSubmission("the file is JSON but not a notebook: it has no cells")
+    found = []
+    for number, cell in enumerate(cells, start=1):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get(key, cell.get("source", ""))
+            found.append((number, "".join(map(str, source)) if isinstance(source, list) else str(source or "")))
+    return found
+
+
+def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSource:
+    """Write the notebook's code as ``<stem>.py`` in ``session_dir`` (see the module docstring)."""
+    notes: list = []
+    not_run: list[tuple[int, str]] = []  # (cell, the magic or shell line as written)
+    parsed: list[tuple[int, ast.Module]] = []
+    texts: dict[int, list[str]] = {}
+    for number, source in read_code_cells(path):
+        text = ipython_syntax.transform_cell(source)
+        try:
+            module = ast.parse(text)
+        except SyntaxError as error:
+            line = min(error.lineno or 1, len(source.splitlines()) or 1)
+            problem = f"{type(error).__name__}: {error.msg}"
+            notes.append(message_ref("notebook.syntax_error", cell=number, line=line, error=problem))
+            continue
+        module.body = _unwrap_timing(module.body, not_run, number)
+        parsed.append((number, module))
+        texts[number] = text.splitlines()
+    if not_run:
+        cells = _cell_list(sorted({number for number, _ in not_run}))
+        notes.append(message_ref("notebook.not_run", cells=cells, code="; ".join(dict.fromkeys(c for _, c in not_run))))
+    selection = top_level.select(parsed, run_all=run_all)
+    skipped = [(n, text) for n, text in selection.skipped if "get_ipython()" not in text]  # noted above
+    if skipped:
+        cells = _cell_list(sorted({number for number, _ in skipped}))
+        examples = "; ".join(list(dict.fromkeys(text for _, text in skipped))[:3])
+        notes.append(message_ref("notebook.skipped_top_level", cells=cells, examples=examples))
+    kept = {id(stmt) for stmt in selection.kept}
     lines: list[str] = []
     line_map: dict[int, SourceLine] = {}
-    for index, cell in enumerate(cells):
-        if not isinstance(cell, dict):
-            continue
-        if cell.get("cell_type") != "code":
-            continue
-        if lines:
-            lines.append("")
-        lines.append(f"# --- cell {index + 1} ---")
-        for number, line in enumerate(str(cell.get("source", "")).splitlines(), start=1):
-            stripped = line.lstrip()
-            if stripped.startswith(("%", "!")):
-                line = line[: len(line) - len(stripped)] + "pass  # " + stripped
-            lines.append(line)
-            line_map[len(lines)] = SourceLine(cell=index + 1, line=number)
+    if any(_calls_ipython(stmt) for stmt in selection.kept):
+        lines += [*SHELL_STANDIN.splitlines(), ""]
+    for number, module in parsed:
+        body = module.body
+        for index, stmt in enumerate(body):
+            if id(stmt) not in kept:
+                continue
+            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+            last = stmt.end_lineno or stmt.lineno
+            before = (body[index - 1].end_lineno or 0) if index else 0
+            after = body[index + 1].lineno if index + 1 < len(body) else last + 1
+            if getattr(stmt, "_kerasdrill_unwrapped", False) or before >= first or after <= last:
+                block = ast.unparse(stmt).splitlines()  # a %time body, or "a = 1; print(a)": its own lines
+                origins = [stmt.lineno] * len(block)
+            else:  # the learner's own lines, with the blank lines and comments just above
+                block = texts[number][before:last]
+                origins = list(range(before + 1, last + 1))
+            for text, line in zip(block, origins):
+                lines.append(text)
+                line_map[len(lines)] = SourceLine(cell=number, line=line)
+    session_dir.mkdir(parents=True, exist_ok=True)
     target = session_dir / f"{path.stem}.py"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return PreparedSource(path=target, line_map=line_map)
+    return PreparedSource(path=target, line_map=line_map, notes=notes)
+
+
+def _unwrap_timing(body: list[ast.stmt], not_run: list[tuple[int, str]], cell: int) -> list[ast.stmt]:
+    """``%time stmt`` / ``%%time`` cells as their plain statements; shell lines and other magics
+    that would change something outside Python added to ``not_run``."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        call = _ipython_call(stmt)
+        if call is None:
+            out.append(stmt)
+            continue
+        method, name, line, cell_body = call
+        if method in ("run_line_magic", "run_cell_magic") and name in TIMING_MAGICS:
+            code = cell_body if method == "run_cell_magic" else _strip_options(line)
+            try:
+                inner = ast.parse(code).body
+            except SyntaxError:
+                out.append(stmt)
+                continue
+            for node in inner:
+                ast.increment_lineno(node, stmt.lineno - 1)
+                node._kerasdrill_unwrapped = True  # type: ignore[attr-defined]
+            out.extend(inner)
+            continue
+        if method in ("system", "getoutput"):
+            not_run.append((cell, _short(f"!{line}")))
+        elif name in NOTED_MAGICS:
+            not_run.append((cell, _short(f"{'%%' if method == 'run_cell_magic' else '%'}{name} {line}")))
+        out.append(stmt)
+    return out
+
+
+def _ipython_call(stmt: ast.stmt) -> tuple[str, str, str, str] | None:
+    """``get_ipython().method(args)`` as (method, magic name or command, line, cell body)."""
+    value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return None
+    owner = value.func.value
+    if not (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "get_ipython"):
+        return None
+    args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else "" for a in value.args]
+    args += [""] * (3 - len(args))
+    if value.func.attr in ("system", "getoutput"):
+        return value.func.attr, args[0].split(" ")[0], args[0], ""
+    return value.func.attr, args[0], args[1], args[2]
+
+
+def _strip_options(line: str) -> str:
+    """``-n 10 -r 3 f(3)`` -> ``f(3)``: %timeit's options are not Python."""
+    return re.sub(r"^(\s*-[a-zA-Z]+(\s+\d+)?(?=\s))*\s*", "", line)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 50 else text[:47] + "..."
+
+
+def _calls_ipython(stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "get_ipython" for n in ast.walk(stmt))
+
+
+def _cell_list(cells: list[int]) -> str:
+    shown = ", ".join(map(str, cells[:8]))
+    return shown + (f" and {len(cells) - 8} more" if len(cells) > 8 else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,3 +44,23 @@ class PreparedSource:
     def locate(self, line: int) -> SourceLine:
         """Where line ``line`` of :attr:`path` came from in the learner's file."""
         return self.line_map.get(line, SourceLine(line=line))
+
+    def in_learner_terms(self, value: Any) -> Any:
+        """``value`` (text, or a message's params) with every "line N" of :attr:`path` in a traceback
+        or a SyntaxError told as the learner's "cell C, line L" (nothing changes for a ``.py``)."""
+        if not self.line_map:
+            return value
+        if isinstance(value, dict):
+            return {key: self.in_learner_terms(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.in_learner_terms(item) for item in value]
+        if not isinstance(value, str):
+            return value
+        name = re.escape(self.path.name)
+
+        def place(match: re.Match) -> str:
+            where = self.locate(int(match.group("line")))
+            return f"cell {where.cell}, line {where.line}" if where.cell else f"line {where.line}"
+
+        value = re.sub(rf'File "(?:[^"]*/)?{name}", line (?P<line>\d+)', lambda m: "In " + place(m), value)
+        return re.sub(rf"\({name}, line (?P<line>\d+)\)", lambda m: f"({place(m)})", value)

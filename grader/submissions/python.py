@@ -14,8 +14,9 @@ from grader.submissions.prepared import PreparedSource, UnreadableSubmission
 SUFFIX = ".py"
 
 
-def load(path: Path, session_dir: Path) -> PreparedSource:
-    """A copy of the file in ``session_dir``; its lines are the learner's lines."""
+def load(path: Path, session_dir: Path, *, run_all: bool = True) -> PreparedSource:
+    """A copy of the file in ``session_dir``; its lines are the learner's lines (a ``.py`` always runs
+    whole, as Python imports it, so ``run_all`` changes nothing)."""
     target = session_dir / path.name
     try:
         session_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,96 @@
+"""IPython syntax in a notebook cell (``%magic``, ``%%cell magic``, ``!shell``, ``x = !cmd``, ``obj?``)
+turned into plain Python, the way Jupyter and Colab themselves do it.
+
+With IPython installed (every Jupyter and Colab environment has it) its own input transformer
+does the work, so the result is exactly what a kernel runs: ``get_ipython().run_line_magic(...)``,
+``.run_cell_magic(...)``, ``.system(...)``, ``.getoutput(...)``. Without IPython, a small fallback
+writes the same calls for the common forms, and leaves lines inside triple-quoted strings alone.
+What those calls then do while grading is up to the notebook loader (:mod:`.notebook`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_LINE_MAGIC = re.compile(r"^(?P<indent>\s*)(?:(?P<target>[\w., ()\[\]*]+?)\s*=\s*)?(?P<kind>%|!)(?P<rest>.*)$")
+_HELP = re.compile(r"^(?P<indent>\s*)(?:(?P<pre>\?\??)(?P<obj>[\w.]+)|(?P<obj2>[\w.]+)(?P<post>\?\??))\s*$")
+
+
+def transform_cell(source: str) -> str:
+    """``source`` (one cell) as plain Python."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # IPython is never required
+        return fallback_transform(source)
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - IPython refusing a cell: the fallback's reading is still useful
+        return fallback_transform(source)
+
+
+def fallback_transform(source: str) -> str:
+    """A line-based transform for the forms course notebooks use; see the module docstring."""
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        name, _, args = lines[0].lstrip()[2:].partition(" ")
+        body = "\n".join(lines[1:]) + ("\n" if len(lines) > 1 else "")
+        return f"get_ipython().run_cell_magic({name!r}, {args.strip()!r}, {body!r})\n"
+    out: list[str] = []
+    quote: str | None = None  # the triple quote we are inside, if any
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if quote is None:
+            converted, consumed = _convert(lines, index)
+            if converted is not None:
+                out.append(converted)
+                out.extend([""] * (consumed - 1))  # joined continuation lines keep the line count
+                index += consumed
+                continue
+        quote = _quote_after(line, quote)
+        out.append(line)
+        index += 1
+    return "\n".join(out) + "\n"
+
+
+def _convert(lines: list[str], index: int) -> tuple[str | None, int]:
+    line = lines[index]
+    helped = _HELP.match(line)
+    if helped:
+        obj = helped.group("obj") or helped.group("obj2")
+        magic = "pinfo2" if len(helped.group("pre") or helped.group("post")) == 2 else "pinfo"
+        return f"{helped.group('indent')}get_ipython().run_line_magic({magic!r}, {obj!r})", 1
+    match = _LINE_MAGIC.match(line)
+    if not match or (match.group("target") and match.group("kind") == "%" and not match.group("rest")[:1].isalpha()):
+        return None, 1
+    if match.group("target") and not re.fullmatch(r"[\w.]+(\s*,\s*[\w.]+)*", match.group("target").strip()):
+        return None, 1  # e.g. "a % b" is arithmetic, not a magic
+    rest, consumed = match.group("rest"), 1
+    while rest.endswith("\\") and index + consumed < len(lines):
+        rest = rest[:-1] + " " + lines[index + consumed]  # as IPython joins them
+        consumed += 1
+    if match.group("kind") == "!":
+        call = f"get_ipython().{'getoutput' if match.group('target') else 'system'}({rest.strip()!r})"
+    else:
+        name, _, args = rest.partition(" ")
+        call = f"get_ipython().run_line_magic({name!r}, {args.strip()!r})"
+    target = f"{match.group('target').strip()} = " if match.group("target") else ""
+    return f"{match.group('indent')}{target}{call}", consumed
+
+
+def _quote_after(line: str, quote: str | None) -> str | None:
+    """Which triple quote is open after ``line`` (comments and single-quoted strings are rare
+    enough beside magics that counting triple quotes is the right trade)."""
+    position = 0
+    while True:
+        if quote is None:
+            found = [(line.find(q, position), q) for q in ('"""', "'''") if line.find(q, position) >= 0]
+            if not found:
+                return None
+            position, quote = min(found)
+            position += 3
+        else:
+            end = line.find(quote, position)
+            if end < 0:
+                return quote
+            position, quote = end + 3, None
