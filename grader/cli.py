@@ -261,6 +261,7 @@ def main() -> None:
       grade list                 every exercise and your last score
       grade all                  grade everything, one summary table
       grade init DIR             write a fresh set of exercise files into DIR
+      grade notebook 05|all      write exercise notebooks (.ipynb) made from the stubs
       grade export 05            the Python the grader imports from your file (a notebook's cells)
       grade batch CLASS_DIR      grade a whole class (instructors): gradebook.csv and more
       grade merge OUT_DIR...     join the outputs of a class graded in shards (--shard K/N)
@@ -614,6 +615,29 @@ def ci_run_gradescope_command(root: Path | None) -> None:
     run_autograder(root)
 
 
+@main.command("notebook")
+@click.argument("exercise_name", metavar="EXERCISE|all")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: ./exercises if it exists, else .).",
+)
+@click.option("--force", is_flag=True, help="Overwrite notebooks that already exist.")
+def notebook_command(exercise_name: str, out: Path | None, force: bool) -> None:
+    """Write EXERCISE's notebook (or every exercise's, with all), made from its .py stub."""
+    from grader.notebooks import write_notebooks
+    from grader.submissions import workspace_exercises_dir
+
+    chosen = list(all_exercises()) if exercise_name == "all" else _exercises((exercise_name,))
+    target = out if out is not None else workspace_exercises_dir(None)
+    written, kept = write_notebooks(chosen, target, force=force)
+    catalogue = catalogue_for(None)
+    click.echo(catalogue.render("cli.notebooks_done", count=written, path=target))
+    if kept:
+        click.echo(catalogue.render("cli.init_skipped", count=kept))
+
+
 @main.command("export")
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @click.option(
@@ -677,13 +701,15 @@ def list_command(workspace: Path | None, fmt: str) -> None:
 @main.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite exercise files that already exist.")
-def init_command(directory: Path, force: bool) -> None:
+@click.option("--notebooks", is_flag=True, help="Write Jupyter/Colab notebooks (.ipynb) instead of .py files.")
+def init_command(directory: Path, force: bool, notebooks: bool) -> None:
     """Write a fresh learner workspace (the exercise stubs) into DIRECTORY/exercises."""
     from grader.content import write_stubs
+    from grader.notebooks import write_notebooks
 
     catalogue = catalogue_for(None)
     target = directory / "exercises"
-    written, kept = write_stubs(all_exercises(), target, force=force)
+    written, kept = (write_notebooks if notebooks else write_stubs)(list(all_exercises()), target, force=force)
     click.echo(catalogue.render("cli.init_done", count=written, path=target, workspace=directory))
     if kept:
         click.echo(catalogue.render("cli.init_skipped", count=kept))

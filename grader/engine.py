@@ -20,6 +20,7 @@ from grader.checking.plugin import CheckCollector
 from grader.checking.runner import run_checks
 from grader.content import solutions_dir, stubs_dir
 from grader.messages import catalogue_for
+from grader.notebooks import stale_note
 from grader.registry import EXERCISES_DIR, Exercise, active_roots
 from grader.results import CheckResult, ExerciseResult, RunResult
 from grader.sandbox.client import WorkerClient
@@ -73,6 +74,9 @@ class _Session:
         self.unreadable = ""  # the loader's reason, when the learner's file could not be read at all
         try:
             self.prepared = submission.prepare(self.dir, run_all=options.run_all)
+            stale = stale_note(exercise, self.prepared.made_for)
+            if stale is not None:
+                self.prepared.notes.insert(0, stale)
             self.client = WorkerClient(
                 self.prepared.path,
                 self.dir,

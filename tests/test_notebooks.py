@@ -254,3 +254,67 @@ def test_export_prints_what_the_grader_imports_cell_by_cell(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "# cell 2\n# about x\nimport numpy as np\nx = 1\n"
     assert "model.fit(x)" in completed.stderr and "print(x)" in completed.stderr
+
+
+# ----------------------------------------------------------------------------- notebooks made from the stubs
+
+
+def _signatures(source: str) -> list[str]:
+    tree = ast.parse(source)
+    return [f"{node.name}({ast.unparse(node.args)})" for node in tree.body if isinstance(node, ast.FunctionDef)]
+
+
+@pytest.mark.parametrize("exercise", [e.id for e in all_exercises()])
+def test_a_generated_notebook_is_valid_deterministic_and_agrees_with_its_stub(exercise):
+    from grader.notebooks import build_notebook
+
+    found = find_exercise(exercise)
+    notebook = build_notebook(found)
+    nbformat.validate(notebook)
+    assert nbformat.writes(notebook) == nbformat.writes(build_notebook(found))
+    code = "\n\n".join(c.source for c in notebook.cells[:-1] if c.cell_type == "code")  # the last: !grade
+    assert _signatures(code) == _signatures(stub_source(found))
+    assert notebook.metadata["kerasdrill"]["exercise"] == found.id
+    assert notebook.cells[-1].source.startswith(f"!grade {found.id} --submission ")
+
+
+@pytest.mark.parametrize("exercise", PLAIN + [pytest.param(e, marks=pytest.mark.slow) for e in MODEL])
+def test_a_generated_notebook_scores_0_and_filled_in_full_marks(exercise, tmp_path):
+    from grader.notebooks import build_notebook
+
+    found = find_exercise(exercise)
+    stub = tmp_path / "stub" / f"{found.module_name}.ipynb"
+    stub.parent.mkdir()
+    stub.write_text(nbformat.writes(build_notebook(found)), encoding="utf-8")
+    unattempted = grade_file(found, stub)
+    assert unattempted.score == 0 and all(not c.attempted for c in unattempted.checks), _summary(unattempted)
+    assert unattempted.notes == []  # nothing to tell about a fresh notebook
+    solved = tmp_path / f"{found.module_name}.ipynb"
+    solved.write_text(nbformat.writes(build_notebook(found, solution_source(found))), encoding="utf-8")
+    assert grade_file(found, solved).score == found.max_score
+
+
+def test_a_notebook_made_from_an_older_stub_is_named_stale(tmp_path):
+    from grader.notebooks import build_notebook
+
+    exercise = find_exercise("exercise-05")
+    notebook = build_notebook(exercise, solution_source(exercise))
+    notebook.metadata["kerasdrill"]["version"] = "000000000000"
+    path = tmp_path / "exercise_05_cnn_shapes.ipynb"
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    result = grade_file(exercise, path)
+    assert result.score == result.max_score and result.notes[0]["$message"] == "notebook.stale"
+
+
+def test_grade_init_notebooks_writes_every_exercise_as_a_notebook(tmp_path):
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "init", str(tmp_path / "course"), "--notebooks"],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stderr
+    written = sorted(p.name for p in (tmp_path / "course" / "exercises").iterdir())
+    assert written == sorted(f"{e.module_name}.ipynb" for e in all_exercises())

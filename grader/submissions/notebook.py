@@ -53,9 +53,10 @@ def get_ipython():
 """
 
 
-def read_code_cells(path: Path) -> list[tuple[int, str]]:
-    """``(cell number, source)`` of every code cell; the number counts every cell from 1, as the
-    notebook shows them top to bottom. :class:`UnreadableSubmission` for what is not a notebook."""
+def read_code_cells(path: Path) -> tuple[list[tuple[int, str]], dict]:
+    """``(cell number, source)`` of every code cell (the number counts every cell from 1, as the
+    notebook shows them top to bottom), and ``metadata.kerasdrill`` (``{}`` if it has none: a
+    notebook kerasdrill did not make). :class:`UnreadableSubmission` for what is not a notebook."""
     if path.stat().st_size > MAX_BYTES:
         raise UnreadableSubmission(f"the file is larger than {MAX_BYTES // 2**20} MB")
     try:
@@ -84,7 +85,9 @@ def read_code_cells(path: Path) -> list[tuple[int, str]]:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get(key, cell.get("source", ""))
             found.append((number, "".join(map(str, source)) if isinstance(source, list) else str(source or "")))
-    return found
+    metadata = data.get("metadata")
+    made_for = metadata.get("kerasdrill") if isinstance(metadata, dict) else None
+    return found, made_for if isinstance(made_for, dict) else {}
 
 
 def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSource:
@@ -93,7 +96,8 @@ def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSou
     not_run: list[tuple[int, str]] = []  # (cell, the magic or shell line as written)
     parsed: list[tuple[int, ast.Module]] = []
     texts: dict[int, list[str]] = {}
-    for number, source in read_code_cells(path):
+    cells, made_for = read_code_cells(path)
+    for number, source in cells:
         text = ipython_syntax.transform_cell(source)
         try:
             module = ast.parse(text)
@@ -140,7 +144,7 @@ def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSou
     session_dir.mkdir(parents=True, exist_ok=True)
     target = session_dir / f"{path.stem}.py"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return PreparedSource(path=target, line_map=line_map, notes=notes)
+    return PreparedSource(path=target, line_map=line_map, notes=notes, made_for=made_for)
 
 
 def _unwrap_timing(body: list[ast.stmt], not_run: list[tuple[int, str]], cell: int) -> list[ast.stmt]:
@@ -166,7 +170,8 @@ def _unwrap_timing(body: list[ast.stmt], not_run: list[tuple[int, str]], cell: i
             out.extend(inner)
             continue
         if method in ("system", "getoutput"):
-            not_run.append((cell, _short(f"!{line}")))
+            if not line.startswith("grade "):  # a notebook's own self-check cell: nothing to tell
+                not_run.append((cell, _short(f"!{line}")))
         elif name in NOTED_MAGICS:
             not_run.append((cell, _short(f"{'%%' if method == 'run_cell_magic' else '%'}{name} {line}")))
         out.append(stmt)

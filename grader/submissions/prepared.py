@@ -40,6 +40,7 @@ class PreparedSource:
     path: Path
     line_map: dict[int, SourceLine] = field(default_factory=dict)
     notes: list[Any] = field(default_factory=list)
+    made_for: dict[str, Any] = field(default_factory=dict)  # a generated notebook's metadata.kerasdrill
 
     def locate(self, line: int) -> SourceLine:
         """Where line ``line`` of :attr:`path` came from in the learner's file."""
