@@ -318,3 +318,23 @@ def test_grade_init_notebooks_writes_every_exercise_as_a_notebook(tmp_path):
     assert completed.returncode == 0, completed.stderr
     written = sorted(p.name for p in (tmp_path / "course" / "exercises").iterdir())
     assert written == sorted(f"{e.module_name}.ipynb" for e in all_exercises())
+
+
+def test_grade_batch_reads_notebooks_in_a_class_folder(tmp_path):
+    import csv
+    import subprocess
+    import sys
+
+    exercise = find_exercise("exercise-04")
+    for learner, source in (("ann", solution_source(exercise)), ("ben", stub_source(exercise))):
+        (tmp_path / "class" / learner).mkdir(parents=True)
+        write_notebook(tmp_path / "class" / learner / f"{exercise.module_name}.ipynb", course_cells(source))
+    out = tmp_path / "grades"
+    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--workers", "1"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    rows = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
+    assert [(row["learner"], row["exercise-04"]) for row in rows[1:]] == [
+        ("ann", str(exercise.max_score)),
+        ("ben", "0"),
+    ]
