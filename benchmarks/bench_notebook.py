@@ -11,7 +11,6 @@ is a fresh ``grade`` process, alternating .py and .ipynb; prints the medians as 
 from __future__ import annotations
 
 import argparse
-import ast
 import statistics
 import subprocess
 import sys
@@ -38,16 +37,11 @@ LESSON = [
 def notebook_of(source: str) -> str:
     import nbformat
 
-    tree, lines = ast.parse(source), source.splitlines()
-    cells, start = [], 0
-    for node in tree.body:
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and first > start:
-            cells.append("\n".join(lines[start:first]))
-            start = first
-    cells.append("\n".join(lines[start:]))
+    from grader.notebooks import course_cells
+
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in [LESSON[0], *cells, *LESSON[1:]] if cell.strip()]
+    cells = [LESSON[0], *course_cells(source), *LESSON[1:]]
+    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
     return nbformat.writes(notebook)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from grader.messages import catalogue_for
-from grader.outputs import CLASS_WRITERS, WRITERS
+from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WRITERS
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -161,6 +161,32 @@ seed_option = click.option(
 )
 
 
+def exercises_option(help: str) -> Any:
+    """``-e/--exercise``, repeatable, as ``exercise_names`` (resolved in the body by :func:`_exercises`)."""
+    return click.option("--exercise", "-e", "exercise_names", multiple=True, help=help)
+
+
+def class_out_option(help: str) -> Any:
+    return click.option(
+        "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"), show_default=True, help=help
+    )
+
+
+class_formats_option = click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(list(CLASS_WRITERS)),
+    help=f"Output to write (repeat for more; default: {', '.join(DEFAULT_CLASS_FORMATS)}).",
+)
+class_fail_under_option = click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 if any learner's score is below this percentage.",
+)
+
+
 timeout_option = click.option(
     "--timeout",
     "call_timeout",
@@ -293,13 +319,7 @@ def check_command(exercise: Exercise, submission: Path | None, fail_under: float
 
 
 @main.command("all")
-@click.option(
-    "--exercise",
-    "-e",
-    "exercise_names",
-    multiple=True,
-    help="Only this exercise (repeat for more; default: every exercise).",
-)
+@exercises_option("Only this exercise (repeat for more; default: every exercise).")
 @grading_options
 def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **grading: Any) -> None:
     """Grade every exercise (or the chosen ones) and print one summary table."""
@@ -311,13 +331,7 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
 
 @main.command("batch")
 @click.argument("class_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--exercise",
-    "-e",
-    "exercise_names",
-    multiple=True,
-    help="Grade this exercise (repeat for more; default: every exercise some learner has a file for).",
-)
+@exercises_option("Grade this exercise (repeat for more; default: every exercise some learner has a file for).")
 @click.option(
     "--workers",
     "-j",
@@ -325,28 +339,9 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     default=None,
     help="Grading processes in parallel (default: one per CPU, fewer if memory is short).",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("grades"),
-    show_default=True,
-    help="Folder for the output files.",
-)
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice(list(CLASS_WRITERS)),
-    help="Output to write (repeat for more; default: "
-    + ", ".join(f"{w.filename}" for w in CLASS_WRITERS.values())
-    + ").",
-)
-@click.option(
-    "--fail-under",
-    type=click.FloatRange(0, 100),
-    default=None,
-    help="Exit 1 if any learner's score is below this percentage.",
-)
+@class_out_option("Folder for the output files.")
+@class_formats_option
+@class_fail_under_option
 @click.option(
     "--resume",
     is_flag=True,
@@ -427,26 +422,9 @@ def _shard(value: str) -> tuple[int, int]:
 
 @main.command("merge")
 @click.argument("parts", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("grades"),
-    show_default=True,
-    help="Folder for the merged output files.",
-)
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice(list(CLASS_WRITERS)),
-    help="Output to write (repeat for more; default: the same as grade batch).",
-)
-@click.option(
-    "--fail-under",
-    type=click.FloatRange(0, 100),
-    default=None,
-    help="Exit 1 if any learner's score is below this percentage.",
-)
+@class_out_option("Folder for the merged output files.")
+@class_formats_option
+@class_fail_under_option
 def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], fail_under: float | None) -> None:
     """Join the --out folders of a class graded in shards (grade batch --shard K/N) into one.
 
@@ -497,13 +475,7 @@ def ci_group() -> None:
 
 
 @ci_group.command("github")
-@click.option(
-    "--exercise",
-    "-e",
-    "exercise_names",
-    multiple=True,
-    help="Grade only this exercise (repeat for more; default: every exercise).",
-)
+@exercises_option("Grade only this exercise (repeat for more; default: every exercise).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

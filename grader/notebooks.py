@@ -103,6 +103,21 @@ def stale_note(exercise: Exercise, made_for: dict) -> Any:
     return message_ref("notebook.stale", exercise=exercise.id, made_for=str(made_for.get("exercise", "")))
 
 
+def course_cells(source: str) -> list[str]:
+    """``source`` cut as a course notebook has it: the imports, then each top-level definition
+    in a cell of its own (as the self-tests and benchmarks turn a solution into a notebook)."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    cells, start = [], 0
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and first > start:
+            cells.append("\n".join(lines[start:first]))
+            start = first
+    cells.append("\n".join(lines[start:]))
+    return [cell for cell in cells if cell.strip()]
+
+
 def _lesson_markdown(lesson: str) -> str:
     title, _, rest = lesson.partition("\n")
     return f"# {title.strip()}\n\n{rest.strip()}".strip()

@@ -12,23 +12,10 @@ import nbformat
 import pytest
 from support import grade_file, solution_source, stub_source
 
+from grader.notebooks import course_cells
 from grader.registry import all_exercises, find_exercise
 from grader.submissions import Submission, locate
 from grader.submissions.ipython_syntax import fallback_transform, transform_cell
-
-
-def course_cells(source: str) -> list[str]:
-    """A .py as a course notebook has it: the imports and each top-level definition in a cell."""
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    cells, start = [], 0
-    for node in tree.body:
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and first > start:
-            cells.append("\n".join(lines[start:first]))
-            start = first
-    cells.append("\n".join(lines[start:]))
-    return [cell for cell in cells if cell.strip()]
 
 
 def write_notebook(path, cells: list[str], *, minor: int = 5, markdown: bool = True) -> os.PathLike:

@@ -18,12 +18,12 @@ from typing import TextIO
 from grader.batch.layout import find_learners
 from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
 from grader.engine import GradeOptions
-from grader.outputs import CLASS_WRITERS, WriteContext
+from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WriteContext
 from grader.outputs.base import encodable
 from grader.registry import Exercise, all_exercises
 from grader.results import ClassResult, LearnerResult
 
-DEFAULT_FORMATS = ("gradebook", "checks", "json", "junit")
+DEFAULT_FORMATS = DEFAULT_CLASS_FORMATS
 
 
 def grade_and_write(

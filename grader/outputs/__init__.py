@@ -27,5 +27,7 @@ WRITERS: dict[str, Writer] = {
 }
 #: The writers a batch can use (each writes one file into the outputs folder).
 CLASS_WRITERS: dict[str, Writer] = {name: writer for name, writer in WRITERS.items() if writer.render_class}
+#: What ``grade batch`` and ``grade merge`` write unless ``--format`` says otherwise.
+DEFAULT_CLASS_FORMATS = ("gradebook", "checks", "json", "junit")
 
-__all__ = ["CLASS_WRITERS", "WRITERS", "WriteContext", "Writer", "plain"]
+__all__ = ["CLASS_WRITERS", "DEFAULT_CLASS_FORMATS", "WRITERS", "WriteContext", "Writer", "plain"]
