@@ -325,3 +325,10 @@ def test_grade_batch_reads_notebooks_in_a_class_folder(tmp_path):
         ("ann", str(exercise.max_score)),
         ("ben", "0"),
     ]
+
+
+def test_an_import_this_python_lacks_is_noted_not_fatal(tmp_path):
+    cells = ["import numpy as np\nimport kerasdrill_no_such_plotting_library as plt\n", solution_source("exercise-05")]
+    result = grade_file("exercise-05", write_notebook(tmp_path / "exercise_05_cnn_shapes.ipynb", cells))
+    assert result.score == result.max_score
+    assert any(note["params"].get("modules") == "kerasdrill_no_such_plotting_library" for note in result.notes)

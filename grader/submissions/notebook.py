@@ -112,6 +112,12 @@ def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSou
     if not_run:
         cells = _cell_list(sorted({number for number, _ in not_run}))
         notes.append(message_ref("notebook.not_run", cells=cells, code="; ".join(dict.fromkeys(c for _, c in not_run))))
+    if not run_all:  # before the selection, so that what needs a missing module is skipped too
+        absent: list[str] = []
+        for _, module in parsed:
+            module.body = _installed_imports_only(module.body, absent)
+        if absent:
+            notes.append(message_ref("notebook.not_installed", modules=", ".join(absent)))
     selection = top_level.select(parsed, run_all=run_all)
     skipped = [(n, text) for n, text in selection.skipped if "get_ipython()" not in text]  # noted above
     if skipped:
@@ -196,6 +202,34 @@ def _ipython_call(stmt: ast.stmt) -> tuple[str, str, str, str] | None:
 def _strip_options(line: str) -> str:
     """``-n 10 -r 3 f(3)`` -> ``f(3)``: %timeit's options are not Python."""
     return re.sub(r"^(\s*-[a-zA-Z]+(\s+\d+)?(?=\s))*\s*", "", line)
+
+
+def _installed_imports_only(body: list[ast.stmt], absent: list[str]) -> list[ast.stmt]:
+    """``body`` without the top-level imports of modules this Python does not have (matplotlib for
+    the lesson's plots, google.colab), which are added to ``absent``: in a kernel they worked, here
+    they would fail the whole file."""
+    import importlib.util
+
+    out = []
+    for stmt in body:
+        names = []
+        if isinstance(stmt, ast.Import):
+            names = [alias.name.split(".")[0] for alias in stmt.names]
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+            names = [stmt.module.split(".")[0]]
+        missing = []
+        for name in names:
+            try:
+                found = importlib.util.find_spec(name) is not None  # a top-level name: found, never imported
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.append(name)
+        if missing:
+            absent.extend(name for name in missing if name not in absent)
+        else:
+            out.append(stmt)
+    return out
 
 
 def _short(text: str) -> str:
