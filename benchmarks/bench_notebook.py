@@ -1,11 +1,13 @@
-"""Grading from a notebook vs from the ``.py``: the same solution, wall time of ``grade EXERCISE``.
+"""Grading from a notebook vs from the equivalent ``.py``: wall time of ``grade EXERCISE``.
 
     python benchmarks/bench_notebook.py --exercise exercise-05 --exercise exercise-10 --repeat 5
 
 The notebook is a course notebook's shape: the solution's imports and each function in a cell of
 its own, plus the lesson's top-level work the grader must not run (``!pip install``,
-``%matplotlib inline``, a 20-epoch fit on 60,000 images, a plot, ``model.summary()``). Each run
-is a fresh ``grade`` process, alternating .py and .ipynb; prints the medians as a Markdown table.
+``%matplotlib inline``, a 20-epoch fit on 60,000 images, a plot, ``model.summary()``). The
+equivalent ``.py`` is what ``grade export`` gives for that notebook: the same imports (``keras``
+too, which a plain exercise's worker then imports) and functions, without the lesson's work.
+Each run is a fresh ``grade`` process, alternating .py and .ipynb; prints the medians.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader.content import solutions_dir  # noqa: E402
 from grader.registry import find_exercise  # noqa: E402
+from grader.submissions import export_source  # noqa: E402
 
 LESSON = [
     "!pip install -q kerasdrill\n%matplotlib inline\nimport numpy as np\nimport keras\nimport matplotlib.pyplot as plt",
@@ -69,15 +72,15 @@ def main() -> None:
             ipynb = Path(temp) / "nb" / f"{exercise.module_name}.ipynb"
             py.parent.mkdir()
             ipynb.parent.mkdir()
-            py.write_text(source, encoding="utf-8")
             ipynb.write_text(notebook_of(source), encoding="utf-8")
+            py.write_text(export_source(ipynb)[0], encoding="utf-8")
             times: dict[str, list[float]] = {".py": [], ".ipynb": []}
             for _ in range(args.repeat):
                 times[".py"].append(timed(py, exercise.id))
                 times[".ipynb"].append(timed(ipynb, exercise.id))
         rows.append((exercise.id, statistics.median(times[".py"]), statistics.median(times[".ipynb"])))
     print(f"median of {args.repeat} fresh `grade` runs each, the reference solution\n")
-    print("| exercise | .py s | .ipynb (with the lesson's 20-epoch fit) s | difference s |")
+    print("| exercise | equivalent .py s | .ipynb (with the lesson's 20-epoch fit) s | difference s |")
     print("|---|---:|---:|---:|")
     for exercise, py_s, nb_s in rows:
         print(f"| {exercise} | {py_s:.2f} | {nb_s:.2f} | {nb_s - py_s:+.2f} |")

@@ -332,3 +332,18 @@ def test_an_import_this_python_lacks_is_noted_not_fatal(tmp_path):
     result = grade_file("exercise-05", write_notebook(tmp_path / "exercise_05_cnn_shapes.ipynb", cells))
     assert result.score == result.max_score
     assert any(note["params"].get("modules") == "kerasdrill_no_such_plotting_library" for note in result.notes)
+
+
+def test_reading_ipython_syntax_does_not_import_the_ipython_shell():
+    """IPython's package import costs ~0.55 s; its input transformer alone is all a notebook needs."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("IPython")
+    code = (
+        "import sys; from grader.submissions.ipython_syntax import transform_cell; "
+        "assert transform_cell('x = !ls\\n') == \"x = get_ipython().getoutput('ls')\\n\"; "
+        "print('IPython' in sys.modules)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.stdout.strip() == "False", completed.stderr
