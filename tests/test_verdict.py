@@ -207,7 +207,7 @@ def test_a_notebook_that_is_not_json_is_the_learners_failed_file_not_a_grader_fa
     result = grade_file("exercise-05", path)
     assert not result.internal_error and result.max_score == find_exercise("exercise-05").max_score, describe(result)
     assert result.score == 0 and all(c.message_id == "engine.unreadable" for c in result.checks), describe(result)
-    assert "could not be read" in result.checks[0].message and "NotJSONError" in result.checks[0].message
+    assert "could not be read" in result.checks[0].message and "JSON is broken" in result.checks[0].message
 
 
 def test_several_findings_render_one_line_each_in_a_stored_message():
