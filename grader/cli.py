@@ -166,6 +166,10 @@ def exercises_option(help: str) -> Any:
     return click.option("--exercise", "-e", "exercise_names", multiple=True, help=help)
 
 
+def submission_option(help: str) -> Any:
+    return click.option("--submission", type=click.Path(path_type=Path), default=None, help=help)
+
+
 def class_out_option(help: str) -> Any:
     return click.option(
         "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"), show_default=True, help=help
@@ -297,12 +301,7 @@ def main() -> None:
 
 @main.command("check")
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
-@click.option(
-    "--submission",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Grade this file (or this folder's file) instead of the workspace's.",
-)
+@submission_option("Grade this file (or this folder's file) instead of the workspace's.")
 @grading_options
 def check_command(exercise: Exercise, submission: Path | None, fail_under: float | None, **grading: Any) -> None:
     """Grade one EXERCISE (exercise-05, 05, 5 or cnn-shapes)."""
@@ -612,12 +611,7 @@ def notebook_command(exercise_name: str, out: Path | None, force: bool) -> None:
 
 @main.command("export")
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
-@click.option(
-    "--submission",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The file to export (default: the workspace's file for EXERCISE).",
-)
+@submission_option("The file to export (default: the workspace's file for EXERCISE).")
 @workspace_option
 @prefer_option
 @run_all_option
