@@ -17,6 +17,7 @@ files; nothing here changes. Another root (an instructor's folder, later
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import os
 import re
@@ -275,3 +276,13 @@ def find_exercise(name: str, roots: tuple[Root, ...] | None = None) -> Exercise:
         if wanted == f"{exercise.module_name}.ipynb":
             return exercise
     raise UnknownExercise(name)
+
+
+def exercise_version(exercise: Exercise) -> str:
+    """A fingerprint of an exercise's checks and messages: a changed check is a changed version."""
+    digest = hashlib.sha256()
+    for source in exercise.sources:
+        for path in sorted(Path(source.directory).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

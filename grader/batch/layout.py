@@ -10,13 +10,19 @@ learner id is the user name, without the assignment prefix. Folders whose names 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.registry import Exercise
-from grader.submissions import LOADERS, Submission, SubmissionNotFound, locate, workspace_exercises_dir
+from grader.submissions import (  # noqa: F401  (file_sha256 re-exported)
+    LOADERS,
+    Submission,
+    SubmissionNotFound,
+    file_sha256,
+    locate,
+    workspace_exercises_dir,
+)
 
 CLASSROOM_SUFFIX = "-submissions"
 
@@ -88,12 +94,3 @@ def find_learners(class_dir: str | os.PathLike, *, skip: tuple[str | os.PathLike
         name = item.learner if seen[item.learner] == 1 else f"{item.learner}~{seen[item.learner]}"
         unique.append(LearnerFolder(name, item.folder))
     return unique
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """The sha256 of a submission file (provenance, and ``--resume``'s test of "unchanged")."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -11,7 +11,6 @@ result is returned marked incomplete, with every learner graded so far.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import queue
@@ -27,7 +26,7 @@ from typing import Any
 from grader.batch.layout import LearnerFolder, find_learners
 from grader.batch.pool import GradingProcess, options_to_dict
 from grader.engine import GradeOptions
-from grader.registry import Exercise, all_exercises
+from grader.registry import Exercise, all_exercises, exercise_version
 from grader.results import ClassResult, LearnerResult
 
 MODEL_PROCESS_MB = 1500  # a grading process with TensorFlow, its fork server, a worker and a trainer
@@ -62,16 +61,6 @@ def _available_mb() -> int:
 def exercises_submitted(learners: Sequence[LearnerFolder], exercises: Sequence[Exercise]) -> list[Exercise]:
     """The exercises for which at least one learner has a file, in course order."""
     return [e for e in exercises if any(learner.submission(e) is not None for learner in learners)]
-
-
-def exercise_version(exercise: Exercise) -> str:
-    """A fingerprint of an exercise's checks and messages: a changed check is a changed version."""
-    digest = hashlib.sha256()
-    for source in exercise.sources:
-        for path in sorted(Path(source.directory).rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def provenance(exercises: Sequence[Exercise], options: GradeOptions) -> dict[str, Any]:
@@ -212,7 +201,7 @@ def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict
 
 def submission_hashes(items: Sequence[tuple[Exercise, Any]]) -> dict[str, str]:
     """Exercise id -> sha256 of each located submission (``""``: none or unreadable)."""
-    from grader.batch.layout import file_sha256
+    from grader.submissions import file_sha256
 
     files = {}
     for exercise, submission in items:

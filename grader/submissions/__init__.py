@@ -10,6 +10,7 @@ registered by suffix in :data:`LOADERS`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -139,6 +140,15 @@ def export_source(path: str | os.PathLike, *, run_all: bool = False) -> tuple[st
             out += ["", f"# cell {cell}"] if out else [f"# cell {cell}"]
         out.append(text)
     return "\n".join(out) + "\n", prepared.notes
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a submission file (provenance, and ``--resume``'s test of "unchanged")."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 locate_submission = locate  # the name the library's first users know
