@@ -103,6 +103,22 @@ def _ascii_only() -> bool:
     return False
 
 
+def _text_context(*, verbose: bool = False, styled: bool | None = None, to_screen: bool = True) -> Any:
+    """How text reaches the learner: colour only on a terminal, ASCII marks where the console cannot
+    encode ours, the terminal's width (a file or a CI log gets the fixed default)."""
+    from grader.outputs import WriteContext
+    from grader.outputs.columns import DEFAULT_WIDTH, terminal_width
+
+    if styled is None:
+        styled = to_screen and sys.stdout.isatty()
+    return WriteContext(
+        verbose=verbose,
+        style=click.style if styled else _plain,
+        ascii_only=_ascii_only() if to_screen else False,
+        width=terminal_width() if to_screen else DEFAULT_WIDTH,
+    )
+
+
 def _exit_code(passed: bool, percent: float, internal: bool, fail_under: float | None) -> int:
     if internal:
         return EXIT_INTERNAL
@@ -232,7 +248,6 @@ def grading_options(function: Any) -> Any:
         **kwargs: Any,
     ) -> Any:
         from grader.engine import GradeOptions
-        from grader.outputs import WriteContext
 
         options = GradeOptions(
             seed=seed,
@@ -243,11 +258,7 @@ def grading_options(function: Any) -> Any:
             extra_visibility=extra_visibility,
         )
         styled = fmt == "text" and output is None and sys.stdout.isatty()
-        context = WriteContext(
-            verbose=verbose,
-            style=click.style if styled else _plain,
-            ascii_only=_ascii_only() if output is None else False,
-        )
+        context = _text_context(verbose=verbose, styled=styled, to_screen=output is None)
         return function(
             *args,
             options=options,
@@ -288,7 +299,11 @@ def main() -> None:
 
     \b
       grade exercise-05          grade one exercise (also: 05, 5, cnn-shapes)
-      grade list                 every exercise and your last score
+      grade list                 every exercise: status, last and best score, what is next
+      grade next                 the next exercise: its file and where to start
+      grade hint 05 [--level 2]  a hint for the first check you fail (level 2: the key formula)
+      grade solution 05          the reference solution, once you have passed
+      grade watch [05]           grade again on every save (h hint, n next, l list, q quit)
       grade all                  grade everything, one summary table
       grade init DIR             write a fresh set of exercise files into DIR
       grade notebook 05|all      write exercise notebooks (.ipynb) made from the stubs
@@ -311,9 +326,7 @@ def check_command(exercise: Exercise, submission: Path | None, fail_under: float
     try:
         run = grade_and_report([exercise], submission=submission, **grading)
     except SubmissionNotFound as missing:
-        paths = ", ".join(str(p) for p in missing.looked_in)
-        click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
-        sys.exit(EXIT_USAGE)
+        _no_submission(exercise, missing)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
 
 
@@ -631,9 +644,7 @@ def export_command(
         found = locate(exercise, workspace=workspace, path=submission, prefer=prefer)
         source, notes = export_source(found.path, run_all=run_all)
     except SubmissionNotFound as missing:
-        paths = ", ".join(str(p) for p in missing.looked_in)
-        click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
-        sys.exit(EXIT_USAGE)
+        _no_submission(exercise, missing)
     except UnreadableSubmission as unreadable:
         click.echo(f"{found.path.name}: {unreadable.reason}", err=True)
         sys.exit(EXIT_USAGE)
@@ -650,18 +661,127 @@ def export_command(
 @workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(workspace: Path | None, fmt: str) -> None:
-    """List every exercise with its id, slug, title and your last score."""
+    """Every exercise: not started / in progress / passed, your last and best score, and what is next."""
     import json
 
-    from grader.progress import progress_rows
+    from grader.practice.listing import list_text
+    from grader.practice.progress import load_progress, progress_rows
 
-    rows = progress_rows(all_exercises(), workspace)
     if fmt == "json":
+        rows = progress_rows(all_exercises(), workspace, load_progress(workspace))
         click.echo(json.dumps({"exercises": rows}, ensure_ascii=False, indent=2))
         return
-    for row in rows:
-        last = f"{row['last_score']}/{row['last_max_score']}" if row["last_score"] is not None else "-"
-        click.echo(f"  {row['exercise']}  {row['slug'].ljust(22)} {row['title'][:40].ljust(40)} {last.rjust(7)}")
+    context = _text_context()
+    table, notes = list_text(workspace, style=context.style, ascii_only=context.ascii_only, width=context.width)
+    for note in notes:
+        click.echo(note, err=True)
+    click.echo(table, nl=False)
+
+
+@main.command("next")
+@workspace_option
+def next_command(workspace: Path | None) -> None:
+    """The next exercise to do (the first not passed): its title, your file and where to start."""
+    from grader.practice.listing import render_next
+    from grader.practice.progress import next_exercise
+
+    click.echo(render_next(next_exercise(all_exercises(), workspace), workspace), nl=False)
+
+
+@main.command("hint")
+@click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
+@click.option(
+    "--level",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="1: a nudge; 2: the key formula or API.",
+)
+@click.option("--check", "check_name", default=None, help="The check to get a hint for (default: the first failing).")
+@workspace_option
+@prefer_option
+@seed_option
+def hint_command(
+    exercise: Exercise, level: int, check_name: str | None, workspace: Path | None, prefer: str | None, seed: int
+) -> None:
+    """A hint for the first check EXERCISE fails (graded now unless your file is unchanged since the last run)."""
+    from grader.engine import GradeOptions
+    from grader.practice.hints import hint_for, latest_result
+    from grader.submissions import SubmissionNotFound
+
+    try:
+        result, reused = latest_result(exercise, workspace=workspace, options=GradeOptions(seed=seed), prefer=prefer)
+    except SubmissionNotFound as missing:
+        _no_submission(exercise, missing)
+    answer = hint_for(result, exercise, level=level, check_name=check_name, reused=reused)
+    click.echo("\n".join(answer.lines))
+    sys.exit(EXIT_USAGE if answer.usage_error else EXIT_OK)
+
+
+@main.command("solution")
+@click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
+@click.option("--force", is_flag=True, help="Show it even though you have not passed the exercise yet.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Also write it into your exercise file (yours is kept in .kerasdrill/backup/ first).",
+)
+@workspace_option
+def solution_command(exercise: Exercise, force: bool, write: bool, workspace: Path | None) -> None:
+    """The reference solution of EXERCISE, once you have passed it (recorded by grade EXERCISE)."""
+    from grader.practice.solution import solution_view, write_solution
+
+    catalogue = catalogue_for(exercise)
+    view = solution_view(exercise, workspace, force=force, catalogue=catalogue)
+    click.echo("\n".join(view.lines), err=view.locked)
+    if view.source is None:
+        sys.exit(EXIT_BELOW)
+    click.echo("")
+    click.echo(view.source, nl=False)
+    if write:
+        path, backup = write_solution(exercise, workspace)
+        click.echo(catalogue.render("solution.written", path=path), err=True)
+        if backup is not None:
+            click.echo(catalogue.render("solution.backup", backup=backup), err=True)
+
+
+@main.command("watch")
+@click.argument("exercise_name", required=False, metavar="[EXERCISE]")
+@workspace_option
+@prefer_option
+@seed_option
+@timeout_option
+@verbose_option
+def watch_command(
+    exercise_name: str | None,
+    workspace: Path | None,
+    prefer: str | None,
+    seed: int,
+    call_timeout: float | None,
+    verbose: bool,
+) -> None:
+    """Grade EXERCISE (default: the next one) again each time you save it; h hint, n next, l list, q quit."""
+    from grader.engine import GradeOptions
+    from grader.practice.progress import next_exercise
+    from grader.practice.watch import watch
+
+    if exercise_name is not None:
+        (exercise,) = _exercises((exercise_name,))
+    else:
+        exercise = next_exercise(all_exercises(), workspace) or all_exercises()[0]
+    watch(
+        exercise,
+        workspace=workspace,
+        options=GradeOptions(seed=seed, call_timeout=call_timeout),
+        context=_text_context(verbose=verbose),
+        prefer=prefer,
+    )
+
+
+def _no_submission(exercise: Exercise, missing: Any) -> None:
+    paths = ", ".join(str(p) for p in missing.looked_in)
+    click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
+    sys.exit(EXIT_USAGE)
 
 
 @main.command("init")

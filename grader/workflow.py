@@ -24,7 +24,7 @@ from typing import TextIO
 from grader.engine import GradeOptions, grade_exercises
 from grader.outputs import WRITERS, WriteContext
 from grader.outputs.base import encodable
-from grader.progress import record_progress
+from grader.practice.progress import record_progress
 from grader.registry import Exercise
 from grader.results import ExerciseResult, RunResult
 from grader.submissions import Submission, locate, locate_all
@@ -68,6 +68,7 @@ def grade_and_report(
             (e, locate(e, workspace=workspace, path=submission, solutions=solutions, prefer=prefer)) for e in exercises
         ]
     record = not solutions and submission is None
+    options = options or GradeOptions()
     run = RunResult(complete=False)
 
     def finished(result: ExerciseResult) -> None:
@@ -75,10 +76,10 @@ def grade_and_report(
         if writer.progress is not None:
             _write(stream, writer.progress(result, context))
         if record and result.submission:
-            record_progress(result, workspace)
+            record_progress(result, workspace, options.seed)
 
     try:
-        graded = grade_exercises(items, options or GradeOptions(), on_result=finished)
+        graded = grade_exercises(items, options, on_result=finished)
         run.duration_s, run.complete = graded.duration_s, True
     finally:  # also on Ctrl-C or a fault of ours: what was graded is written, marked incomplete
         text = writer.render(run, context)
@@ -115,3 +116,23 @@ def _write(stream: TextIO, text: str) -> None:
     if text:
         stream.write(encodable(text))
         stream.flush()
+
+
+def grade_one(
+    exercise: Exercise,
+    *,
+    workspace: str | os.PathLike | None = None,
+    submission: str | os.PathLike | None = None,
+    options: GradeOptions | None = None,
+    prefer: str | None = None,
+    record: bool = True,
+) -> ExerciseResult:
+    """Grade ``exercise``'s file without printing, and record it in the workspace's progress
+    (front ends that show something else first: ``grade hint``, ``grade watch``).
+    :class:`~grader.submissions.SubmissionNotFound` if there is no file."""
+    options = options or GradeOptions()
+    found = locate(exercise, workspace=workspace, path=submission, prefer=prefer)
+    result = grade_exercises([(exercise, found)], options).exercises[0]
+    if record and submission is None and result.submission:
+        record_progress(result, workspace, options.seed)
+    return result

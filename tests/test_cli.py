@@ -128,7 +128,7 @@ def test_list_shows_progress_after_grading(runner, workspace):
         row["exercise"]: row
         for row in json.loads(runner.invoke(main, ["list", "--format", "json"]).output)["exercises"]
     }
-    assert after["exercise-04"]["last_score"] == 0 and after["exercise-04"]["last_max_score"] > 0
+    assert after["exercise-04"]["last_score"] == 0 and after["exercise-04"]["max_score"] > 0
     text = runner.invoke(main, ["list"]).output
     assert "parameter-counts" in text and "0/" in text
 

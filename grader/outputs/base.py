@@ -40,6 +40,7 @@ class WriteContext:
     style: Callable[..., str] = plain
     ascii_only: bool = False
     catalogue: Catalogue = field(default_factory=lambda: catalogue_for(None))
+    width: int = 88  # the text report's columns: the terminal's when printing to one
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,17 @@ as it finishes when ``--verbose``.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
 from grader.messages import MESSAGE_REF_KEY, Catalogue, catalogue_for
 from grader.outputs.base import WriteContext, Writer, for_learner, plain
+from grader.outputs.columns import DEFAULT_WIDTH, clip, display_width, ljust, wrap
 from grader.results import CheckResult, ExerciseResult, RunResult
 
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱", "not_attempted": "·"}
 ASCII_MARKS = {"passed": "+", "failed": "x", "error": "!", "timeout": "T", "not_attempted": "."}
 COLORS = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow", "not_attempted": "bright_black"}
-WIDTH = 88
+WIDTH = DEFAULT_WIDTH  # when not at a terminal (a file, a CI log): the same report everywhere
 
 Styler = Callable[..., str]
 
@@ -34,8 +34,10 @@ def render_text(
     style: Styler = plain,
     ascii_only: bool = False,
     catalogue: Catalogue | None = None,
+    width: int = WIDTH,
 ) -> str:
-    """The learner's report: a table of checks, what failed and why, the score, one hint."""
+    """The learner's report: a table of checks, what failed and why, the score, one hint; ``width``
+    columns wide (a Hangul character counts two)."""
     catalogue = catalogue or catalogue_for(None)
     marks = ASCII_MARKS if ascii_only else MARKS
     lines = [style(f"{result.exercise} · {result.slug} · {result.title}", bold=True)]
@@ -45,22 +47,24 @@ def render_text(
         text = catalogue.render(note.get(MESSAGE_REF_KEY, ""), **dict(note.get("params") or {}))
         lines.extend(
             style(line, fg="yellow")
-            for line in textwrap.wrap(text, WIDTH, initial_indent="  note: ", subsequent_indent="        ")
+            for line in wrap(text, width, initial_indent="  note: ", subsequent_indent="        ")
         )
     lines.append("")
-    title_width = min(60, max([len(c.title) for c in result.checks] + [10]))
+    title_width = min(width - 28, 60, max([display_width(c.title) for c in result.checks] + [10]))
     previous_message = None
     for check in (for_learner(check, catalogue) for check in result.checks):
         key = _mark_key(check)
         points = f"{check.points}/{check.max_points}"
-        label = check.title if len(check.title) <= title_width else check.title[: title_width - 1] + "…"
+        label = clip(check.title, title_width)
         status = (
             ""
             if check.passed
             else catalogue.render("report.not_attempted" if key == "not_attempted" else f"report.status_{check.status}")
         )
         mark = style(marks[key], fg=COLORS[key], bold=True)
-        lines.append(f"  {mark} {label.ljust(title_width)} {points.rjust(6)}  {style(status, fg=COLORS[key])}".rstrip())
+        lines.append(
+            f"  {mark} {ljust(label, title_width)} {points.rjust(6)}  {style(status, fg=COLORS[key])}".rstrip()
+        )
         if not check.passed and check.message:
             if check.message == previous_message and not verbose:
                 continue
@@ -69,9 +73,7 @@ def render_text(
                 if paragraph.startswith("  "):  # preformatted (e.g. a side-by-side layer table)
                     lines.append("      " + paragraph)
                     continue
-                lines.extend(
-                    textwrap.wrap(paragraph, WIDTH - 6, initial_indent="      ", subsequent_indent="      ") or [""]
-                )
+                lines.extend(wrap(paragraph, width - 6, initial_indent="      ", subsequent_indent="      ") or [""])
             if verbose and check.details:
                 lines.extend("      " + style(line, fg="bright_black") for line in check.details.rstrip().splitlines())
     lines.append("")
@@ -93,9 +95,9 @@ def render_text(
         for index, hint in enumerate(shown):
             prefix = f"{catalogue.render('report.hint')} ({failure.title})" if index == 0 else " " * 2
             lines.extend(
-                textwrap.wrap(
+                wrap(
                     f"{prefix}: {hint}" if index == 0 else hint,
-                    WIDTH,
+                    width,
                     subsequent_indent="  ",
                     initial_indent="" if index == 0 else "  ",
                 )
@@ -103,7 +105,7 @@ def render_text(
         if len(failure.hints) > 1 and not verbose:
             lines.append(style(catalogue.render("report.more_hints"), fg="bright_black"))
     if result.output:
-        lines.extend(_output_section(result, catalogue, verbose, style))
+        lines.extend(_output_section(result, catalogue, verbose, style, width))
     if verbose and result.sandbox:
         lines.append(style(_sandbox_line(result.sandbox, catalogue), fg="bright_black"))
     return "\n".join(lines) + "\n"
@@ -115,11 +117,13 @@ def _sandbox_line(layers: dict[str, bool], catalogue: Catalogue) -> str:
     return catalogue.render("report.sandbox", active=on, missing=off)
 
 
-def _output_section(result: ExerciseResult, catalogue: Catalogue, verbose: bool, style: Styler) -> list[str]:
+def _output_section(
+    result: ExerciseResult, catalogue: Catalogue, verbose: bool, style: Styler, width: int = WIDTH
+) -> list[str]:
     limit = 200 if verbose else 10
     printed = result.output.rstrip().splitlines()
     lines = ["", style(catalogue.render("report.output", lines=min(limit, len(printed))), fg="bright_black")]
-    lines.extend("  │ " + line[:WIDTH] for line in printed[:limit])
+    lines.extend("  │ " + clip(line, width - 4, ellipsis="") for line in printed[:limit])
     hidden = result.output_truncated + sum(len(line) + 1 for line in printed[limit:])
     if hidden:
         lines.append("  │ " + catalogue.render("report.output_truncated", more=hidden))
@@ -154,7 +158,12 @@ def render(run: RunResult, context: WriteContext) -> str:
     style, catalogue = context.style, context.catalogue
     if not context.whole_run and len(run.exercises) == 1:
         return render_text(
-            run.exercises[0], verbose=context.verbose, style=style, ascii_only=context.ascii_only, catalogue=catalogue
+            run.exercises[0],
+            verbose=context.verbose,
+            style=style,
+            ascii_only=context.ascii_only,
+            catalogue=catalogue,
+            width=context.width,
         )
     return render_summary(run, style=style, ascii_only=context.ascii_only, catalogue=catalogue)
 
@@ -164,7 +173,12 @@ def progress(result: ExerciseResult, context: WriteContext) -> str:
     if not (context.whole_run and context.verbose):
         return ""
     report = render_text(
-        result, verbose=True, style=context.style, ascii_only=context.ascii_only, catalogue=context.catalogue
+        result,
+        verbose=True,
+        style=context.style,
+        ascii_only=context.ascii_only,
+        catalogue=context.catalogue,
+        width=context.width,
     )
     return report + "\n"
 
