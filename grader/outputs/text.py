@@ -103,7 +103,7 @@ def render_text(
                 )
             )
         if len(failure.hints) > 1 and not verbose:
-            lines.append(style(catalogue.render("report.more_hints"), fg="bright_black"))
+            lines.append(style(catalogue.render("report.more_hints", exercise=result.exercise), fg="bright_black"))
     if result.output:
         lines.extend(_output_section(result, catalogue, verbose, style, width))
     if verbose and result.sandbox:
