@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from grader.messages import catalogue_for
+from grader.messages import LANGUAGES, Catalogue, catalogue_for, detect_language
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WRITERS
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
 
@@ -33,11 +33,39 @@ class ExerciseGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _lang_arg(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.meta["kerasdrill.lang"] = value  # meta is shared by the group's and the command's contexts
+    return value
+
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_lang_arg,
+    help="Language of every message (default: $KERASDRILL_LANG, else your locale: ko_KR.UTF-8 gives ko; else en).",
+)
+
+
+def _language() -> str:
+    """``--lang`` if given (on the command or before it), else what the environment says."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.meta.get("kerasdrill.lang") if ctx is not None else None
+    return chosen or detect_language()
+
+
+def _catalogue(exercise: Exercise | None = None) -> Catalogue:
+    return catalogue_for(exercise, _language())
+
+
 def _exercise_arg(ctx: click.Context, param: click.Parameter, value: str) -> Exercise:
     try:
         return find_exercise(value)
     except UnknownExercise:
-        catalogue = catalogue_for(None)
+        catalogue = _catalogue()
         lines = [catalogue.render("cli.unknown_exercise", name=value)]
         lines += [f"  {e.id}  {e.slug}" for e in all_exercises()]
         click.echo("\n".join(lines), err=True)
@@ -116,6 +144,7 @@ def _text_context(*, verbose: bool = False, styled: bool | None = None, to_scree
         style=click.style if styled else _plain,
         ascii_only=_ascii_only() if to_screen else False,
         width=terminal_width() if to_screen else DEFAULT_WIDTH,
+        catalogue=_catalogue(),
     )
 
 
@@ -250,6 +279,7 @@ def grading_options(function: Any) -> Any:
         from grader.engine import GradeOptions
 
         options = GradeOptions(
+            language=_language(),
             seed=seed,
             call_timeout=call_timeout,
             load_timeout=load_timeout,
@@ -294,6 +324,7 @@ def grading_options(function: Any) -> Any:
 
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kerasdrill")
+@lang_option
 def main() -> None:
     """Grade your kerasdrill exercises with hidden checks.
 
@@ -315,6 +346,7 @@ def main() -> None:
 
 
 @main.command("check")
+@lang_option
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @submission_option("Grade this file (or this folder's file) instead of the workspace's.")
 @grading_options
@@ -331,6 +363,7 @@ def check_command(exercise: Exercise, submission: Path | None, fail_under: float
 
 
 @main.command("all")
+@lang_option
 @exercises_option("Only this exercise (repeat for more; default: every exercise).")
 @grading_options
 def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **grading: Any) -> None:
@@ -342,6 +375,7 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
 
 
 @main.command("batch")
+@lang_option
 @click.argument("class_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @exercises_option("Grade this exercise (repeat for more; default: every exercise some learner has a file for).")
 @click.option(
@@ -402,6 +436,7 @@ def batch_command(
 
     exercises = _exercises(exercise_names)
     options = GradeOptions(
+        language=_language(),
         seed=seed,
         call_timeout=call_timeout,
         load_timeout=load_timeout,
@@ -418,6 +453,7 @@ def batch_command(
         options=options,
         resume=resume,
         shard=shard,
+        context=_text_context(to_screen=False),
     )
     sys.exit(_batch_exit_code(graded, fail_under))
 
@@ -433,6 +469,7 @@ def _shard(value: str) -> tuple[int, int]:
 
 
 @main.command("merge")
+@lang_option
 @click.argument("parts", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @class_out_option("Folder for the merged output files.")
 @class_formats_option
@@ -450,7 +487,7 @@ def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], 
     from grader.batch.report import DEFAULT_FORMATS
 
     try:
-        merged, problems = merge_and_write(parts, out, formats or DEFAULT_FORMATS)
+        merged, problems = merge_and_write(parts, out, formats or DEFAULT_FORMATS, _text_context(to_screen=False))
     except MergeError as error:
         click.echo(f"grade merge: {error}", err=True)
         sys.exit(EXIT_USAGE)
@@ -466,7 +503,7 @@ def _exercises(names: tuple[str, ...]) -> list[Exercise]:
     try:
         return [find_exercise(name) for name in names]
     except UnknownExercise as unknown:
-        click.echo(catalogue_for(None).render("cli.unknown_exercise", name=unknown.name), err=True)
+        click.echo(_catalogue().render("cli.unknown_exercise", name=unknown.name), err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -482,11 +519,13 @@ def _batch_exit_code(graded: Any, fail_under: float | None) -> int:
 
 
 @main.group("ci")
+@lang_option
 def ci_group() -> None:
     """Files that let GitHub Actions, GitHub Classroom and Gradescope grade with kerasdrill (instructors)."""
 
 
 @ci_group.command("github")
+@lang_option
 @exercises_option("Grade only this exercise (repeat for more; default: every exercise).")
 @click.option(
     "--out",
@@ -531,6 +570,7 @@ def ci_github_command(
 
 
 @ci_group.command("gradescope")
+@lang_option
 @click.option("--exercise", "-e", "exercise_name", required=True, help="The exercise this autograder grades.")
 @click.option(
     "--extra-checks",
@@ -578,6 +618,7 @@ def ci_gradescope_command(
             extra_checks=extra_checks,
             visibility=extra_visibility,
             wheel=wheel,
+            language=_language(),
         )
     except WheelError as error:
         click.echo(f"grade ci gradescope: {error}", err=True)
@@ -586,6 +627,7 @@ def ci_gradescope_command(
 
 
 @ci_group.command("run-gradescope")
+@lang_option
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
@@ -600,6 +642,7 @@ def ci_run_gradescope_command(root: Path | None) -> None:
 
 
 @main.command("notebook")
+@lang_option
 @click.argument("exercise_name", metavar="EXERCISE|all")
 @click.option(
     "--out",
@@ -616,13 +659,14 @@ def notebook_command(exercise_name: str, out: Path | None, force: bool) -> None:
     chosen = list(all_exercises()) if exercise_name == "all" else _exercises((exercise_name,))
     target = out if out is not None else workspace_exercises_dir(None)
     written, kept = write_notebooks(chosen, target, force=force)
-    catalogue = catalogue_for(None)
+    catalogue = _catalogue()
     click.echo(catalogue.render("cli.notebooks_done", count=written, path=target))
     if kept:
         click.echo(catalogue.render("cli.init_skipped", count=kept))
 
 
 @main.command("export")
+@lang_option
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @submission_option("The file to export (default: the workspace's file for EXERCISE).")
 @workspace_option
@@ -648,7 +692,7 @@ def export_command(
     except UnreadableSubmission as unreadable:
         click.echo(f"{found.path.name}: {unreadable.reason}", err=True)
         sys.exit(EXIT_USAGE)
-    catalogue = catalogue_for(None)
+    catalogue = _catalogue()
     for note in notes:
         click.echo("note: " + catalogue.render(note["$message"], **note["params"]), err=True)
     if output is not None:
@@ -658,6 +702,7 @@ def export_command(
 
 
 @main.command("list")
+@lang_option
 @workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(workspace: Path | None, fmt: str) -> None:
@@ -672,23 +717,27 @@ def list_command(workspace: Path | None, fmt: str) -> None:
         click.echo(json.dumps({"exercises": rows}, ensure_ascii=False, indent=2))
         return
     context = _text_context()
-    table, notes = list_text(workspace, style=context.style, ascii_only=context.ascii_only, width=context.width)
+    table, notes = list_text(
+        workspace, catalogue=context.catalogue, style=context.style, ascii_only=context.ascii_only, width=context.width
+    )
     for note in notes:
         click.echo(note, err=True)
     click.echo(table, nl=False)
 
 
 @main.command("next")
+@lang_option
 @workspace_option
 def next_command(workspace: Path | None) -> None:
     """The next exercise to do (the first not passed): its title, your file and where to start."""
     from grader.practice.listing import render_next
     from grader.practice.progress import next_exercise
 
-    click.echo(render_next(next_exercise(all_exercises(), workspace), workspace), nl=False)
+    click.echo(render_next(next_exercise(all_exercises(), workspace), workspace, _language()), nl=False)
 
 
 @main.command("hint")
+@lang_option
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @click.option(
     "--level",
@@ -710,15 +759,20 @@ def hint_command(
     from grader.submissions import SubmissionNotFound
 
     try:
-        result, reused = latest_result(exercise, workspace=workspace, options=GradeOptions(seed=seed), prefer=prefer)
+        result, reused = latest_result(
+            exercise, workspace=workspace, options=GradeOptions(language=_language(), seed=seed), prefer=prefer
+        )
     except SubmissionNotFound as missing:
         _no_submission(exercise, missing)
-    answer = hint_for(result, exercise, level=level, check_name=check_name, reused=reused)
+    answer = hint_for(
+        result, exercise, level=level, check_name=check_name, reused=reused, catalogue=_catalogue(exercise)
+    )
     click.echo("\n".join(answer.lines))
     sys.exit(EXIT_USAGE if answer.usage_error else EXIT_OK)
 
 
 @main.command("solution")
+@lang_option
 @click.argument("exercise", callback=_exercise_arg, metavar="EXERCISE")
 @click.option("--force", is_flag=True, help="Show it even though you have not passed the exercise yet.")
 @click.option(
@@ -731,7 +785,7 @@ def solution_command(exercise: Exercise, force: bool, write: bool, workspace: Pa
     """The reference solution of EXERCISE, once you have passed it (recorded by grade EXERCISE)."""
     from grader.practice.solution import solution_view, write_solution
 
-    catalogue = catalogue_for(exercise)
+    catalogue = _catalogue(exercise)
     view = solution_view(exercise, workspace, force=force, catalogue=catalogue)
     click.echo("\n".join(view.lines), err=view.locked)
     if view.source is None:
@@ -746,6 +800,7 @@ def solution_command(exercise: Exercise, force: bool, write: bool, workspace: Pa
 
 
 @main.command("watch")
+@lang_option
 @click.argument("exercise_name", required=False, metavar="[EXERCISE]")
 @workspace_option
 @prefer_option
@@ -772,7 +827,7 @@ def watch_command(
     watch(
         exercise,
         workspace=workspace,
-        options=GradeOptions(seed=seed, call_timeout=call_timeout),
+        options=GradeOptions(language=_language(), seed=seed, call_timeout=call_timeout),
         context=_text_context(verbose=verbose),
         prefer=prefer,
     )
@@ -780,11 +835,12 @@ def watch_command(
 
 def _no_submission(exercise: Exercise, missing: Any) -> None:
     paths = ", ".join(str(p) for p in missing.looked_in)
-    click.echo(catalogue_for(None).render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
+    click.echo(_catalogue().render("cli.no_submission", exercise=exercise.id, paths=paths), err=True)
     sys.exit(EXIT_USAGE)
 
 
 @main.command("init")
+@lang_option
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite exercise files that already exist.")
 @click.option("--notebooks", is_flag=True, help="Write Jupyter/Colab notebooks (.ipynb) instead of .py files.")
@@ -793,7 +849,7 @@ def init_command(directory: Path, force: bool, notebooks: bool) -> None:
     from grader.content import write_stubs
     from grader.notebooks import write_notebooks
 
-    catalogue = catalogue_for(None)
+    catalogue = _catalogue()
     target = directory / "exercises"
     written, kept = (write_notebooks if notebooks else write_stubs)(list(all_exercises()), target, force=force)
     click.echo(catalogue.render("cli.init_done", count=written, path=target, workspace=directory))

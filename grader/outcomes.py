@@ -40,6 +40,12 @@ class ErrorKind:
     NOT_LOADED = "not_loaded"
 
 
+def problem_ref(message_id: str, /, **params: Any) -> dict:
+    """A catalogue message as a problem's parameter (``{"$message": id, "params": ...}``, the shape
+    :func:`grader.messages.message_ref` makes), for the learner's side, which imports no catalogue."""
+    return {"$message": message_id, "params": params}
+
+
 class LearnerProblem(Exception):
     """Something in the learner's code stopped a check from getting a value.
 

@@ -285,6 +285,7 @@ def test_watch_regrades_on_save_shows_what_changed_and_answers_keys(workspace):
         assert "Graded exercise-05" in first and "0/2" in first
         watch.send("h")
         hints = catalogue_for(EX05).hints("conv_valid_stride_1")
+        watch.until("Hint 1 of")
         assert hints[0] in watch.until("--level 2")
         watch.send("h")
         assert hints[1] in watch.until(hints[1][:30])

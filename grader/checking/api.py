@@ -131,16 +131,17 @@ def same(found: Any, expected: Any) -> bool:
 
 
 def type_name(value: Any) -> str:
-    """The learner-facing name of a value's type (``int``, ``numpy.ndarray``, ``list``)."""
+    """The learner-facing name of a value's type, as code reads in any language (``int``,
+    ``numpy.ndarray``, ``list``, ``keras.Model (Sequential)``)."""
     if isinstance(value, Opaque):
         return printable(value.type_name)
     # values that crossed from the worker are named by what the learner returned, never by our wrapper
     if isinstance(value, KerasObjectSpec):
         return printable(f"{(value.module or 'keras').split('.')[0]}.{value.class_name}")
     if isinstance(value, ModelFile):
-        return printable(f"a Keras model ({value.class_name})")
+        return printable(f"keras.Model ({value.class_name})")
     if isinstance(value, DatasetSample):
-        return "a tf.data.Dataset"
+        return "tf.data.Dataset"
     kind = type(value)
     module = kind.__module__
     if module in ("builtins", None):
@@ -158,20 +159,24 @@ def as_int(value: Any, call: str) -> int:
             call=call,
             found_type=type_name(value),
             found=value,
-            expected_type="a whole number (int)",
+            expected_type=message_ref("type.int"),
         )
     if isinstance(value, (int, np.integer)):
         return int(value)
-    fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a whole number (int)")
+    fail(
+        "engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type=message_ref("type.int")
+    )
 
 
-def as_number(value: Any, call: str, expected_type: str = "a number") -> float:
-    """``value`` as a float: Python and numpy ints and floats (and 0-d arrays) pass, bools and others fail."""
+def as_number(value: Any, call: str, expected_type: MessageRef | None = None) -> float:
+    """``value`` as a float: Python and numpy ints and floats (and 0-d arrays) pass, bools and others fail.
+    ``expected_type``: what to call a number in the failure (a :func:`message_ref`; default "a number")."""
     import numpy as np
 
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        expected_type = expected_type or message_ref("type.number")
         fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type=expected_type)
     try:
         return float(value)
@@ -182,7 +187,13 @@ def as_number(value: Any, call: str, expected_type: str = "a number") -> float:
 def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
     """A shape-like answer: a tuple or list of whole numbers."""
     if not isinstance(value, (tuple, list)):
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a tuple of ints")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type_name(value),
+            found=value,
+            expected_type=message_ref("type.tuple_of_ints"),
+        )
     return tuple(as_int(v, call) for v in value)
 
 
@@ -213,14 +224,22 @@ def as_array(
         except (ValueError, TypeError, OverflowError):  # ragged, or numbers numpy cannot hold: fails below
             pass
     if not isinstance(value, np.ndarray):
-        fail("engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type="a numpy array")
+        fail(
+            "engine.wrong_type",
+            call=call,
+            found_type=type_name(value),
+            found=value,
+            expected_type=message_ref("type.numpy_array"),
+        )
     if value.dtype.kind not in kinds:
         fail(
             "engine.wrong_type",
             call=call,
-            found_type=f"an array of dtype {value.dtype}",
+            found_type=message_ref("type.array_of_dtype", dtype=str(value.dtype)),
             found=preview(value, 80),
-            expected_type="an array of numbers" if kinds == NUMERIC_KINDS else f"an array of dtype kind {kinds!r}",
+            expected_type=message_ref("type.numeric_array")
+            if kinds == NUMERIC_KINDS
+            else message_ref("type.array_of_kinds", kinds=repr(kinds)),
         )
     if shape is not None and tuple(value.shape) != tuple(shape):
         fail("engine.wrong_shape", call=call, found=tuple(value.shape), expected=tuple(shape))
@@ -228,8 +247,8 @@ def as_array(
         fail(
             "engine.wrong_type",
             call=call,
-            found_type=f"an array of dtype {value.dtype}",
+            found_type=message_ref("type.array_of_dtype", dtype=str(value.dtype)),
             found=preview(value, 80),
-            expected_type=f"dtype {np.dtype(dtype).name}",
+            expected_type=message_ref("type.dtype", dtype=np.dtype(dtype).name),
         )
     return value

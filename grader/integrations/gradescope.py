@@ -75,14 +75,21 @@ def bundle(
     extra_checks: str | os.PathLike | None = None,
     visibility: str = "hidden",
     wheel: str | os.PathLike | None = None,
+    language: str = "en",
 ) -> Path:
-    """Write the autograder zip for ``exercise`` to ``out`` and return its path."""
+    """Write the autograder zip for ``exercise`` to ``out`` and return its path; learners read its
+    results in ``language``."""
     import grader
     from grader.integrations.wheel import kerasdrill_wheel
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    config = {"exercise": exercise.id, "extra_checks": extra_checks is not None, "visibility": visibility}
+    config = {
+        "exercise": exercise.id,
+        "extra_checks": extra_checks is not None,
+        "visibility": visibility,
+        "language": language,
+    }
     readme = README.format(
         exercise=exercise.id,
         title=exercise.slug,
@@ -150,9 +157,10 @@ def _grade(root: Path, exercise: Exercise, config: dict) -> dict:
         wanted = f"{exercise.file_name} (or a .ipynb notebook)"
         return _stopped(exercise, f"No .py or .ipynb file was found in your submission: upload {wanted}.")
     hidden = (str(root / "source"), str(root / "results"))  # the checks' copies and the results stay out of view
-    run = grade_exercises([(exercise, Submission(submission))], GradeOptions(hidden=hidden))
+    language = str(config.get("language") or "en")
+    run = grade_exercises([(exercise, Submission(submission))], GradeOptions(hidden=hidden, language=language))
     print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))  # stdout: the instructor's full view
-    return json.loads(WRITERS["gradescope"].render(run, WriteContext(catalogue=catalogue_for(None))))
+    return json.loads(WRITERS["gradescope"].render(run, WriteContext(catalogue=catalogue_for(None, language))))
 
 
 def find_submission(folder: Path, exercise: Exercise) -> Path | None:

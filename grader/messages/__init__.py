@@ -29,7 +29,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from grader.registry import Exercise
 
 DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "ko")
 _ENGINE_DIR = Path(__file__).resolve().parent
+#: Where the language comes from when ``--lang`` is not given, first set wins (POSIX order for messages).
+LANGUAGE_VARIABLES = ("KERASDRILL_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+_LOCALE_NAMES = {"korean": "ko", "english": "en"}  # Windows' locale names: Korean_Korea.949, English_United States
 
 
 @cache
@@ -166,6 +170,47 @@ class Catalogue:
     def hints(self, check_name: str) -> list[str]:
         hint = self.check_entry(check_name).get("hint", [])
         return [hint] if isinstance(hint, str) else [str(h) for h in hint]
+
+
+def language_of_locale(name: str) -> str | None:
+    """``"ko"`` for ``ko_KR.UTF-8``, ``ko``, ``Korean_Korea.949``; ``"en"`` for ``en_US``, ``C``, ``POSIX``;
+    ``None`` for a language kerasdrill has no messages in."""
+    tag = name.strip().split(".")[0].split("@")[0]
+    if not tag:
+        return None
+    if tag in ("C", "POSIX"):
+        return DEFAULT_LANGUAGE
+    language = tag.replace("-", "_").split("_")[0].lower()
+    language = _LOCALE_NAMES.get(language, language)
+    return language if language in LANGUAGES else None
+
+
+def detect_language(environ: dict[str, str] | None = None) -> str:
+    """The learner's language: ``$KERASDRILL_LANG``, then ``$LANGUAGE`` (a list: its first language we
+    have), ``$LC_ALL``, ``$LC_MESSAGES``, ``$LANG``, then (Windows, where none is set) the system locale.
+    The first variable that is set decides; English when it names a language we have no messages in."""
+    import os
+
+    source = os.environ if environ is None else environ
+    for variable in LANGUAGE_VARIABLES:
+        value = source.get(variable, "")
+        if not value:
+            continue
+        if variable == "LANGUAGE":  # "ko:en_US": a preference list; skip it if it names none of ours
+            found = next((lang for lang in map(language_of_locale, value.split(":")) if lang), None)
+            if found:
+                return found
+            continue
+        return language_of_locale(value) or DEFAULT_LANGUAGE
+    if environ is None:
+        import locale
+
+        try:
+            name = locale.getlocale()[0] or ""
+        except ValueError:
+            name = ""
+        return language_of_locale(name) or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
 
 
 def catalogue_for(exercise: Exercise | None = None, language: str = DEFAULT_LANGUAGE) -> Catalogue:

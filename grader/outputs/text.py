@@ -103,7 +103,8 @@ def render_text(
                 )
             )
         if len(failure.hints) > 1 and not verbose:
-            lines.append(style(catalogue.render("report.more_hints", exercise=result.exercise), fg="bright_black"))
+            more = wrap(catalogue.render("report.more_hints", exercise=result.exercise), width)
+            lines.extend(style(line, fg="bright_black") for line in more)
     if result.output:
         lines.extend(_output_section(result, catalogue, verbose, style, width))
     if verbose and result.sandbox:

@@ -29,6 +29,7 @@ from grader.outcomes import (
     LearnerProblem,
     LearnerTimeout,
     SubmissionBroken,
+    problem_ref,
 )
 from grader.sandbox import environment, isolation, protocol
 from grader.sandbox.capture import open_capture, read_output
@@ -263,7 +264,7 @@ class WorkerClient:
             except LearnerCrashed as crash:
                 self.stop()
                 self._broken = SubmissionBroken(
-                    error_type="crash", error=crash.params.get("detail", "the worker stopped"), traceback=""
+                    error_type="crash", error=crash.params.get("detail", problem_ref("crash.stopped")), traceback=""
                 )
                 raise self._broken from None
             if not self._load_reply.get("ok"):
@@ -323,7 +324,7 @@ class WorkerClient:
             raise
         if reply.get("id") != self._next_id:
             self.stop()
-            raise LearnerCrashed(detail="the worker answered out of turn")
+            raise LearnerCrashed(detail=problem_ref("crash.out_of_turn"))
         return reply
 
     def decode(self, tree: Any) -> Any:
@@ -358,7 +359,7 @@ class WorkerClient:
                 try:
                     length = protocol.frame_length(bytes(buffer[: protocol.HEADER_SIZE]))
                 except ProtocolError as exc:  # e.g. learner code wrote a forged header to the reply pipe
-                    raise LearnerCrashed(detail=f"garbled reply ({exc})") from None
+                    raise LearnerCrashed(detail=problem_ref("crash.garbled", error=str(exc))) from None
                 end = protocol.HEADER_SIZE + length
                 if len(buffer) >= end:
                     body = bytes(buffer[protocol.HEADER_SIZE : end])
@@ -366,7 +367,7 @@ class WorkerClient:
                     try:
                         return protocol.decode_frame(b"", body)
                     except ProtocolError as exc:
-                        raise LearnerCrashed(detail=f"garbled reply ({exc})") from None
+                        raise LearnerCrashed(detail=problem_ref("crash.garbled", error=str(exc))) from None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise LearnerTimeout(seconds=None)
@@ -378,24 +379,25 @@ class WorkerClient:
                 raise LearnerCrashed(detail=self._exit_detail())
             buffer.extend(chunk)
 
-    def _exit_detail(self) -> str:
+    def _exit_detail(self) -> dict:
+        """How the worker ended, as a catalogue message (rendered in the reader's language)."""
         process = self._process
         if process is None:
-            return "the worker stopped"
+            return problem_ref("crash.stopped")
         if process.popen is None:
             _wait_until_gone(process.pid, 2.0)
-            return "the worker process ended"
+            return problem_ref("crash.ended")
         try:
             code = process.popen.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            return "the worker closed its connection"
+            return problem_ref("crash.closed")
         if code < 0:
             try:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = str(-code)
-            return f"the worker was killed by signal {name}"
-        return f"the worker process exited with code {code}"
+            return problem_ref("crash.signal", signal=name)
+        return problem_ref("crash.exit_code", code=code)
 
 
 def _wait_until_gone(pid: int, seconds: float = 5.0) -> None:
@@ -500,7 +502,7 @@ class Learner:
         try:
             return self._client.decode(encoded)
         except Exception as exc:  # the reply is learner-controlled data: any decoding fault is the learner's
-            raise LearnerCrashed(call=shown, detail=f"unreadable value ({_short(exc)})") from None
+            raise LearnerCrashed(call=shown, detail=problem_ref("crash.unreadable_value", error=_short(exc))) from None
 
     def functions(self) -> list[str]:
         """Names of the public callables the submission defines."""

@@ -47,7 +47,7 @@ def _output(learner, task: str, n_classes: int) -> None:
             call=call,
             found_type=type_name(value),
             found=value,
-            expected_type="a tuple (units, activation)",
+            expected_type=message_ref("type_head"),
         )
     units, activation = as_int(value[0], call), value[1]
     expected_units, expected_activation = expected_output(task, n_classes)

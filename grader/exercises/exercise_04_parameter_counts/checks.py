@@ -29,7 +29,14 @@ def _dense(learner, n: int, units: int, **kwargs) -> None:
         fail("dense_bias_missing", call=call, found=found, expected=expected, n=n, units=units)
     if not use_bias and found == n * units + units:
         fail("dense_bias_ignored", call=call, found=found, expected=expected)
-    fail("dense_wrong" if use_bias else "dense_wrong_no_bias", call=call, found=found, expected=expected, n=n, units=units)
+    fail(
+        "dense_wrong" if use_bias else "dense_wrong_no_bias",
+        call=call,
+        found=found,
+        expected=expected,
+        n=n,
+        units=units,
+    )
 
 
 @check(points=3)

@@ -236,7 +236,7 @@ def _shapes(learner, input_shape: tuple, layers: list[dict]) -> None:
             call=call,
             found_type=type(value).__name__,
             found=value,
-            expected_type="a list of shape tuples",
+            expected_type=message_ref("type.list_of_shapes"),
         )
     expected = stack_shapes(input_shape, layers)
     found = [as_tuple_of_ints(v, call) for v in value]

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from grader.checking import ANY_KIND, as_array, as_int, as_number, check, expect, fail, type_name
+from grader.checking import ANY_KIND, as_array, as_int, as_number, check, expect, fail, message_ref, type_name
 
 # ----------------------------------------------------------------------------- the math
 
@@ -91,11 +91,11 @@ def separable_data(rng, n: int = 60):
 # ----------------------------------------------------------------------------- type guards
 
 
-def _number(value, call: str, what: str = "a number (a float)") -> float:
+def _number(value, call: str, what: str = "type_float") -> float:
     """A float; a one-element array (b as np.array([0.3])) is accepted too."""
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
         return float(value.ravel()[0])
-    return as_number(value, call, what)
+    return as_number(value, call, message_ref(what))
 
 
 def _vector(value, call: str, length: int) -> np.ndarray:
@@ -104,15 +104,20 @@ def _vector(value, call: str, length: int) -> np.ndarray:
             value = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             fail(
-                "engine.wrong_type", call=call, found_type="list", found=value, expected_type="a numpy array of numbers"
+                "engine.wrong_type",
+                call=call,
+                found_type="list",
+                found=value,
+                expected_type=message_ref("type.numpy_array_of_numbers"),
             )
     return as_array(value, call, shape=(length,)).astype(float)  # as_array refuses non-numeric dtypes
 
 
 def _parts(value, call: str, count: int, what: str) -> tuple:
     if not isinstance(value, (tuple, list)) or len(value) != count:
-        shown = f"a {type_name(value)} of length {len(value)}" if isinstance(value, (tuple, list)) else type_name(value)
-        fail("engine.wrong_type", call=call, found_type=shown, found=value, expected_type=what)
+        sized = isinstance(value, (tuple, list))
+        shown = message_ref("type.sized", type=type_name(value), length=len(value)) if sized else type_name(value)
+        fail("engine.wrong_type", call=call, found_type=shown, found=value, expected_type=message_ref(what))
     return tuple(value)
 
 
@@ -187,7 +192,7 @@ def _step_cases(rng, count: int = 5):
 
 
 def _step(learner, x, y, w, b, learning_rate, call):
-    found_w, found_b = _parts(learner.gradient_step(w, b, x, y, learning_rate), call, 2, "a tuple (w, b)")
+    found_w, found_b = _parts(learner.gradient_step(w, b, x, y, learning_rate), call, 2, "type_w_b")
     return found_w, found_b
 
 
@@ -224,7 +229,7 @@ def test_gradient_step_weights(learner, rng):
 def test_gradient_step_bias(learner, rng):
     for x, y, w, b, learning_rate, call in _step_cases(rng):
         _, found_b = _step(learner, x, y, w, b, learning_rate, call)
-        found_b = _number(found_b, call, "b as a number (a float)")
+        found_b = _number(found_b, call, "type_b")
         _, grad_b = numeric_gradient(w, b, x, y)
         expected = b - learning_rate * grad_b
         if _near(found_b, expected):
@@ -252,7 +257,7 @@ def _fit(learner, x, y, learning_rate: float, epochs: int):
         learner.fit_linear(x, y, learning_rate=learning_rate, epochs=epochs), call, 3, "a tuple (w, b, losses)"
     )
     found_w = _vector(found_w, call, x.shape[1])
-    found_b = _number(found_b, call, "b as a number (a float)")
+    found_b = _number(found_b, call, "type_b")
     if isinstance(losses, np.ndarray) and losses.dtype.kind in "biuf":
         losses = losses.ravel().tolist()
     if not isinstance(losses, (list, tuple)):
@@ -261,9 +266,9 @@ def _fit(learner, x, y, learning_rate: float, epochs: int):
             call=call,
             found_type=type_name(losses),
             found=losses,
-            expected_type="a list of losses, one float per epoch",
+            expected_type=message_ref("type_losses"),
         )
-    losses = np.array([_number(v, call, "a list of losses, one float per epoch") for v in losses], dtype=float)
+    losses = np.array([_number(v, call, "type_losses") for v in losses], dtype=float)
     return call, found_w, found_b, losses
 
 
@@ -339,9 +344,9 @@ def test_step_function(learner, rng):
         fail(
             "engine.wrong_type",
             call=call,
-            found_type=f"an array of dtype {found.dtype}",
+            found_type=message_ref("type.array_of_dtype", dtype=str(found.dtype)),
             found=str(found.tolist()[:4]),
-            expected_type="an array of 0s and 1s",
+            expected_type=message_ref("type_zeros_and_ones"),
         )
     expected = np.where(z >= 0, 1, 0)
     if np.array_equal(found, np.where(z > 0, 1, 0)):
@@ -351,8 +356,8 @@ def test_step_function(learner, rng):
 
 def _perceptron(learner, x, y, **kwargs):
     call = f"perceptron_train(x {x.shape}, y{''.join(f', {k}={v}' for k, v in kwargs.items())})"
-    w, b = _parts(learner.perceptron_train(x, y, **kwargs), call, 2, "a tuple (w, b)")
-    return call, _vector(w, call, x.shape[1]), _number(b, call, "b as a number (a float)")
+    w, b = _parts(learner.perceptron_train(x, y, **kwargs), call, 2, "type_w_b")
+    return call, _vector(w, call, x.shape[1]), _number(b, call, "type_b")
 
 
 def _separates(w, b, x, y) -> bool:

@@ -3,8 +3,9 @@
 train_and_predict runs in the worker on breast-cancer training data and test
 inputs only, rotated and shuffled by the grading secret so that no test row can
 be looked up in the public dataset (:mod:`grader.checking.held_out`); the test
-labels stay in the grading process, which scores the returned predictions. The model it trains is the grader's (built and seeded
-here), so only the learner's fitting and thresholding are judged. The model
+labels stay in the grading process, which scores the returned predictions. The
+model it trains is the grader's (built and seeded here), so only the learner's
+fitting and thresholding are judged. The model
 build_binary_classifier returns is trained here too, with its own compile
 settings.
 

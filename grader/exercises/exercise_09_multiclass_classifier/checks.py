@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import datasets
-from grader.checking import check, expect, fail, type_name
+from grader.checking import check, expect, fail, message_ref, type_name
 from grader.checking.models import (
     compile_settings,
     expect_same_layers,
@@ -116,7 +116,7 @@ def test_class_names(learner):
             call="class_names()",
             found_type=type_name(found),
             found=found,
-            expected_type="a list of 10 strings",
+            expected_type=message_ref("type_ten_names"),
         )
     expect(list(found) == FASHION_MNIST, "class_names_wrong", found=list(found)[:10], expected=FASHION_MNIST)
 
@@ -136,7 +136,7 @@ def test_top_class(learner, rng):
                 call=call,
                 found_type=type_name(found),
                 found=found,
-                expected_type="a list of class names",
+                expected_type=message_ref("type_class_names"),
             )
         if list(found) == [names[i] for i in probabilities.argmin(axis=1)]:
             fail("top_class_argmin", call=call)

@@ -47,7 +47,7 @@ def _optimizer(learner, name: str, **kwargs) -> tuple[str, KerasObjectSpec]:
             call=call,
             found_type=type_name(value),
             found=value,
-            expected_type="a keras.optimizers object",
+            expected_type=message_ref("type_optimizer"),
         )
     expected_class = CLASSES[name]
     expect(
@@ -296,7 +296,13 @@ def test_set_seed_makes_runs_repeatable(learner, rng):
         fail("seed_unverified", seed=seed)
     for source in SOURCES:
         if not _same_draws(first[source], expected.get(source)):
-            fail("seed_not_applied", source=SOURCE_NAMES[source], seed=seed, found=first[source][:3], expected=expected[source][:3])
+            fail(
+                "seed_not_applied",
+                source=SOURCE_NAMES[source],
+                seed=seed,
+                found=first[source][:3],
+                expected=expected[source][:3],
+            )
 
 
 def _same_draws(found: list, expected: object) -> bool:

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import KerasObjectSpec, ModelFile, as_int, as_number, check, expect, fail, load_model, type_name
+from grader.checking import (
+    KerasObjectSpec,
+    as_int,
+    as_number,
+    check,
+    expect,
+    fail,
+    message_ref,
+    type_name,
+)
 from grader.checking.models import keras, layer_table, learner_model
 
 
@@ -253,7 +262,11 @@ def test_is_overfitting(learner, rng):
         found = learner.is_overfitting(history, window=window)
         if not isinstance(found, (bool, np.bool_)):
             fail(
-                "engine.wrong_type", call=call, found_type=type_name(found), found=found, expected_type="True or False"
+                "engine.wrong_type",
+                call=call,
+                found_type=type_name(found),
+                found=found,
+                expected_type=message_ref("type.true_or_false"),
             )
         if bool(found) != expected and trend == "rose again":
             fail("overfitting_training_rose", call=call, found=bool(found), expected=expected)
