@@ -1,18 +1,20 @@
 """Exercise 05 · CNN shape arithmetic (합성곱과 풀링의 출력 크기)
 
-Before you build a ConvNet, you should be able to predict what `model.summary()`
-will print in its "Output Shape" column. This exercise is that arithmetic.
+Before you build a ConvNet (합성곱 신경망), you should be able to predict what
+`model.summary()` will print in its "Output Shape" (출력 형태) column. This
+exercise is that arithmetic.
 
 From the course notes:
-- Conv2D slides a kernel (필터/커널) over the image `strides` cells at a time.
-  padding="valid" (the default) adds nothing, so the image shrinks;
-  padding="same" pads with zeros so that, with strides=1, the size stays the same.
-- MaxPooling2D(pool_size=2) summarises each 2x2 block; strides default to the
-  pool size, so 28 -> 14 ("Input Size // Pooling Size, 나머지는 버림").
-- A CNN needs 3-D images (height, width, channels): grayscale data of shape
-  (N, 28, 28) must become (N, 28, 28, 1) first.
-- Flatten turns (h, w, c) into (h * w * c,); Dense(units) replaces the last
-  dimension by `units`.
+- Conv2D (합성곱 층) slides a kernel (필터/커널) over the image `strides` cells
+  at a time (스트라이드). Padding (패딩): padding="valid" (the default) adds
+  nothing, so the image shrinks; padding="same" pads with zeros (이미지 둘레에
+  0을 덧댐) so that, with strides=1, the size stays the same.
+- MaxPooling2D(pool_size=2) (최대 풀링) summarises each 2x2 block; strides
+  default to the pool size, so 28 -> 14 ("Input Size // Pooling Size, 나머지는 버림").
+- A CNN needs 3-D images (height, width, channels; 높이, 너비, 채널): grayscale
+  (흑백, 채널 1개) data of shape (N, 28, 28) must become (N, 28, 28, 1) first.
+- Flatten (펼치기) turns (h, w, c) into (h * w * c,); Dense(units) replaces the
+  last dimension (차원) by `units` (유닛 수).
 
 Replace each `raise NotImplementedError` with your code, then run:
 
@@ -25,8 +27,10 @@ import numpy as np
 def conv_output_size(size, kernel_size, strides=1, padding="valid"):
     """Output length of one spatial dimension after Conv2D.
 
-    valid: floor((size - kernel_size) / strides) + 1
-    same:  ceil(size / strides)
+    Output size (출력 크기) by padding (패딩):
+
+    valid: floor((size - kernel_size) / strides) + 1   (내림)
+    same:  ceil(size / strides)                        (올림)
 
     >>> conv_output_size(28, 3)                    # valid: 26
     26
@@ -42,8 +46,9 @@ def conv_output_size(size, kernel_size, strides=1, padding="valid"):
 def pool_output_size(size, pool_size=2, strides=None, padding="valid"):
     """Output length of one spatial dimension after MaxPooling2D.
 
-    `strides=None` means "the same as pool_size" (Keras's default). The
-    formulas are the same as for a convolution with kernel_size = pool_size.
+    `strides=None` means "the same as pool_size" (Keras's default; 스트라이드
+    기본값 = 풀 크기). The formulas are the same as for a convolution (합성곱)
+    with kernel_size = pool_size.
 
     >>> pool_output_size(28)        # 2x2 pooling halves 28
     14
@@ -57,7 +62,8 @@ def pool_output_size(size, pool_size=2, strides=None, padding="valid"):
 def to_4d(images):
     """Add the channel axis a CNN needs: (N, H, W) -> (N, H, W, 1).
 
-    Arrays that already have a channel axis, (N, H, W, C), come back unchanged.
+    The new last axis is the channel axis (채널 축). Arrays that already have
+    a channel axis, (N, H, W, C), come back unchanged.
     Like the course's `x_train.reshape(60000, 28, 28, 1)`, but for any N, H, W.
     """
     # TODO
@@ -67,6 +73,7 @@ def to_4d(images):
 def output_shapes(input_shape, layers):
     """The output shape of every layer in a stack, without the batch dimension.
 
+    층마다 출력 형태 (output shape), 배치 차원 (batch dimension) 제외.
     `input_shape` is one image's shape, e.g. (28, 28, 1). `layers` is a list of
     dicts describing layers:
 
@@ -77,7 +84,8 @@ def output_shapes(input_shape, layers):
 
     kernel_size, strides and pool_size may be an int or an (h, w) tuple;
     missing strides/padding take the Keras defaults (1 or pool_size, "valid").
-    Raise ValueError if a dimension shrinks below 1 (the stack is impossible).
+    Raise ValueError if a dimension (차원) shrinks below 1 (the stack is
+    impossible: 불가능한 층 구성).
 
     The course's ConvNet on (28, 28, 1):
     Conv2D(32, 3, same) -> (28, 28, 32), MaxPooling2D(2) -> (14, 14, 32),

@@ -2,24 +2,24 @@
 
 Keras hides the arithmetic of a network behind `model.predict` and
 `model.fit`. In this exercise you write that arithmetic yourself with numpy,
-so that every number in a Dense network has a meaning.
+so that every number in a Dense network (Dense 층으로 된 신경망) has a meaning.
 
 Training repeats four steps (the course notes): 1. 순전파 (forward
 propagation: inputs -> prediction), 2. 손실 계산 (the loss: how far the
 prediction is from the target), 3. 역전파 (back propagation: which weights to
 change), 4. repeat. This exercise is steps 1 and 2; exercise 07 is step 3.
 
-A Dense layer computes z = x @ W + b: one weighted sum per neuron, with a
-weight (가중치) per connection and a bias (편향) that moves the neuron's
+A Dense layer (층) computes z = x @ W + b: one weighted sum (가중합) per neuron
+(뉴런), with a weight (가중치) per connection and a bias (편향) that moves the neuron's
 threshold. Then an activation function (활성화 함수) decides what each neuron
 passes on. Without it, stacked Dense layers would collapse into one linear
-model.
+model (선형 모델).
 
 The course's worked example (순전파): inputs x1 = 1, x2 = -1 and weights
 w1 = 2, w2 = 1 give z = 1*2 + (-1)*1 = 1, and sigmoid(1) = 0.73; a second
 neuron with z = 0 gives sigmoid(0) = 0.5. Those two values are the next
-layer's inputs, and so on until the prediction, 0.436, which the loss
-(손실 함수) compares with the target, 0.4.
+layer's inputs, and so on until the prediction (예측), 0.436, which the loss
+(손실 함수) compares with the target (정답, 타깃), 0.4.
 
 Work on numpy arrays (no loops over elements needed) and return numpy arrays
 for the activations and the forward pass, and a float for each loss.
@@ -35,8 +35,9 @@ import numpy as np
 def sigmoid(z):
     """The logistic sigmoid 1 / (1 + e^-z), element by element.
 
-    Why: it squashes any number into 0..1, so an output neuron can say "the
-    probability of class 1" (이진 분류 출력층). Near 0 it means "off", near 1 "on".
+    This is 시그모이드 (sigmoid). Why: it squashes any number into 0..1, so an
+    output neuron can say "the probability (확률) of class 1" (이진 분류 출력층).
+    Near 0 it means "off", near 1 "on".
 
     From the course's forward pass: z = 1 gives 0.73, z = 0 gives 0.5.
 
@@ -50,8 +51,8 @@ def sigmoid(z):
 def tanh(z):
     """The hyperbolic tangent (e^z - e^-z) / (e^z + e^-z), element by element.
 
-    Why: like sigmoid but from -1 to 1 and centred on 0 (은닉층에서 음수와 양수를
-    모두 표현), which is why hidden layers used it before relu.
+    Why: like sigmoid (시그모이드) but from -1 to 1 and centred on 0 (은닉층에서
+    음수와 양수를 모두 표현), which is why hidden layers (은닉층) used it before relu.
 
     >>> tanh(np.array([0.0, 1.0, -1.0]))
     array([ 0.        ,  0.76159416, -0.76159416])
@@ -63,9 +64,10 @@ def tanh(z):
 def relu(z):
     """max(0, z), element by element: negatives become 0, positives pass unchanged.
 
-    Why: the default for hidden layers. It is a single comparison, so it is
-    fast, and its slope is 1 for positive z, so gradients do not fade away
-    during back propagation the way they do at sigmoid's flat ends.
+    This is ReLU. Why: the default for hidden layers (은닉층). It is a single
+    comparison, so it is fast, and its slope is 1 for positive z, so gradients
+    (기울기) do not fade away during back propagation (역전파) the way they do at
+    sigmoid's flat ends.
 
     The course: "relu는 0보다 작으면 0을 출력, 0보다 크면 자기값을 출력하는 함수 max(0, x)".
 
@@ -79,8 +81,9 @@ def relu(z):
 def leaky_relu(z, alpha=0.01):
     """z where z > 0, alpha * z elsewhere, element by element.
 
-    Why: a relu neuron whose z is always negative outputs 0 and has slope 0, so
-    it never learns again (a "dead" neuron). Leaky ReLU keeps a small slope
+    Why: a relu neuron (뉴런) whose z is always negative outputs 0 and has
+    slope (기울기) 0, so it never learns again (a "dead" neuron, 죽은 뉴런).
+    Leaky ReLU keeps a small slope
     `alpha` for negative inputs (음수 입력도 작은 기울기를 갖도록 수정).
 
     >>> leaky_relu(np.array([-2.0, 3.0]))
@@ -95,11 +98,12 @@ def leaky_relu(z, alpha=0.01):
 def softmax(z):
     """e^z / sum(e^z) along the LAST axis, so that every row sums to 1.
 
-    Why: a multi-class output layer (다중 분류 출력층) gives one score per class;
-    softmax turns each sample's scores into probabilities that sum to 1.
+    This is 소프트맥스 (softmax). Why: a multi-class output layer (다중 분류
+    출력층) gives one score per class (클래스); softmax turns each sample's (샘플)
+    scores into probabilities (확률) that sum to 1.
     `z` is one sample as a vector (k,) or a batch (N, k): one row per sample.
 
-    It must not overflow: e^1000 is inf in float64, and inf / inf is NaN.
+    It must not overflow (오버플로): e^1000 is inf in float64, and inf / inf is NaN.
     Subtracting each row's maximum first gives the same result (the factor
     e^-max cancels above and below the fraction) with no overflow.
 
@@ -116,8 +120,9 @@ def softmax(z):
 def dense_forward(x, weights, bias, activation=None):
     """One Dense layer: z = x @ weights + bias, then the activation named by `activation`.
 
-    x: (N, n_inputs), weights: (n_inputs, units), bias: (units,); the result
-    has shape (N, units). `activation` is None (no activation: return z) or
+    x: (N, n_inputs), weights: (n_inputs, units), bias: (units,); the result's
+    shape (형태) is (N, units). `activation` (활성화 함수) is None (no
+    activation: return z) or
     one of "sigmoid", "tanh", "relu", "leaky_relu", "softmax", the same names
     Keras accepts in Dense(units, activation="relu"). "leaky_relu" means your
     leaky_relu above (slope 0.01); Keras's own "leaky_relu" uses slope 0.2, and
@@ -138,8 +143,9 @@ def forward(x, layers):
 
     `layers` is a list of (weights, bias, activation) tuples, first layer first.
 
-    Continuing the course's example with an output layer of weights (0.5, 0.14)
-    and no activation (a regression output): 0.73 * 0.5 + 0.5 * 0.14 ≈ 0.436.
+    Continuing the course's example with an output layer (출력층) whose weights
+    (가중치) are (0.5, 0.14), with no activation (a regression output, 회귀
+    출력): 0.73 * 0.5 + 0.5 * 0.14 ≈ 0.436.
 
     >>> layers = [(np.array([[2.0, 1.0], [1.0, 1.0]]), np.zeros(2), "sigmoid"),
     ...           (np.array([[0.5], [0.14]]), np.zeros(1), None)]
@@ -153,8 +159,8 @@ def forward(x, layers):
 def mse(y_true, y_pred):
     """Mean squared error (평균 제곱 오차): the MEAN of (y_true - y_pred) ** 2 over all values.
 
-    Why: the usual loss for regression. It is a mean, not a sum, so the loss
-    does not grow just because a batch has more samples.
+    Why: the usual loss (손실) for regression (회귀). It is a mean, not a sum, so
+    the loss does not grow just because a batch (배치) has more samples (샘플).
 
     The course's example: prediction 0.436, target 0.4:
 
@@ -168,12 +174,12 @@ def mse(y_true, y_pred):
 def binary_crossentropy(y_true, p):
     """Binary cross-entropy: -mean(y log p + (1 - y) log(1 - p)), p clipped to [1e-7, 1 - 1e-7].
 
-    Why: the loss of a sigmoid output (이진 분류). It is small when the predicted
-    probability of the true class is high, and very large when the model is
-    confidently wrong. y_true holds 0/1 labels, p the predicted probabilities
-    of class 1 (same shape).
+    This is 이진 크로스 엔트로피. Why: the loss of a sigmoid output (이진 분류).
+    It is small when the predicted probability (확률) of the true class is
+    high, and very large when the model is confidently wrong. y_true holds
+    0/1 labels (레이블), p the predicted probabilities of class 1 (same shape).
 
-    Clip first, as Keras does: a prediction of exactly 0 or 1 would give
+    Clip first (클리핑), as Keras does: a prediction of exactly 0 or 1 would give
     log(0) = -inf, and 0 * log(0) is NaN, which would poison training.
 
     >>> binary_crossentropy(np.array([1.0, 0.0]), np.array([0.9, 0.2]))  # -(log 0.9 + log 0.8) / 2
@@ -188,11 +194,11 @@ def binary_crossentropy(y_true, p):
 def categorical_crossentropy(y_true_onehot, p):
     """Categorical cross-entropy: -mean over samples of sum over classes of y log p.
 
-    p is clipped to [1e-7, 1 - 1e-7] as in binary_crossentropy. y_true_onehot and
-    p have shape (N, k), one row per sample (p usually comes from softmax).
+    This is 범주형 크로스 엔트로피. p is clipped (클리핑) to [1e-7, 1 - 1e-7] as in
+    binary_crossentropy. y_true_onehot and p have shape (N, k), one row per sample (p usually comes from softmax).
 
-    Why: the loss of a softmax output (다중 분류). With one-hot labels only the
-    true class's probability counts in each row: the loss is -log(p_true),
+    Why: the loss of a softmax output (다중 분류). With one-hot labels (원-핫
+    레이블) only the true class's probability counts in each row: the loss is -log(p_true),
     averaged over the samples (not over the N * k numbers).
 
     >>> categorical_crossentropy(np.array([[0.0, 1.0, 0.0]]), np.array([[0.2, 0.7, 0.1]]))  # -log 0.7

@@ -1,9 +1,10 @@
 """Exercise 08 · A binary classifier (이진분류)
 
-From the course notes: to get a yes/no answer, the output layer needs a
-function that turns the node's score into a probability between 0 and 1 —
-sigmoid — and the loss that compares probabilities with 0/1 labels is
-binary_crossentropy (cross entropy: the difference between two distributions).
+From the course notes: to get a yes/no answer, the output layer (출력층) needs a
+function (활성화 함수) that turns the node's score into a probability (확률)
+between 0 and 1 — sigmoid (시그모이드) — and the loss (손실 함수) that compares
+probabilities with 0/1 labels (레이블) is binary_crossentropy (이진 크로스
+엔트로피; cross entropy: the difference between two distributions).
 
     n = x_train.shape[1]
     model = Sequential([Dense(4, input_shape=(n,), activation='relu'),
@@ -13,8 +14,8 @@ binary_crossentropy (cross entropy: the difference between two distributions).
     pred = model.predict(x_val)
     pred = np.where(pred >= .5, 1, 0)
 
-The grader trains on scikit-learn's breast-cancer data (569 tumours, 30
-standardised features; 1 = benign).
+The grader (채점기) trains on scikit-learn's breast-cancer data (유방암 데이터:
+569 tumours (종양), 30 standardised features (표준화된 특성); 1 = benign (양성)).
 
 Replace each `raise NotImplementedError` with your code, then run:
 
@@ -31,8 +32,10 @@ from tensorflow.keras.optimizers import Adam
 def build_binary_classifier(n_features, hidden_units=4):
     """Dense(hidden_units, relu) then Dense(1, sigmoid), on `n_features` inputs.
 
-    Compile with Adam(learning_rate=0.01), loss "binary_crossentropy" and
-    metrics ["accuracy"]; return the model.
+    One hidden layer (은닉층) with ReLU, one output unit (출력 유닛) with
+    sigmoid (시그모이드). Compile (컴파일) with the Adam optimizer (옵티마이저),
+    Adam(learning_rate=0.01) (학습률 0.01), loss "binary_crossentropy" (이진
+    크로스 엔트로피) and metrics ["accuracy"] (정확도); return the model.
     """
     # TODO
     raise NotImplementedError
@@ -41,8 +44,9 @@ def build_binary_classifier(n_features, hidden_units=4):
 def train_and_predict(model, x_train, y_train, x_test, epochs=50):
     """Fit `model` on the training data, then return 0/1 predictions for `x_test`.
 
-    model.predict gives probabilities (shape (N, 1)); turn them into classes
-    with the course's rule, np.where(pred >= .5, 1, 0). (Keras 3 has no
+    Train (훈련, `fit`) for `epochs` epochs (에포크). model.predict gives
+    probabilities (확률; shape (N, 1)); turn them into classes (클래스) with the
+    course's rule, np.where(pred >= .5, 1, 0) (0.5 임계값). (Keras 3 has no
     predict_classes.) Use verbose=0 in fit and predict.
     """
     # TODO
