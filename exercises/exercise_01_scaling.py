@@ -1,21 +1,24 @@
 """Exercise 01 · Scaling inputs (스케일링: 정규화와 표준화)
 
 "딥러닝은 스케일링이 선택이 아닌 필수!" — a neural network learns by small weight
-updates, and features on very different scales (age in years next to income in
-won) make those updates lopsided. Before any model in this course, we scale:
+updates (가중치 업데이트), and features (특성) on very different scales (age in
+years next to income in won) make those updates lopsided. Before any model in
+this course, we scale:
 
 - 정규화 (normalisation, min-max scaling): every feature to the range 0..1,
   (x - min) / (max - min).
-- 표준화 (standardisation): every feature to mean 0 and standard deviation 1,
-  (x - mean) / std.
-- Images: pixel values are 0..255 integers; `x_train / 255.` makes them 0..1.
-- A Dense layer wants one row per sample: 28x28 images become 784 values,
-  `x_train.reshape(60000, -1)`.
+- 표준화 (standardisation): every feature to mean (평균) 0 and standard
+  deviation (표준편차) 1, (x - mean) / std.
+- Images (픽셀 스케일링): pixel values are 0..255 integers; `x_train / 255.`
+  makes them 0..1.
+- A Dense layer wants one row per sample (샘플): 28x28 images become 784 values,
+  `x_train.reshape(60000, -1)` (flattening, 펼치기).
 
-The golden rule: compute min/max (or mean/std) on the TRAINING data only, then
-apply those same numbers to validation and test data. Fitting on all the data
-leaks information about the test set into training (data leakage), and the
-scaled validation values may then fall outside 0..1 — that is correct.
+The golden rule: compute min/max (or mean/std) on the TRAINING data (훈련
+데이터) only, then apply those same numbers to validation and test data (검증 /
+테스트 데이터). Fitting on all the data leaks information about the test set
+into training (data leakage, 데이터 누수), and the scaled validation values may
+then fall outside 0..1 — that is correct.
 
 Replace each `raise NotImplementedError` with your code, then run:
 
@@ -28,8 +31,10 @@ import numpy as np
 def min_max_scale(train, *others):
     """Min-max scale every feature (column) with the training data's min and max.
 
-    Returns a tuple: (train_scaled, *others_scaled). A feature that is constant
-    in `train` (max == min) must map to 0, never NaN. Do not modify the inputs.
+    This is 정규화 (min-max normalisation, 최소-최대 정규화). Returns a tuple
+    (튜플): (train_scaled, *others_scaled). A feature (특성) that is constant
+    (상수 열) in `train` (max == min) must map to 0, never NaN. Do not modify the
+    inputs (입력 배열을 바꾸지 마세요).
 
     >>> train = np.array([[1.0, 10.0], [3.0, 30.0]])
     >>> val = np.array([[2.0, 50.0]])
@@ -45,8 +50,10 @@ def min_max_scale(train, *others):
 def standardize(train, *others):
     """Standardise every feature with the training data's mean and standard deviation.
 
-    Use the population standard deviation (numpy's default, ddof=0), like
-    scikit-learn's StandardScaler. A constant feature maps to 0. Returns
+    This is 표준화 (standardisation). Use the population standard deviation
+    (모집단 표준편차; numpy's default, ddof=0), like scikit-learn's
+    StandardScaler, not the sample std (표본 표준편차, ddof=1). A constant
+    feature (상수 특성) maps to 0. Returns
     (train_scaled, *others_scaled); do not modify the inputs.
 
     >>> standardize(np.array([[1.0], [3.0]]))
@@ -59,6 +66,9 @@ def standardize(train, *others):
 def scale_pixels(images):
     """uint8 pixels 0..255 -> float32 values 0..1, like the course's `x_train / 255.`
 
+    Pixel scaling (픽셀 스케일링): 255 must become exactly 1.0. float32 is the
+    dtype (데이터 타입) Keras computes in.
+
     >>> scale_pixels(np.array([0, 51, 255], dtype=np.uint8))
     array([0. , 0.2, 1. ], dtype=float32)
     """
@@ -69,8 +79,11 @@ def scale_pixels(images):
 def flatten_images(images):
     """(N, H, W) or (N, H, W, C) images -> (N, H*W) or (N, H*W*C) rows for a Dense layer.
 
+    Flattening (펼치기), what a `Flatten` layer does inside a model: one row per
+    image (샘플), every pixel (and channel, 채널) of it in that row.
     The course writes `x_train.reshape(60000, -1)` for 60000 MNIST images of
-    28x28 -> (60000, 784). Read N from the array instead of writing 60000.
+    28x28 -> (60000, 784). Read N (the number of images, 이미지 개수) from the
+    array instead of writing 60000.
     """
     # TODO
     raise NotImplementedError
