@@ -28,8 +28,11 @@ class ExerciseGroup(click.Group):
     """``grade EXERCISE`` is short for ``grade check EXERCISE``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["check", *args]
+        index = 0
+        while index < len(args) and args[index].startswith("-"):  # the group's own options (--lang ko)
+            index += 2 if args[index] == "--lang" else 1
+        if index < len(args) and args[index] not in self.commands:
+            args = [*args[:index], "check", *args[index:]]
         return super().parse_args(ctx, args)
 
 
@@ -343,6 +346,9 @@ def main() -> None:
       grade merge OUT_DIR...     join the outputs of a class graded in shards (--shard K/N)
       grade ci github|gradescope write a Classroom/Actions workflow or a Gradescope autograder
     """
+    from grader.outputs.console import use_fallbacks
+
+    use_fallbacks()  # a cp949 or ASCII console gets ASCII stand-ins, never a UnicodeEncodeError
 
 
 @main.command("check")
@@ -658,7 +664,7 @@ def notebook_command(exercise_name: str, out: Path | None, force: bool) -> None:
 
     chosen = list(all_exercises()) if exercise_name == "all" else _exercises((exercise_name,))
     target = out if out is not None else workspace_exercises_dir(None)
-    written, kept = write_notebooks(chosen, target, force=force)
+    written, kept = write_notebooks(chosen, target, force=force, language=_language())
     catalogue = _catalogue()
     click.echo(catalogue.render("cli.notebooks_done", count=written, path=target))
     if kept:
@@ -713,7 +719,7 @@ def list_command(workspace: Path | None, fmt: str) -> None:
     from grader.practice.progress import load_progress, progress_rows
 
     if fmt == "json":
-        rows = progress_rows(all_exercises(), workspace, load_progress(workspace))
+        rows = progress_rows(all_exercises(), workspace, load_progress(workspace), _language())
         click.echo(json.dumps({"exercises": rows}, ensure_ascii=False, indent=2))
         return
     context = _text_context()
@@ -851,7 +857,10 @@ def init_command(directory: Path, force: bool, notebooks: bool) -> None:
 
     catalogue = _catalogue()
     target = directory / "exercises"
-    written, kept = (write_notebooks if notebooks else write_stubs)(list(all_exercises()), target, force=force)
+    if notebooks:
+        written, kept = write_notebooks(list(all_exercises()), target, force=force, language=_language())
+    else:
+        written, kept = write_stubs(list(all_exercises()), target, force=force)
     click.echo(catalogue.render("cli.init_done", count=written, path=target, workspace=directory))
     if kept:
         click.echo(catalogue.render("cli.init_skipped", count=kept))

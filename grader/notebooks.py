@@ -20,9 +20,7 @@ from typing import Any
 from grader.content import stubs_dir
 from grader.registry import Exercise
 
-COLAB_SETUP = """# On Colab (or any machine without kerasdrill), install it first: remove the # from the next
-# line and put the wheel or address your instructor gave you in place of KERASDRILL.
-# !pip install -q KERASDRILL"""
+COLAB_INSTALL = "# !pip install -q KERASDRILL"
 
 
 def stub_version(exercise: Exercise) -> str:
@@ -30,17 +28,25 @@ def stub_version(exercise: Exercise) -> str:
     return hashlib.sha256((stubs_dir() / exercise.file_name).read_bytes()).hexdigest()[:12]
 
 
-def build_notebook(exercise: Exercise, source: str | None = None) -> Any:
-    """The exercise's notebook (an ``nbformat`` NotebookNode) from ``source`` (default: its stub)."""
+def build_notebook(exercise: Exercise, source: str | None = None, language: str = "en") -> Any:
+    """The exercise's notebook (an ``nbformat`` NotebookNode) from ``source`` (default: its stub), its own
+    markdown (what is checked, the set-up and grading cells) in ``language``."""
     import nbformat
 
     import grader
+    from grader.messages import catalogue_for
+
+    catalogue = catalogue_for(exercise, language)
 
     text = source if source is not None else (stubs_dir() / exercise.file_name).read_text(encoding="utf-8")
     tree = ast.parse(text)
     lines = text.splitlines()
     lesson = ast.get_docstring(tree) or exercise.slug
-    cells: list[tuple[str, str]] = [("markdown", _lesson_markdown(lesson)), ("code", COLAB_SETUP)]
+    cells: list[tuple[str, str]] = [
+        ("markdown", _lesson_markdown(lesson)),
+        ("markdown", _checks_markdown(exercise, catalogue)),
+        ("code", catalogue.render("notebook_cells.colab") + "\n" + COLAB_INSTALL),
+    ]
     setup: list[str] = []
     for node in tree.body:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
@@ -58,15 +64,22 @@ def build_notebook(exercise: Exercise, source: str | None = None) -> Any:
             setup.extend(lines[first - 1 : node.end_lineno])
     if setup:
         cells.append(("code", "\n".join(setup).strip()))
+    heading = catalogue.render("notebook_cells.grade_heading")
     cells.append(
-        ("markdown", "### Check your work\n\nRun the next cell (or `grade " + exercise.id + "` in a terminal).")
+        ("markdown", f"### {heading}\n\n" + catalogue.render("notebook_cells.grade_text", exercise=exercise.id))
     )
-    cells.append(("code", f"!grade {exercise.id} --submission {exercise.module_name}.ipynb"))
+    lang = "" if language == "en" else f" --lang {language}"
+    cells.append(("code", f"!grade {exercise.id} --submission {exercise.module_name}.ipynb{lang}"))
     notebook = nbformat.v4.new_notebook()
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "kerasdrill": {"exercise": exercise.id, "version": stub_version(exercise), "grader": grader.__version__},
+        "kerasdrill": {
+            "exercise": exercise.id,
+            "version": stub_version(exercise),
+            "grader": grader.__version__,
+            "language": language,
+        },
     }
     for index, (kind, content) in enumerate(cells, start=1):
         make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
@@ -76,8 +89,11 @@ def build_notebook(exercise: Exercise, source: str | None = None) -> Any:
     return notebook
 
 
-def write_notebooks(exercises: list[Exercise], target: Path, *, force: bool = False) -> tuple[int, int]:
-    """Write each exercise's notebook into ``target``; keep files that exist unless ``force``. (written, kept)."""
+def write_notebooks(
+    exercises: list[Exercise], target: Path, *, force: bool = False, language: str = "en"
+) -> tuple[int, int]:
+    """Write each exercise's notebook into ``target`` (its markdown in ``language``); keep files that
+    exist unless ``force``. (written, kept)."""
     import nbformat
 
     target.mkdir(parents=True, exist_ok=True)
@@ -87,7 +103,7 @@ def write_notebooks(exercises: list[Exercise], target: Path, *, force: bool = Fa
         if destination.exists() and not force:
             kept += 1
             continue
-        notebook = build_notebook(exercise)
+        notebook = build_notebook(exercise, language=language)
         nbformat.validate(notebook)
         destination.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
         written += 1
@@ -116,6 +132,14 @@ def course_cells(source: str) -> list[str]:
             start = first
     cells.append("\n".join(lines[start:]))
     return [cell for cell in cells if cell.strip()]
+
+
+def _checks_markdown(exercise: Exercise, catalogue: Any) -> str:
+    """The exercise's title and what the grader checks, with points, in the catalogue's language."""
+    checks = exercise.sources[0].declared_checks()
+    lines = [f"## {catalogue.title()}", "", catalogue.render("notebook_cells.checks", points=exercise.max_score), ""]
+    lines += [f"- {catalogue.check_title(name)} ({points})" for name, points in checks]
+    return "\n".join(lines)
 
 
 def _lesson_markdown(lesson: str) -> str:

@@ -43,11 +43,12 @@ def render_text(
     lines = [style(f"{result.exercise} · {result.slug} · {result.title}", bold=True)]
     if result.submission:
         lines.append(style(result.submission, fg="bright_black"))
+    note_label = catalogue.render("report.note")
     for note in result.notes:  # how the file was read: a notebook's skipped cells, the file chosen
         text = catalogue.render(note.get(MESSAGE_REF_KEY, ""), **dict(note.get("params") or {}))
         lines.extend(
             style(line, fg="yellow")
-            for line in wrap(text, width, initial_indent="  note: ", subsequent_indent="        ")
+            for line in wrap(text, width, initial_indent=f"  {note_label}: ", subsequent_indent="        ")
         )
     lines.append("")
     title_width = min(width - 28, 60, max([display_width(c.title) for c in result.checks] + [10]))
@@ -55,7 +56,7 @@ def render_text(
     for check in (for_learner(check, catalogue) for check in result.checks):
         key = _mark_key(check)
         points = f"{check.points}/{check.max_points}"
-        label = clip(check.title, title_width)
+        label = clip(check.title, title_width, "..." if ascii_only else "…")
         status = (
             ""
             if check.passed

@@ -68,7 +68,8 @@ def hint_for(
         max_score=result.max_score,
     )
     if result.error or not result.checks:
-        return HintAnswer([catalogue.render("hint.not_graded", exercise=ex, reason=_reason(result))])
+        reason = _reason(result) or catalogue.render("hint.no_checks_ran")
+        return HintAnswer([catalogue.render("hint.not_graded", exercise=ex, reason=reason)])
     if check_name is not None:
         check = _find_check(result, check_name)
         if check is None:
@@ -120,4 +121,4 @@ def _find_check(result: ExerciseResult, wanted: str) -> CheckResult | None:
 
 
 def _reason(result: ExerciseResult) -> str:
-    return (result.error.strip().splitlines() or ["no checks ran"])[-1][:200]
+    return (result.error.strip().splitlines() or [""])[-1][:200]

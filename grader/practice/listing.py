@@ -41,7 +41,7 @@ def render_list(
         key = row["status"]
         mark = style(marks[key], fg=STATUS_COLORS[key], bold=True)
         scores = [_score(row["last_score"], row["max_score"]), _score(row["best_score"], row["max_score"])]
-        title = ljust(clip(row["title"], title_width), title_width)
+        title = ljust(clip(row["title"], title_width, "..." if ascii_only else "…"), title_width)
         status = style(ljust(statuses[key], status_width), fg=STATUS_COLORS[key])
         line = (
             f"  {mark} {row['exercise']}  {row['slug'].ljust(22)} {title}  {status}  "
@@ -90,7 +90,8 @@ def list_text(workspace: str | os.PathLike | None = None, **kwargs: Any) -> tupl
     catalogue = kwargs.get("catalogue") or catalogue_for(None)
     progress = load_progress(workspace)  # once: a corrupt file is moved aside by the first read
     notes = [catalogue.render(n["$message"], **n["params"]) for n in progress.notes]
-    return render_list(progress_rows(all_exercises(), workspace, progress), **kwargs), notes
+    rows = progress_rows(all_exercises(), workspace, progress, catalogue.language)
+    return render_list(rows, **kwargs), notes
 
 
 def _h(catalogue: Catalogue, name: str) -> str:

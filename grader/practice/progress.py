@@ -210,22 +210,42 @@ def exercise_status(exercise: Exercise, entry: ExerciseProgress, workspace: str 
 
 
 def _edited(exercise: Exercise, workspace: str | os.PathLike | None) -> bool:
-    """Whether the workspace's ``.py`` differs from the stub (a notebook counts once graded)."""
+    """Whether the workspace's ``.py`` has code the stub lacks. Docstrings and comments do not count,
+    so a newer kerasdrill whose stubs explain more does not mark untouched files as begun."""
     from grader.content import stubs_dir
     from grader.submissions import workspace_exercises_dir
 
     mine = workspace_exercises_dir(workspace) / exercise.file_name
     try:
-        return mine.read_bytes() != (stubs_dir() / exercise.file_name).read_bytes()
-    except OSError:
+        return _code_of(mine.read_text(encoding="utf-8")) != _code_of((stubs_dir() / exercise.file_name).read_text())
+    except (OSError, UnicodeDecodeError):
         return False
 
 
+def _code_of(source: str) -> str:
+    """``source``'s syntax tree without docstrings (the learner's own text if it does not parse)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
 def progress_rows(
-    exercises: Iterable[Exercise], workspace: str | os.PathLike | None = None, progress: Progress | None = None
+    exercises: Iterable[Exercise],
+    workspace: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+    language: str = "en",
 ) -> list[dict[str, Any]]:
-    """One row per exercise for ``grade list``: id, slug, title, status, last and best score, and ``next``
-    (true for the first exercise not passed, in course order)."""
+    """One row per exercise for ``grade list``: id, slug, title (in ``language``), status, last and best
+    score, and ``next`` (true for the first exercise not passed, in course order)."""
     from grader.messages import catalogue_for
 
     progress = progress if progress is not None else load_progress(workspace)
@@ -236,7 +256,7 @@ def progress_rows(
             {
                 "exercise": exercise.id,
                 "slug": exercise.slug,
-                "title": catalogue_for(exercise).title(),
+                "title": catalogue_for(exercise, language).title(),
                 "needs_tf": exercise.needs_tf,
                 "status": exercise_status(exercise, entry, workspace),
                 "last_score": entry.last_score,
