@@ -262,11 +262,8 @@ def test_shuffle_is_seeded_and_optional(learner, rng):
 # ----------------------------------------------------------------------------- seeds
 
 SOURCES = ("python", "numpy", "tensorflow", "keras_init")
-SOURCE_NAMES = {
-    "python": "Python (random)",
-    "numpy": "numpy",
-    "tensorflow": "TensorFlow",
-    "keras_init": "Keras weight-initialisation",
+SOURCE_NAMES = {  # each a catalogue message: "Keras weight-initialisation" reads differently in Korean
+    source: message_ref(f"source_{source}") for source in ("python", "numpy", "tensorflow", "keras_init")
 }
 
 
