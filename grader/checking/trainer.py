@@ -243,6 +243,9 @@ def _train(request: dict) -> dict:
             warnings.simplefilter("ignore")
             import keras
 
+            # A Dropout (any seeded random layer) draws its seed generator's state from Python's random
+            # module while it is loaded: seeded first, or it would be the fork server's, new every run.
+            models.deterministic(request["seed"])
             model = keras.saving.load_model(path, safe_mode=True)
         if request["epochs"] > 0:
             models.train(
