@@ -12,7 +12,8 @@
 * :func:`train` fits a model seeded and deterministic within a time budget;
   :func:`fit_and_score` has a trainer process (:mod:`grader.checking.trainer`,
   memory cap, hard deadline) train and score it on held-out data, and fails
-  with the reason that matters.
+  with the reason that matters; under ``--plot`` the trainer's recorder keeps that fit for the
+  learning curve, and :func:`record_for_plot` offers one where an exercise's checks train none.
 
 Runs only in the checker (never learner code): importing this module imports Keras.
 """
@@ -792,3 +793,21 @@ def fit_and_score(
             expected=threshold,
         )
     return score
+
+
+def record_for_plot(
+    model: Any, data: Any, *, seed: int, epochs: int, batch_size: int = 32, metric: str = "accuracy"
+) -> bool:
+    """Offer ``model`` (compiled, loaded here in safe mode) and ``data`` for ``--plot``'s learning curve, as if
+    the checks had trained it: an exercise's ``plot.py`` calls this when its checks train no model.
+    Trains nothing; ``False`` when no plot was asked for or a fit is already kept."""
+    from grader.checking.trainer import archive_bytes, current_recorder
+
+    recorder = current_recorder()
+    if recorder is None or epochs <= 0:
+        return False
+    if not getattr(model, "compiled", False):
+        fail("model.not_compiled", call=getattr(model, "name", "model"))
+    name = str(getattr(model, "name", "") or "")
+    settings = {"seed": seed, "epochs": epochs, "batch_size": batch_size, "metric": metric}
+    return recorder.offer(archive_bytes(model), data, model_name=name, **settings) is not None

@@ -14,11 +14,20 @@ Whatever the model does to the trainer (needs more than :data:`TRAINER_MEMORY_MB
 runs one endless batch, crashes TensorFlow) costs its own check: the trainer is
 killed at the deadline or dies on its own, :func:`train_and_score` says which,
 and the grading process goes on with the next check at its own small size.
+
+Learning curves (``--plot``) never change a score: while a :class:`TrainingRecorder` is
+:func:`recording`, :func:`train_and_score` keeps what it was asked to train (the archive, the
+data, the settings) without changing that training; after the checks, :func:`learning_curve`
+has another trainer fit the same archive again, seeded, with the held-out part as validation
+data, and reply with ``loss`` and ``val_loss`` per epoch.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
+import math
 import os
 import select
 import shutil
@@ -27,13 +36,15 @@ import subprocess
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from grader.sandbox import environment, protocol
 
 TRAINER_MEMORY_MB = 2048  # like a worker's: the course's models train in ~700 MB
 START_ALLOWANCE_S = 30.0  # fork or start, load the model, trace its graph, score: on top of the fit budget
+VALIDATION_ALLOWANCE = 1.5  # a learning curve's fit also scores the held-out part after every epoch
 
 
 @dataclass(frozen=True)
@@ -68,21 +79,43 @@ def train_and_score(
 
     ``epochs=0`` only scores. ``metric`` is ``"accuracy"`` or ``"r2"``. The
     trainer is killed ``budget_s`` + :data:`START_ALLOWANCE_S` seconds after
-    it was asked, whatever it is doing.
+    it was asked, whatever it is doing. While a :class:`TrainingRecorder` is :func:`recording`,
+    a fit (``epochs > 0``) is also kept for a learning curve; the fit itself is the same.
     """
+    archive = archive_bytes(model)
+    recorder = _RECORDER.get()
+    record = None
+    if recorder is not None and epochs > 0:
+        settings = {"seed": seed, "epochs": epochs, "metric": metric, "batch_size": batch_size, "budget_s": budget_s}
+        record = recorder.offer(archive, data, model_name=str(getattr(model, "name", "") or ""), **settings)
+        if recorder.record_only:
+            raise RecordedOnly(f"recorded, not trained: {data.name}, {epochs} epochs")
     request = {
         "op": "train_and_score",
-        "model": base64.b64encode(_archive_bytes(model)).decode("ascii"),
+        "model": base64.b64encode(archive).decode("ascii"),
         "seed": int(seed),
         "epochs": int(epochs),
         "metric": metric,
         "batch_size": int(batch_size),
         "budget_s": float(budget_s),
+        **_encoded_data(data),
     }
-    codec = protocol.Codec()
-    for part in ("x_train", "y_train", "x_test", "y_test"):
-        request[part] = codec.encode(getattr(data, part))
     reply = _exchange(request, deadline=time.monotonic() + budget_s + START_ALLOWANCE_S, memory_mb=memory_mb)
+    outcome = _outcome(reply)
+    if record is not None:
+        record.failure, record.error_type, record.error = outcome.failure, outcome.error_type, outcome.error
+    if outcome.failure:
+        return outcome
+    return TrainingOutcome(score=float(reply["score"]))
+
+
+def _encoded_data(data: Any) -> dict:
+    codec = protocol.Codec()
+    return {part: codec.encode(getattr(data, part)) for part in ("x_train", "y_train", "x_test", "y_test")}
+
+
+def _outcome(reply: dict | None) -> TrainingOutcome:
+    """A reply's failure as a :class:`TrainingOutcome` (``failure == ""``: the reply has the values)."""
     if reply is None:
         return TrainingOutcome(failure="crashed")
     if reply.get("failure") == "deadline":
@@ -93,7 +126,122 @@ def train_and_score(
             error_type=str(reply.get("error_type", "")),
             error=str(reply.get("error", "")),
         )
-    return TrainingOutcome(score=float(reply["score"]))
+    return TrainingOutcome()
+
+
+# ----------------------------------------------------------------------------- learning curves (--plot)
+
+
+class RecordedOnly(Exception):
+    """Raised by :func:`train_and_score` under a ``record_only`` recorder: the run was only asked what it
+    would train (the reference solution's, for its learning curve), so nothing is trained or scored."""
+
+
+@dataclass
+class TrainingRecord:
+    """One fit the grader asked a trainer for: enough to run it again with validation data."""
+
+    archive: bytes
+    data: Any  # a grader.datasets.Split (x_train, y_train, x_test, y_test, name)
+    seed: int
+    epochs: int
+    batch_size: int = 32
+    metric: str = "accuracy"
+    budget_s: float = 60.0
+    model_name: str = ""  # the model's own name (the learner's choice: shown escaped, never trusted)
+    failure: str = ""  # how the graded fit ended: "" (scored) or TrainingOutcome.failure, with its error
+    error_type: str = ""
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        """Which fit this is, the same for every submission of an exercise: data, seed, epochs, batch size."""
+        return f"{self.data.name}:{self.seed}:{self.epochs}:{self.batch_size}"
+
+
+@dataclass
+class TrainingRecorder:
+    """The fits of one grading run, the first of each :attr:`TrainingRecord.key`, kept while :func:`recording`.
+
+    ``record_only``: keep them but train nothing (:class:`RecordedOnly` ends that check instead).
+    """
+
+    record_only: bool = False
+    records: list[TrainingRecord] = field(default_factory=list)
+    limit: int = 4
+
+    def offer(self, archive: bytes, data: Any, **settings: Any) -> TrainingRecord | None:
+        """Keep this fit unless one with its key (or :attr:`limit` fits) is kept already."""
+        record = TrainingRecord(archive=archive, data=data, **settings)
+        if len(self.records) >= self.limit or any(kept.key == record.key for kept in self.records):
+            return None
+        self.records.append(record)
+        return record
+
+    def first(self) -> TrainingRecord | None:
+        return self.records[0] if self.records else None
+
+    def matching(self, key: str | None) -> TrainingRecord | None:
+        """The fit with ``key``, else the first one (``None`` if there is none)."""
+        return next((record for record in self.records if record.key == key), self.first())
+
+
+_RECORDER: contextvars.ContextVar[TrainingRecorder | None] = contextvars.ContextVar("training_recorder", default=None)
+
+
+@contextlib.contextmanager
+def recording(recorder: TrainingRecorder | None) -> Iterator[TrainingRecorder | None]:
+    """Have :func:`train_and_score` (and :func:`current_recorder`) see ``recorder`` for this block (``None``: off)."""
+    token = _RECORDER.set(recorder)
+    try:
+        yield recorder
+    finally:
+        _RECORDER.reset(token)
+
+
+def current_recorder() -> TrainingRecorder | None:
+    """The recorder of the run in progress, if ``--plot`` asked for one."""
+    return _RECORDER.get()
+
+
+@dataclass(frozen=True)
+class CurveOutcome:
+    """What a learning-curve trainer reported: per-epoch ``loss`` and ``val_loss`` (``None``: not finite),
+    or ``failure`` as in :class:`TrainingOutcome`."""
+
+    loss: tuple = ()
+    val_loss: tuple = ()
+    failure: str = ""
+    error_type: str = ""
+    error: str = ""
+
+
+def learning_curve(record: TrainingRecord, *, memory_mb: int = TRAINER_MEMORY_MB) -> CurveOutcome:
+    """Fit ``record``'s archive again in a trainer, seeded, validating on the held-out part after every
+    epoch; bounded like :func:`train_and_score` (memory cap, hard deadline)."""
+    budget_s = record.budget_s * VALIDATION_ALLOWANCE
+    request = {
+        "op": "learning_curve",
+        "model": base64.b64encode(record.archive).decode("ascii"),
+        "seed": int(record.seed),
+        "epochs": int(record.epochs),
+        "batch_size": int(record.batch_size),
+        "budget_s": float(budget_s),
+        **_encoded_data(record.data),
+    }
+    reply = _exchange(request, deadline=time.monotonic() + budget_s + START_ALLOWANCE_S, memory_mb=memory_mb)
+    failed = _outcome(reply)
+    if failed.failure:
+        return CurveOutcome(failure=failed.failure, error_type=failed.error_type, error=failed.error)
+    return CurveOutcome(loss=_per_epoch(reply.get("loss")), val_loss=_per_epoch(reply.get("val_loss")))
+
+
+def _per_epoch(values: Any) -> tuple:
+    """A reply's list as floats, ``None`` where a value is missing or not finite."""
+    if not isinstance(values, list):
+        return ()
+    numbers = (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in values)
+    return tuple(v if v is not None and math.isfinite(v) else None for v in numbers)
 
 
 def seeded_draws(seed: int, timeout_s: float = START_ALLOWANCE_S) -> dict | None:
@@ -105,7 +253,7 @@ def seeded_draws(seed: int, timeout_s: float = START_ALLOWANCE_S) -> dict | None
     return draws if isinstance(draws, dict) else None
 
 
-def _archive_bytes(model: Any) -> bytes:
+def archive_bytes(model: Any) -> bytes:
     """The model as the grading process holds it, saved again (never the learner's own file)."""
     folder = tempfile.mkdtemp(prefix="kerasdrill-trainer-")
     try:
@@ -230,6 +378,54 @@ def serve(argv: list[str]) -> None:
 
 
 def _train(request: dict) -> dict:
+    def scored(model: Any, data: dict) -> dict:
+        from grader.checking import models
+
+        if request["epochs"] > 0:
+            models.train(
+                model,
+                data["x_train"],
+                data["y_train"],
+                seed=request["seed"],
+                epochs=request["epochs"],
+                batch_size=request["batch_size"],
+                budget_s=request["budget_s"],
+            )
+        if request["metric"] == "r2":
+            score = models.r2_score(data["y_test"], models.predict(model, data["x_test"]))
+        else:
+            score = models.accuracy(model, data["x_test"], data["y_test"])
+        return {"score": score}
+
+    return _with_model(request, scored)
+
+
+def _learning_curve(request: dict) -> dict:
+    def curve(model: Any, data: dict) -> dict:
+        from grader.checking import models
+
+        history = models.train(
+            model,
+            data["x_train"],
+            data["y_train"],
+            seed=request["seed"],
+            epochs=request["epochs"],
+            batch_size=request["batch_size"],
+            budget_s=request["budget_s"],
+            validation_data=(data["x_test"], data["y_test"]),
+        )
+        return {key: [_plain_float(v) for v in history.get(key, [])] for key in ("loss", "val_loss")}
+
+    return _with_model(request, curve)
+
+
+def _plain_float(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _with_model(request: dict, action: Any) -> dict:
+    """``action(model, data)`` on the request's model, loaded in safe mode; a failure as a reply."""
     from grader.checking import models
 
     codec = protocol.Codec()
@@ -247,21 +443,7 @@ def _train(request: dict) -> dict:
             # module while it is loaded: seeded first, or it would be the fork server's, new every run.
             models.deterministic(request["seed"])
             model = keras.saving.load_model(path, safe_mode=True)
-        if request["epochs"] > 0:
-            models.train(
-                model,
-                data["x_train"],
-                data["y_train"],
-                seed=request["seed"],
-                epochs=request["epochs"],
-                batch_size=request["batch_size"],
-                budget_s=request["budget_s"],
-            )
-        if request["metric"] == "r2":
-            score = models.r2_score(data["y_test"], models.predict(model, data["x_test"]))
-        else:
-            score = models.accuracy(model, data["x_test"], data["y_test"])
-        return {"score": score}
+        return action(model, data)
     except models.TrainingTooSlow:
         return {"failure": "too_slow"}
     except MemoryError:
@@ -287,4 +469,4 @@ def _seeded_draws(request: dict) -> dict:
 
 
 #: What a trainer can be asked: op -> handler(request) -> reply.
-OPS = {"train_and_score": _train, "seeded_draws": _seeded_draws}
+OPS = {"train_and_score": _train, "learning_curve": _learning_curve, "seeded_draws": _seeded_draws}
