@@ -4,28 +4,42 @@ This process never imports the learner's code: the checks run here, under
 pytest, and talk to a :class:`~grader.sandbox.client.WorkerClient` that runs the
 submission in another process. The worker starts first, so its imports overlap
 with pytest's start-up and collection.
+
+With ``GradeOptions.plot_dir`` (``--plot``), what the checks trained is recorded
+(:class:`~grader.checking.trainer.TrainingRecorder`) and, once the verdict is final,
+trained again with validation data beside the reference solution's, and drawn
+(:mod:`grader.outputs.learning_curve`); the plot never changes a score.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import json
+import os
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+import grader
+from grader.checking import trainer
 from grader.checking.declaration import fail_closed, unattempted_result, unreadable_result
-from grader.checking.plugin import CheckCollector
+from grader.checking.plugin import CheckCollector, check_seed
 from grader.checking.runner import run_checks
 from grader.content import solutions_dir, stubs_dir
-from grader.messages import catalogue_for
+from grader.messages import catalogue_for, message_ref
 from grader.notebooks import stale_note
 from grader.registry import EXERCISES_DIR, Exercise, active_roots
 from grader.results import CheckResult, ExerciseResult, RunResult
-from grader.sandbox.client import WorkerClient
+from grader.sandbox.client import Learner, WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
+from grader.sandbox.protocol import printable
 from grader.sandbox.session import remove_tree
 from grader.submissions import PreparedSource, Submission, UnreadableSubmission
 
@@ -46,6 +60,9 @@ class GradeOptions:
     run_all: bool = False  # a notebook's top-level code runs too (default: definitions and constants only)
     extra_checks: tuple[str, ...] = ()  # instructor check folders (registry.use_extra_checks), for batch processes
     extra_visibility: str = "hidden"
+    # --plot: learning curves of what the checks train, written as <plot_dir>/exercise_NN.png and .svg (the
+    # reference solution's curves cached in <plot_dir>/.reference/); None: no plot, nothing recorded
+    plot_dir: str | None = None
 
 
 def hidden_from_worker(exercise: Exercise, submission: Submission, extra: Iterable[str] = ()) -> list[str]:
@@ -62,10 +79,20 @@ def hidden_from_worker(exercise: Exercise, submission: Submission, extra: Iterab
 class _Session:
     """One submission's temp folder and worker, started before its checks run."""
 
-    def __init__(self, exercise: Exercise, submission: Submission, options: GradeOptions) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        submission: Submission,
+        options: GradeOptions,
+        recorder: trainer.TrainingRecorder | None = None,
+    ) -> None:
         self.exercise = exercise
         self.submission = submission
         self.options = options
+        if recorder is None and options.plot_dir:
+            recorder = trainer.TrainingRecorder()  # --plot: keep what the checks train
+        self.recorder = recorder
+        self.recipe_failure: dict | None = None  # why the exercise's plot recipe gave no model (a message ref)
         self.started = time.perf_counter()
         self.dir = tempfile.mkdtemp(prefix=f"kerasdrill-{exercise.number:02d}-")
         self.client: WorkerClient | None = None
@@ -94,6 +121,13 @@ class _Session:
             self.error = traceback.format_exc()[-4000:]
 
     def grade(self) -> ExerciseResult:
+        result = self._grade()
+        if self.options.plot_dir and not self.unreadable and not result.error:
+            _plot(self, result)  # after the verdict, from what the recorder kept: it never changes a score
+            result.duration_s = time.perf_counter() - self.started
+        return result
+
+    def _grade(self) -> ExerciseResult:
         self.started = time.perf_counter()  # a pre-started worker's head start is not this exercise's time
         exercise, options = self.exercise, self.options
         catalogue = catalogue_for(exercise, options.language)
@@ -115,7 +149,14 @@ class _Session:
                 call_timeout=options.call_timeout or exercise.call_timeout,
                 base_seed=options.seed,
             )
-            exit_code = run_checks(exercise, collector)
+            recipe = plot_recipe(exercise) if self.recorder is not None else None
+            with trainer.recording(self.recorder):
+                if self.recorder is not None and self.recorder.record_only and recipe is not None:
+                    exit_code = 0  # the reference, asked only what its recipe trains: no checks needed
+                else:
+                    exit_code = run_checks(exercise, collector)
+                if recipe is not None and self.recorder is not None and not self.recorder.records:
+                    self._run_recipe(recipe)  # the checks trained no model: the exercise's plot recipe does
             result.checks = collector.ordered_results()
             if collector.collection_errors or (exit_code not in (0, 1) and not result.checks):
                 result.error = "could not collect the checks: " + "\n".join(collector.collection_errors)[-2000:]
@@ -136,6 +177,20 @@ class _Session:
                 result.notes = [dict(note) for note in self.prepared.notes]
                 result.checks = [self._in_learner_terms(check) for check in result.checks]
         return result
+
+    def _run_recipe(self, recipe: Callable[..., Any]) -> None:
+        """The exercise's ``plot.py``: build the learner's model through the worker and offer it for the plot."""
+        seed = check_seed(self.options.seed, self.exercise.id, "plot")
+        learner = Learner(self.client, timeout=self.options.call_timeout or self.exercise.call_timeout, seed=seed)
+        try:
+            recipe(learner, seed)
+        except Exception as exc:  # the learner's function raised, timed out or returned no model
+            message_id = getattr(exc, "message_id", "")
+            params = {k: v for k, v in (getattr(exc, "params", None) or {}).items() if k != "traceback"}
+            if message_id:
+                self.recipe_failure = message_ref(message_id, **json.loads(json.dumps(params, default=str)))
+            else:
+                self.recipe_failure = message_ref("plots.reason_error", error_type=type(exc).__name__, error=str(exc))
 
     def _in_learner_terms(self, check: CheckResult) -> CheckResult:
         """A notebook's check with "line N" of the generated module told as the learner's cell and line."""
@@ -208,3 +263,175 @@ def grade_exercises(
 def missing_submission_result(exercise: Exercise, language: str = "en") -> ExerciseResult:
     """A zero result for an exercise with no file (its checks listed, so max_score is honest)."""
     return unattempted_result(exercise, language)
+
+
+# ----------------------------------------------------------------------------- learning curves (--plot)
+
+REFERENCE_CACHE = ".reference"  # under the plot folder: the reference solution's curves, one JSON per exercise
+
+
+def plot_recipe(exercise: Exercise) -> Callable[..., Any] | None:
+    """``record(learner, seed)`` from the exercise's ``plot.py``, for an exercise whose checks train no model
+    of the learner's; ``None`` if it has none (only a package exercise's own folder is looked in)."""
+    home = exercise.sources[0]
+    if not home.in_package or not (home.directory / "plot.py").is_file():
+        return None
+    module = importlib.import_module(f"grader.exercises.{home.directory.name}.plot")
+    return getattr(module, "record", None)
+
+
+def _plot(session: _Session, result: ExerciseResult) -> None:
+    """Draw ``session``'s learning curves beside the reference's; every outcome is a note, never an error."""
+    exercise, options = session.exercise, session.options
+    try:
+        if not exercise.needs_tf:  # plain data: nothing is trained, and nothing may import TensorFlow
+            result.notes.append(message_ref("plots.no_training", exercise=exercise.id))
+            return
+        record = session.recorder.first() if session.recorder is not None else None
+        trained = record is not None and not record.failure
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the learner's curve while the reference's is found
+            pending = pool.submit(trainer.learning_curve, record) if trained else None
+            reference = _reference_curves(exercise, options, record.key if record is not None else None)
+            yours = pending.result() if pending is not None else None
+        if record is None and reference.get("trains") is False:
+            result.notes.append(message_ref("plots.no_training", exercise=exercise.id))
+            return
+        series: dict[str, dict] = {}
+        if yours is not None and not yours.failure:
+            series["yours"] = {"loss": list(yours.loss), "val_loss": list(yours.val_loss)}
+        if reference.get("trains"):
+            series["reference"] = {"loss": reference["loss"], "val_loss": reference["val_loss"]}
+        if not series:  # neither could be trained: nothing to draw (the checks say why yours was not)
+            result.notes.append(message_ref("plots.failed", error_type="reference", error=_reason(reference)))
+            return
+        if "yours" not in series:
+            failed = record if record is not None and record.failure else yours
+            reason = _reason(failed) if failed is not None else session.recipe_failure
+            result.notes.append(message_ref("plots.learner_not_trained", reason=reason or _reason(None)))
+        if "reference" not in series:
+            result.notes.append(message_ref("plots.reference_unavailable", reason=_reason(reference)))
+        data = record.data.name if record is not None else str(reference.get("data", ""))
+        model = printable(record.model_name)[:60] if record is not None else ""
+        result.learning_curves = {"series": series, "data": data, "model": model}
+        _draw(exercise, options, result)
+    except Exception as exc:  # a fault of the plot: the verdict stands
+        error = printable(str(exc))[:300]
+        result.notes.append(message_ref("plots.failed", error_type=type(exc).__name__, error=error))
+
+
+def _reason(failed: Any) -> dict:
+    """Why a fit gave no curve (a record's graded fit, a CurveOutcome, or a failed reference as a dict), as a
+    ``plots.reason_*`` message ref; ``None``: it never got as far as training."""
+    get = failed.get if isinstance(failed, dict) else lambda name, default="": getattr(failed, name, default)
+    failure = get("failure", "") if failed is not None else ""
+    if not failure:
+        return message_ref("plots.reason_not_reached")
+    if failure in ("out_of_memory", "crashed"):
+        return message_ref("plots.reason_memory")
+    if failure == "too_slow":
+        return message_ref("plots.reason_too_slow")
+    error_type, error = str(get("error_type", "") or "Error"), printable(str(get("error", "")))[:300]
+    return message_ref("plots.reason_error", error_type=error_type, error=error)
+
+
+def _draw(exercise: Exercise, options: GradeOptions, result: ExerciseResult) -> None:
+    from grader.outputs import learning_curve
+
+    folder = Path(options.plot_dir or ".")
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"exercise_{exercise.number:02d}"
+    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    curves, data = result.learning_curves["series"], message_ref(f"dataset.{result.learning_curves['data']}")
+    params = {"exercise": exercise.id, "data": data, "model": result.learning_curves["model"]}
+    labels = learning_curve.labels_for(catalogue_for(exercise, options.language), title=result.title, **params)
+    learning_curve.write_svg(curves, svg, labels)
+    result.plots = [str(svg)]
+    try:
+        english = learning_curve.labels_for(catalogue_for(exercise, "en"), title=result.title, **params)
+        learning_curve.write_png(curves, png, labels, fallback_labels=english)
+    except ImportError:  # no matplotlib: the SVG alone (and no PNG left from an earlier run)
+        png.unlink(missing_ok=True)
+        result.notes.append(message_ref("plots.no_matplotlib", svg=str(svg)))
+        return
+    result.plots.insert(0, str(png))
+    result.notes.append(message_ref("plots.written", path=str(png), svg=str(svg)))
+
+
+def _reference_curves(exercise: Exercise, options: GradeOptions, key: str | None) -> dict:
+    """The reference solution's curves for the fit ``key`` (``None``: its first), from the plot folder's
+    cache or by grading the solution with a record-only recorder: ``{"trains": True, "loss": [...],
+    "val_loss": [...], "data": name}``; ``{"trains": False}`` when it trains nothing; ``{"failure": ...}``
+    when they could not be computed (never cached)."""
+    fingerprint = _reference_fingerprint(exercise, options)
+    folder = Path(options.plot_dir or ".") / REFERENCE_CACHE
+    path = folder / f"exercise_{exercise.number:02d}-{fingerprint}.json"
+    cached = _read_json(path)  # in the learner's workspace: read as data, every value checked
+    if cached.get("fingerprint") != fingerprint:
+        cached = {}
+    curves = {k: v for k, v in (cached.get("curves") or {}).items() if _is_curve(v)} if cached else {}
+    wanted = key if key is not None else cached.get("first")
+    if cached.get("trains") is False:
+        return {"trains": False}
+    if wanted in curves:
+        return curves[wanted]
+    solution = solutions_dir() / exercise.file_name
+    if not solution.is_file():
+        return {"failure": "error", "error_type": "FileNotFoundError", "error": str(solution)}
+    recorder = trainer.TrainingRecorder(record_only=True)
+    reference_options = replace(options, plot_dir=None, keep_session=False)
+    _Session(exercise, Submission(solution, is_reference=True), reference_options, recorder=recorder).grade()
+    record = recorder.matching(key)
+    entry: dict[str, Any] = {"fingerprint": fingerprint, "exercise": exercise.id, "trains": record is not None}
+    if record is not None:
+        outcome = trainer.learning_curve(record)
+        if outcome.failure:
+            return {"failure": outcome.failure, "error_type": outcome.error_type, "error": outcome.error}
+        curve = {
+            "trains": True,
+            "data": record.data.name,
+            "loss": list(outcome.loss),
+            "val_loss": list(outcome.val_loss),
+        }
+        entry["curves"] = {**curves, record.key: curve}
+        entry["first"] = cached.get("first") or recorder.records[0].key
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(f"exercise_{exercise.number:02d}-*.json"):  # another seed or grader version
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(entry), encoding="utf-8")
+    os.replace(temporary, path)
+    return entry["curves"][record.key] if record is not None else {"trains": False}
+
+
+def _is_curve(value: Any) -> bool:
+    """A cached curve as written above: lists of numbers (or ``None``) of one length, and a dataset name."""
+    if not isinstance(value, dict) or value.get("trains") is not True or not isinstance(value.get("data"), str):
+        return False
+    lists = [value.get("loss"), value.get("val_loss")]
+    numbers = all(
+        isinstance(v, list) and all(x is None or (type(x) in (int, float) and x == x) for x in v) for v in lists
+    )
+    return numbers and len(lists[0]) == len(lists[1]) > 0
+
+
+def _reference_fingerprint(exercise: Exercise, options: GradeOptions) -> str:
+    """What the reference's curves depend on: the exercise, the seed, the grader's version, and the files
+    that decide what is trained and how (checks, plot recipe, solution, trainer, datasets)."""
+    digest = hashlib.sha256(f"{exercise.id}:{options.seed}:{grader.__version__}".encode())
+    package = Path(grader.__file__).resolve().parent
+    files = [source.checks_path for source in exercise.sources]
+    files += [exercise.sources[0].directory / "plot.py", solutions_dir() / exercise.file_name]
+    files += [package / "checking" / "trainer.py", package / "checking" / "models.py", package / "datasets.py"]
+    for path in files:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()[:16]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
