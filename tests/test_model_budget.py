@@ -104,7 +104,7 @@ def test_an_archive_of_many_members_is_refused(tmp_path):
             archive.writestr(f"junk-{index}", b"")
     with pytest.raises(TooLarge) as refused:
         inspect_archive(str(path))
-    assert refused.value.message_id == "model.budget_archive"
+    assert refused.value.message_id == "model.budget_members" and refused.value.params["found"] == 40
 
 
 def test_a_refusal_message_names_the_memory_in_the_learners_terms():

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from grader.outputs import CLASS_WRITERS
 from grader.results import ClassResult, LearnerResult
@@ -110,14 +111,20 @@ def merge_and_write(
     folders: Sequence[str | os.PathLike],
     out: str | os.PathLike,
     formats: Sequence[str],
-    context: object | None = None,
+    context: Any = None,
 ) -> tuple[ClassResult, list[str]]:
     """``grade merge``'s one library call: read each shard's outputs folder, merge, write ``formats``
-    into ``out``. Raises :class:`MergeError` (and writes nothing) for parts that do not belong together."""
+    into ``out`` in the context's language (messages rendered again from their ids when the class was
+    graded in another). Raises :class:`MergeError` (and writes nothing) for parts that do not belong together."""
     from grader.batch.report import write_outputs
+    from grader.checking.localize import localized_class
     from grader.outputs import WriteContext
 
+    context = context or WriteContext()
     parts = [read_part(folder) for folder in folders]
     merged, problems = merge_results(parts, [str(folder) for folder in folders])
-    write_outputs(merged, out, formats, context or WriteContext())
+    language = context.catalogue.language
+    if merged.provenance.get("language", language) != language:
+        merged = localized_class(merged, language)
+    write_outputs(merged, out, formats, context)
     return merged, problems

@@ -13,7 +13,7 @@ from dataclasses import replace
 from grader.checking.declaration import check_catalogues
 from grader.messages import Catalogue, catalogue_for
 from grader.registry import UnknownExercise, find_exercise
-from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.results import CheckResult, ClassResult, ExerciseResult, RunResult
 
 
 def localized(result: ExerciseResult, language: str) -> ExerciseResult:
@@ -42,3 +42,9 @@ def _check(check: CheckResult, entry: tuple[Catalogue, str] | None, fallback: Ca
         message=message,
         hints=catalogue.hints(bare) if check.hints else [],
     )
+
+
+def localized_class(graded: ClassResult, language: str) -> ClassResult:
+    """Every learner of a class in ``language`` (its provenance says so)."""
+    learners = [replace(learner, run=localized_run(learner.run, language)) for learner in graded.learners]
+    return replace(graded, learners=learners, provenance={**graded.provenance, "language": language})

@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from grader.messages import message_ref
+
 MAX_CONFIG_BYTES = 1 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 128 * 1024 * 1024  # uncompressed, all members
 MAX_MEMBERS = 16
@@ -59,7 +61,10 @@ def copy_archive(source: str, target: str) -> None:
         if len(data) > MAX_ARCHIVE_BYTES:
             raise TooLarge(
                 "model.budget_archive",
-                {"found": f"more than {_bytes(MAX_ARCHIVE_BYTES)}", "limit": _bytes(MAX_ARCHIVE_BYTES)},
+                {
+                    "found": message_ref("model.more_than", size=_bytes(MAX_ARCHIVE_BYTES)),
+                    "limit": _bytes(MAX_ARCHIVE_BYTES),
+                },
             )
         out.write(data)
 
@@ -76,7 +81,7 @@ def inspect_archive(path: str) -> None:
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise TooLarge("model.budget_archive", {"found": f"{len(members)} files", "limit": f"{MAX_MEMBERS}"})
+            raise TooLarge("model.budget_members", {"found": len(members), "limit": MAX_MEMBERS})
         total = sum(max(0, m.file_size) for m in members)
         if total > MAX_ARCHIVE_BYTES:
             raise TooLarge("model.budget_archive", {"found": _bytes(total), "limit": _bytes(MAX_ARCHIVE_BYTES)})
@@ -92,7 +97,10 @@ def inspect_archive(path: str) -> None:
         if len(raw) > MAX_CONFIG_BYTES:
             raise TooLarge(
                 "model.budget_config",
-                {"found": f"more than {_bytes(MAX_CONFIG_BYTES)}", "limit": _bytes(MAX_CONFIG_BYTES)},
+                {
+                    "found": message_ref("model.more_than", size=_bytes(MAX_CONFIG_BYTES)),
+                    "limit": _bytes(MAX_CONFIG_BYTES),
+                },
             )
     try:
         config = json.loads(raw)

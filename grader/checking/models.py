@@ -248,16 +248,17 @@ def compare_tables(expected: list[Row], found: list[Row], fields: tuple[str, ...
     return None
 
 
-def side_by_side(expected: list[Row], found: list[Row], marked: int | None = None) -> str:
-    """The two tables next to each other, one layer per line, the first difference marked."""
-    width = max([len(r.describe()) for r in expected] + [len("expected")]) + 2
-    lines = [f"     {'expected'.ljust(width)}yours"]
+def side_by_side(expected: list[Row], found: list[Row], marked: int | None = None) -> dict:
+    """The two tables next to each other, one layer per line, the first difference marked: a message
+    whose legend ("left: expected, right: yours") is in the reader's language; the rows are code."""
+    width = max([len(r.describe()) for r in expected] + [4]) + 2
+    lines = []
     for index in range(max(len(expected), len(found))):
-        left = expected[index].describe() if index < len(expected) else "(none)"
-        right = found[index].describe() if index < len(found) else "(none)"
+        left = expected[index].describe() if index < len(expected) else "-"
+        right = found[index].describe() if index < len(found) else "-"
         flag = "  <-" if index == marked else ""
         lines.append(f"  {index + 1:>2} {left.ljust(width)}{right}{flag}")
-    return "\n".join(lines)
+    return message_ref("model.layer_table", rows="\n".join(lines))
 
 
 def expect_same_layers(
@@ -544,7 +545,8 @@ def loss_advice(model: Any, loss: str | None, labels: Any = None, expected: str 
         and activation not in ("softmax", "sigmoid")
         and not compile_settings(model).from_logits
     ):
-        return message_ref("explain.output_not_probabilities", loss=loss, activation=activation or "none (linear)")
+        shown = activation or message_ref("model.no_activation")
+        return message_ref("explain.output_not_probabilities", loss=loss, activation=shown)
     return ""
 
 
