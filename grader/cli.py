@@ -151,6 +151,13 @@ def _text_context(*, verbose: bool = False, styled: bool | None = None, to_scree
     )
 
 
+def _plot_dir(workspace: Path | None) -> str:
+    """Where ``--plot`` draws: the workspace's ``.kerasdrill/plots`` (relative when it is the current folder)."""
+    from grader.practice.progress import STATE_DIR
+
+    return str((workspace if workspace is not None else Path(".")) / STATE_DIR / "plots")
+
+
 def _exit_code(passed: bool, percent: float, internal: bool, fail_under: float | None) -> int:
     if internal:
         return EXIT_INTERNAL
@@ -203,6 +210,12 @@ junit_xml_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write a JUnit XML report to this file (for CI test panels).",
+)
+plot_option = click.option(
+    "--plot",
+    is_flag=True,
+    help="Training exercises (02, 08-12): draw loss and val_loss per epoch, yours beside the reference's, "
+    'into .kerasdrill/plots/ (PNG with the plots extra: pip install "kerasdrill[plots]"; SVG always).',
 )
 seed_option = click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for the checks' random inputs (same seed, same score)."
@@ -277,6 +290,7 @@ def grading_options(function: Any) -> Any:
         run_all: bool,
         extra_checks: tuple[Path, ...],
         extra_visibility: str,
+        plot: bool,
         **kwargs: Any,
     ) -> Any:
         from grader.engine import GradeOptions
@@ -289,6 +303,7 @@ def grading_options(function: Any) -> Any:
             run_all=run_all,
             extra_checks=tuple(map(str, extra_checks)),
             extra_visibility=extra_visibility,
+            plot_dir=_plot_dir(kwargs.get("workspace")) if plot else None,
         )
         styled = fmt == "text" and output is None and sys.stdout.isatty()
         context = _text_context(verbose=verbose, styled=styled, to_screen=output is None)
@@ -319,6 +334,7 @@ def grading_options(function: Any) -> Any:
         prefer_option,
         extra_checks_option,
         extra_visibility_option,
+        plot_option,
     )
     for option in reversed(shared):
         command = option(command)
@@ -344,6 +360,7 @@ def main() -> None:
       grade export 05            the Python the grader imports from your file (a notebook's cells)
       grade batch CLASS_DIR      grade a whole class (instructors): gradebook.csv and more
       grade merge OUT_DIR...     join the outputs of a class graded in shards (--shard K/N)
+      grade report RESULTS       what the class got wrong: a table, or --out report.html
       grade ci github|gradescope write a Classroom/Actions workflow or a Gradescope autograder
     """
     from grader.outputs.console import use_fallbacks
@@ -502,6 +519,42 @@ def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], 
     click.echo(f"merged {len(merged.learners)} learner(s) from {len(parts)} part(s); results in {out}/", err=True)
     code = _batch_exit_code(merged, fail_under)
     sys.exit(EXIT_BELOW if code == EXIT_INTERRUPTED else code)
+
+
+@main.command("report")
+@lang_option
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the HTML page here (one self-contained file); without it, a summary table is printed.",
+)
+def report_command(results: tuple[Path, ...], out: Path | None) -> None:
+    """What the class got wrong: from grade batch's results.json (or --out folders, or a class's shards).
+
+    \b
+    Per exercise: the spread of scores, the checks by failure rate, the most frequent
+    diagnoses with an example each, and who timed out, crashed or did not attempt it.
+    Exit codes: 0 written, 1 some learners or shards are missing (written, marked
+    incomplete), 2 the results cannot be read or do not belong together.
+    """
+    from grader.batch.class_report import class_report
+    from grader.batch.merge import MergeError
+    from grader.outputs.columns import terminal_width
+
+    try:
+        _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
+    except MergeError as error:
+        click.echo(f"grade report: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    for problem in problems:
+        click.echo(f"grade report: incomplete: {problem}", err=True)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(_catalogue().render("class_report.written", path=out), err=True)
+    sys.exit(EXIT_BELOW if problems else EXIT_OK)
 
 
 def _exercises(names: tuple[str, ...]) -> list[Exercise]:
@@ -813,6 +866,7 @@ def solution_command(exercise: Exercise, force: bool, write: bool, workspace: Pa
 @seed_option
 @timeout_option
 @verbose_option
+@plot_option
 def watch_command(
     exercise_name: str | None,
     workspace: Path | None,
@@ -820,6 +874,7 @@ def watch_command(
     seed: int,
     call_timeout: float | None,
     verbose: bool,
+    plot: bool,
 ) -> None:
     """Grade EXERCISE (default: the next one) again each time you save it; h hint, n next, l list, q quit."""
     from grader.engine import GradeOptions
@@ -833,7 +888,12 @@ def watch_command(
     watch(
         exercise,
         workspace=workspace,
-        options=GradeOptions(language=_language(), seed=seed, call_timeout=call_timeout),
+        options=GradeOptions(
+            language=_language(),
+            seed=seed,
+            call_timeout=call_timeout,
+            plot_dir=_plot_dir(workspace) if plot else None,
+        ),
         context=_text_context(verbose=verbose),
         prefer=prefer,
     )

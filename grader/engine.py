@@ -347,7 +347,8 @@ def _draw(exercise: Exercise, options: GradeOptions, result: ExerciseResult) -> 
     learning_curve.write_svg(curves, svg, labels)
     result.plots = [str(svg)]
     try:
-        english = learning_curve.labels_for(catalogue_for(exercise, "en"), title=result.title, **params)
+        in_english = catalogue_for(exercise, "en")  # for a PNG with no CJK font: every label, the title too
+        english = learning_curve.labels_for(in_english, title=in_english.title(), **params)
         learning_curve.write_png(curves, png, labels, fallback_labels=english)
     except ImportError:  # no matplotlib: the SVG alone (and no PNG left from an earlier run)
         png.unlink(missing_ok=True)
