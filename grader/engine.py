@@ -132,7 +132,11 @@ class _Session:
         exercise, options = self.exercise, self.options
         catalogue = catalogue_for(exercise, options.language)
         result = ExerciseResult(
-            exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission=str(self.submission.path)
+            exercise=exercise.id,
+            slug=exercise.slug,
+            title=catalogue.title(),
+            submission=str(self.submission.path),
+            language=options.language,
         )
         try:
             if self.unreadable:

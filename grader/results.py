@@ -64,6 +64,7 @@ class ExerciseResult:
     error: str = ""  # a fault of the grader itself, not of the submission
     sandbox: dict[str, bool] = field(default_factory=dict)  # layer -> in place, as the worker reported it
     notes: list[dict[str, Any]] = field(default_factory=list)  # the loader's, as message refs (id + params)
+    language: str = "en"  # what the titles and messages are rendered in (ids + params re-render in any)
     plots: list[str] = field(default_factory=list)  # --plot: the files written (exercise_NN.png, exercise_NN.svg)
     # --plot: what was drawn, to draw again (grader.outputs.learning_curve): {"series": {"yours"|"reference":
     # {"loss": [...], "val_loss": [...]}}, "data": dataset name, "model": the learner's model name}
@@ -116,6 +117,7 @@ class ExerciseResult:
             "error": self.error,
             "sandbox": dict(self.sandbox),
             "notes": [dict(note) for note in self.notes],
+            "language": self.language,
             "plots": list(self.plots),
             "learning_curves": dict(self.learning_curves),
         }
@@ -135,6 +137,7 @@ class ExerciseResult:
             error=data.get("error", ""),
             sandbox={str(k): v is True for k, v in (data.get("sandbox") or {}).items()},
             notes=[dict(note) for note in data.get("notes") or [] if isinstance(note, dict)],
+            language=str(data.get("language") or "en"),
             plots=[str(path) for path in data.get("plots") or [] if isinstance(path, str)],
             learning_curves=dict(data["learning_curves"]) if isinstance(data.get("learning_curves"), dict) else {},
         )

@@ -229,3 +229,21 @@ def test_in_a_real_browser_the_page_renders_and_the_injected_script_never_runs(g
         env=env,
     )
     assert shot.is_file() and shot.stat().st_size > 20_000
+
+
+def test_learning_curves_in_the_results_are_drawn_in_the_page():
+    from grader.batch.analysis import summarize
+    from grader.messages import catalogue_for
+    from grader.outputs.class_report import render_html
+    from grader.results import CheckResult, ClassResult, ExerciseResult, LearnerResult, RunResult
+
+    curves = {
+        "series": {"yours": {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6]}, "reference": {"loss": [0.9, 0.4]}},
+        "data": "digits",
+        "model": "<b>net</b>",
+    }
+    check = CheckResult(name="learns", title="Learns", status="passed", points=2, max_points=2)
+    result = ExerciseResult("exercise-10", "cnn-model", "A ConvNet", "x.py", [check], learning_curves=curves)
+    graded = ClassResult([LearnerResult("ana", RunResult([result]))], ["exercise-10"], {"exercise-10": 2})
+    html = render_html(summarize(graded), catalogue_for(None))
+    assert html.count("<polyline") >= 3 and "learning curves" in html.lower() and "<b>net" not in html

@@ -82,7 +82,12 @@ def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResu
         for name, points in exercise.declared_checks()
     ]
     return ExerciseResult(
-        exercise=exercise.id, slug=exercise.slug, title=catalogue.title(), submission="", checks=checks
+        exercise=exercise.id,
+        slug=exercise.slug,
+        title=catalogue.title(),
+        submission="",
+        checks=checks,
+        language=language,
     )
 
 

@@ -25,7 +25,8 @@ def localized(result: ExerciseResult, language: str) -> ExerciseResult:
     names = check_catalogues(exercise, language)
     own = Catalogue(language, exercise.directory)
     checks = [_check(check, names.get(check.name), own) for check in result.checks]
-    return replace(result, title=catalogue_for(exercise, language).title() or result.title, checks=checks)
+    title = catalogue_for(exercise, language).title() or result.title
+    return replace(result, title=title, checks=checks, language=language)
 
 
 def localized_run(run: RunResult, language: str) -> RunResult:
