@@ -77,7 +77,9 @@ def code_values(params: dict) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-PYTHON_CODE = re.compile(r"^(?:for|if|while|return|raise|lambda|import|from|def|with)\b")  # a hint's own code
+PYTHON_CODE = re.compile(
+    r"^(?:for|if|while|return|raise|lambda|import|from|def|with|is|else|not|in)\b|\bis None\b"
+)  # a hint's own code
 HANGUL = re.compile("[\uac00-\ud7a3]")
 QUOTED = re.compile(r"f?'[^'\n]*'|\"[^\"\n]*\"")
 FORMULA = re.compile(r"\w\s*(?:=|@|\*|\+|//|->)\s*[\w(\[{-]")  # z = x @ w + b: a formula, not prose

@@ -72,15 +72,15 @@ def test_every_check_has_points_a_title_and_a_hint(exercise):
 
 
 def _message_ids_used(source: str) -> set:
-    """Constant message ids passed to fail()/expect()/message_ref() in a checks module."""
+    """Constant message ids passed to fail()/expect()/message_ref()/wrong_type() in a checks module."""
     used = set()
     for node in ast.walk(ast.parse(source)):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id in ("fail", "expect", "message_ref")
+            and node.func.id in ("fail", "expect", "message_ref", "wrong_type")
         ):
-            position = 1 if node.func.id == "expect" else 0
+            position = {"expect": 1, "wrong_type": 2}.get(node.func.id, 0)
             if len(node.args) > position and isinstance(node.args[position], ast.Constant):
                 used.add(node.args[position].value)
     return used
@@ -112,6 +112,7 @@ def test_the_message_id_walk_finds_ids():
     assert "model.not_compiled" in _message_ids_used('fail("model.not_compiled", call=c)')
     assert "x.y" in _message_ids_used('expect(ok, "x.y")')
     assert "dataset.digits" in _message_ids_used('message_ref("dataset.digits")')
+    assert "type.int" in _message_ids_used('wrong_type(v, call, "type.int")')
     found = set().union(*(_message_ids_used(e.checks_path.read_text(encoding="utf-8")) for e in EXERCISES))
     assert len(found) > 20
 

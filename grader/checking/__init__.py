@@ -40,6 +40,7 @@ from grader.checking.api import (
     fail,
     same,
     type_name,
+    wrong_type,
 )
 from grader.messages import message_ref
 from grader.outcomes import LearnerProblem, LearnerRaised, LearnerTimeout, NotAttempted
@@ -89,6 +90,7 @@ __all__ = [
     "preview",
     "same",
     "type_name",
+    "wrong_type",
     *_MODEL_HELPERS,
 ]
 

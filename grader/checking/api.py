@@ -149,23 +149,22 @@ def type_name(value: Any) -> str:
     return f"{module.split('.')[0]}.{kind.__name__}"
 
 
+def wrong_type(value: Any, call: str, expected: str | MessageRef, *, found_type: Any = None) -> NoReturn:
+    """Fail with "``call`` returned <its type> <value>; expected <expected>": ``expected`` a message id
+    (or a :func:`message_ref`) naming the type wanted, so the sentence reads in the learner's language."""
+    shown = message_ref(expected) if isinstance(expected, str) else expected
+    fail("engine.wrong_type", call=call, found_type=found_type or type_name(value), found=value, expected_type=shown)
+
+
 def as_int(value: Any, call: str) -> int:
     """``value`` as a Python int, or fail: ints and numpy integers pass, floats and bools do not."""
     import numpy as np
 
     if isinstance(value, bool) or isinstance(value, np.bool_):
-        fail(
-            "engine.wrong_type",
-            call=call,
-            found_type=type_name(value),
-            found=value,
-            expected_type=message_ref("type.int"),
-        )
+        wrong_type(value, call, "type.int")
     if isinstance(value, (int, np.integer)):
         return int(value)
-    fail(
-        "engine.wrong_type", call=call, found_type=type_name(value), found=value, expected_type=message_ref("type.int")
-    )
+    wrong_type(value, call, "type.int")
 
 
 def as_number(value: Any, call: str, expected_type: MessageRef | None = None) -> float:
@@ -187,13 +186,7 @@ def as_number(value: Any, call: str, expected_type: MessageRef | None = None) ->
 def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
     """A shape-like answer: a tuple or list of whole numbers."""
     if not isinstance(value, (tuple, list)):
-        fail(
-            "engine.wrong_type",
-            call=call,
-            found_type=type_name(value),
-            found=value,
-            expected_type=message_ref("type.tuple_of_ints"),
-        )
+        wrong_type(value, call, "type.tuple_of_ints")
     return tuple(as_int(v, call) for v in value)
 
 
@@ -224,13 +217,7 @@ def as_array(
         except (ValueError, TypeError, OverflowError):  # ragged, or numbers numpy cannot hold: fails below
             pass
     if not isinstance(value, np.ndarray):
-        fail(
-            "engine.wrong_type",
-            call=call,
-            found_type=type_name(value),
-            found=value,
-            expected_type=message_ref("type.numpy_array"),
-        )
+        wrong_type(value, call, "type.numpy_array")
     if value.dtype.kind not in kinds:
         fail(
             "engine.wrong_type",

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import LearnerRaised, as_array, as_int, check, expect, fail, message_ref, preview, same, type_name
+from grader.checking import (
+    LearnerRaised,
+    as_array,
+    as_int,
+    check,
+    expect,
+    fail,
+    message_ref,
+    preview,
+    same,
+    wrong_type,
+)
 
 OUTPUT = {
     "regression": (1, None),
@@ -42,13 +53,7 @@ def _output(learner, task: str, n_classes: int) -> None:
     call = f"output_layer_for({task!r}, n_classes={n_classes})"
     value = learner.output_layer_for(task, n_classes=n_classes)
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(
-            "engine.wrong_type",
-            call=call,
-            found_type=type_name(value),
-            found=value,
-            expected_type=message_ref("type_head"),
-        )
+        wrong_type(value, call, "type_head")
     units, activation = as_int(value[0], call), value[1]
     expected_units, expected_activation = expected_output(task, n_classes)
     if task == "regression" and same(activation, "linear"):

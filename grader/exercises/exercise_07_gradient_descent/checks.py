@@ -15,7 +15,18 @@ import math
 
 import numpy as np
 
-from grader.checking import ANY_KIND, as_array, as_int, as_number, check, expect, fail, message_ref, type_name
+from grader.checking import (
+    ANY_KIND,
+    as_array,
+    as_int,
+    as_number,
+    check,
+    expect,
+    fail,
+    message_ref,
+    type_name,
+    wrong_type,
+)
 
 # ----------------------------------------------------------------------------- the math
 
@@ -261,13 +272,7 @@ def _fit(learner, x, y, learning_rate: float, epochs: int):
     if isinstance(losses, np.ndarray) and losses.dtype.kind in "biuf":
         losses = losses.ravel().tolist()
     if not isinstance(losses, (list, tuple)):
-        fail(
-            "engine.wrong_type",
-            call=call,
-            found_type=type_name(losses),
-            found=losses,
-            expected_type=message_ref("type_losses"),
-        )
+        wrong_type(losses, call, "type_losses")
     losses = np.array([_number(v, call, "type_losses") for v in losses], dtype=float)
     return call, found_w, found_b, losses
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import datasets
-from grader.checking import check, expect, fail, message_ref, type_name
+from grader.checking import check, expect, fail, wrong_type
 from grader.checking.models import (
     compile_settings,
     expect_same_layers,
@@ -111,13 +111,7 @@ def test_learns_digits(learner, seed):
 def test_class_names(learner):
     found = learner.class_names()
     if not isinstance(found, (list, tuple)):
-        fail(
-            "engine.wrong_type",
-            call="class_names()",
-            found_type=type_name(found),
-            found=found,
-            expected_type=message_ref("type_ten_names"),
-        )
+        wrong_type(found, "class_names()", "type_ten_names")
     expect(list(found) == FASHION_MNIST, "class_names_wrong", found=list(found)[:10], expected=FASHION_MNIST)
 
 
@@ -131,13 +125,7 @@ def test_top_class(learner, rng):
         found = learner.top_class(probabilities, names)
         expected = [names[i] for i in probabilities.argmax(axis=1)]
         if not isinstance(found, (list, tuple)):
-            fail(
-                "engine.wrong_type",
-                call=call,
-                found_type=type_name(found),
-                found=found,
-                expected_type=message_ref("type_class_names"),
-            )
+            wrong_type(found, call, "type_class_names")
         if list(found) == [names[i] for i in probabilities.argmin(axis=1)]:
             fail("top_class_argmin", call=call)
         expect(list(found) == expected, "top_class_wrong", call=call, found=list(found)[:5], expected=expected[:5])

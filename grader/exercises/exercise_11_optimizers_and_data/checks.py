@@ -21,6 +21,7 @@ from grader.checking import (
     message_ref,
     preview,
     type_name,
+    wrong_type,
 )
 from grader.checking.trainer import seeded_draws
 from grader.sandbox.keras_codec import MAX_DATASET_ELEMENTS
@@ -42,13 +43,7 @@ def _optimizer(learner, name: str, **kwargs) -> tuple[str, KerasObjectSpec]:
     if not isinstance(value, KerasObjectSpec):
         if isinstance(value, str):
             fail("optimizer_string", call=call, found=value)
-        fail(
-            "engine.wrong_type",
-            call=call,
-            found_type=type_name(value),
-            found=value,
-            expected_type=message_ref("type_optimizer"),
-        )
+        wrong_type(value, call, "type_optimizer")
     expected_class = CLASSES[name]
     expect(
         value.class_name == expected_class,

@@ -17,8 +17,8 @@ from grader.checking import (
     check,
     expect,
     fail,
-    message_ref,
     type_name,
+    wrong_type,
 )
 from grader.checking.models import keras, layer_table, learner_model
 
@@ -261,13 +261,7 @@ def test_is_overfitting(learner, rng):
         call = f"is_overfitting(<{described}>, window={window})"
         found = learner.is_overfitting(history, window=window)
         if not isinstance(found, (bool, np.bool_)):
-            fail(
-                "engine.wrong_type",
-                call=call,
-                found_type=type_name(found),
-                found=found,
-                expected_type=message_ref("type.true_or_false"),
-            )
+            wrong_type(found, call, "type.true_or_false")
         if bool(found) != expected and trend == "rose again":
             fail("overfitting_training_rose", call=call, found=bool(found), expected=expected)
         expect(
