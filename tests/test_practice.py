@@ -252,6 +252,13 @@ class Watch:
     def still_running(self) -> list[int]:
         return [pid for pid, started in self.family.items() if started and start_time(pid) == started]
 
+    def assert_family_gone(self, seconds: float = 10) -> None:
+        """Every process the watcher ever had is gone (within ``seconds``, for the kernel to reap them)."""
+        deadline = time.monotonic() + seconds
+        while self.still_running() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert self.still_running() == []
+
 
 def start_time(pid: int) -> str:
     try:
@@ -322,10 +329,7 @@ def test_sigterm_stops_watch_and_every_process_it_started(workspace):
         watch.process.terminate()
         assert "Stopped watching" in watch.until("Stopped watching", timeout=30)
         watch.process.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while watch.still_running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert watch.still_running() == []
+        watch.assert_family_gone()
     finally:
         if watch.process.poll() is None:
             watch.process.kill()
@@ -344,10 +348,7 @@ def test_ctrl_c_in_watch_of_a_model_exercise_leaves_no_process_behind(workspace)
         assert watch.family, "the fork server and its workers are the watcher's descendants"
         watch.process.send_signal(signal.SIGINT)
         assert watch.process.wait(timeout=60) == 0
-        deadline = time.monotonic() + 10
-        while watch.still_running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert watch.still_running() == []
+        watch.assert_family_gone()
     finally:
         if watch.process.poll() is None:
             watch.process.kill()

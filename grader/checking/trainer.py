@@ -377,20 +377,28 @@ def serve(argv: list[str]) -> None:
         os._exit(0)  # no TensorFlow teardown: the reply is all that matters
 
 
+def _fit(model: Any, data: dict, request: dict, **fit_kwargs: Any) -> dict:
+    """``models.train`` on the request's training part, with its seed, epochs, batch size and budget."""
+    from grader.checking import models
+
+    return models.train(
+        model,
+        data["x_train"],
+        data["y_train"],
+        seed=request["seed"],
+        epochs=request["epochs"],
+        batch_size=request["batch_size"],
+        budget_s=request["budget_s"],
+        **fit_kwargs,
+    )
+
+
 def _train(request: dict) -> dict:
     def scored(model: Any, data: dict) -> dict:
         from grader.checking import models
 
         if request["epochs"] > 0:
-            models.train(
-                model,
-                data["x_train"],
-                data["y_train"],
-                seed=request["seed"],
-                epochs=request["epochs"],
-                batch_size=request["batch_size"],
-                budget_s=request["budget_s"],
-            )
+            _fit(model, data, request)
         if request["metric"] == "r2":
             score = models.r2_score(data["y_test"], models.predict(model, data["x_test"]))
         else:
@@ -402,18 +410,7 @@ def _train(request: dict) -> dict:
 
 def _learning_curve(request: dict) -> dict:
     def curve(model: Any, data: dict) -> dict:
-        from grader.checking import models
-
-        history = models.train(
-            model,
-            data["x_train"],
-            data["y_train"],
-            seed=request["seed"],
-            epochs=request["epochs"],
-            batch_size=request["batch_size"],
-            budget_s=request["budget_s"],
-            validation_data=(data["x_test"], data["y_test"]),
-        )
+        history = _fit(model, data, request, validation_data=(data["x_test"], data["y_test"]))
         return {key: [_plain_float(v) for v in history.get(key, [])] for key in ("loss", "val_loss")}
 
     return _with_model(request, curve)
