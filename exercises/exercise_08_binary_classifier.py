@@ -46,7 +46,7 @@ def train_and_predict(model, x_train, y_train, x_test, epochs=50):
 
     Train (훈련, `fit`) for `epochs` epochs (에포크). model.predict gives
     probabilities (확률; shape (N, 1)); turn them into classes (클래스) with the
-    course's rule, np.where(pred >= .5, 1, 0) (0.5 임계값). (Keras 3 has no
+    course's rule, np.where(pred >= .5, 1, 0) (0.5 임곗값). (Keras 3 has no
     predict_classes.) Use verbose=0 in fit and predict.
     """
     # TODO

@@ -6,7 +6,7 @@ new data: its training loss (훈련 손실) keeps falling while its validation l
 규제 (regularisation) limits the model's complexity so that it generalises
 (일반화 성능). The course's tools:
 
-- L1 / L2 regularisation (L1/L2 규제): add lam * sum|w| (L1, Lasso: 가중치의 절대값 합) or
+- L1 / L2 regularisation (L1/L2 규제): add lam * sum|w| (L1, Lasso: 가중치의 절댓값 합) or
   lam * sum w^2 (L2, Ridge: 가중치의 제곱합) to the loss (손실), so large weights (가중치) cost:
       Dense(64, activation='relu', kernel_regularizer=keras.regularizers.L2(1e-4))
 - Dropout (드롭아웃): model.add(Dropout(0.5)) switches off (sets to 0) a random
