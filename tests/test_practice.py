@@ -418,3 +418,45 @@ def test_colour_and_terminal_width_at_a_terminal_plain_text_elsewhere(runner, wo
     piped = subprocess.run([sys.executable, "-m", "grader", "05"], cwd=workspace, capture_output=True, text=True)
     assert "\x1b" not in piped.stdout and "✗" in piped.stdout
     assert max(len(line) for line in piped.stdout.splitlines()) > 64, "a log keeps the fixed width"
+
+
+def test_watch_at_a_terminal_answers_single_keys_and_restores_the_terminal(workspace):
+    import pty
+    import select
+    import termios
+
+    put(workspace, EX05, wrong_05())
+    controller, terminal = pty.openpty()
+    before = termios.tcgetattr(terminal)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", "watch", "05"],
+        cwd=workspace,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, "TERM": "xterm"},
+    )
+    seen = b""
+
+    def until(text: str, timeout: float = 120) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while text.encode() not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")[-2000:]
+            if select.select([controller], [], [], 0.2)[0]:
+                seen += os.read(controller, 65536)
+
+    try:
+        until("Keys: h hint")  # single-key mode: no "then Enter"
+        until("Score:")
+        os.write(controller, b"h")  # no Enter: the key acts at once
+        until(catalogue_for(EX05).hints("conv_valid_stride_1")[0][:40])
+        os.write(controller, b"q")
+        until("Stopped watching", timeout=30)
+        assert process.wait(timeout=30) == 0
+        assert termios.tcgetattr(terminal)[3] == before[3], "echo and line mode are back"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+        os.close(terminal)
