@@ -548,6 +548,9 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
     except MergeError as error:
         click.echo(f"grade report: {error}", err=True)
         sys.exit(EXIT_USAGE)
+    except ImportError as missing:  # the page needs jinja2 (the "report" extra); the table does not
+        click.echo(_catalogue().render("class_report.no_jinja2", module=missing.name or "jinja2"), err=True)
+        sys.exit(EXIT_USAGE)
     for problem in problems:
         click.echo(f"grade report: incomplete: {problem}", err=True)
     if out is None:

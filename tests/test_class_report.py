@@ -247,3 +247,16 @@ def test_learning_curves_in_the_results_are_drawn_in_the_page():
     graded = ClassResult([LearnerResult("ana", RunResult([result]))], ["exercise-10"], {"exercise-10": 2})
     html = render_html(summarize(graded), catalogue_for(None))
     assert html.count("<polyline") >= 3 and "learning curves" in html.lower() and "<b>net" not in html
+
+
+def test_without_jinja2_the_page_is_refused_with_how_to_install_it_and_the_table_still_works(graded):
+    root, _, _, _ = graded
+    blocked = "import sys; sys.modules['jinja2'] = None; from grader.cli import main; main()"
+    page = subprocess.run(
+        [sys.executable, "-c", blocked, "report", "grades", "--out", "x.html"], cwd=root, capture_output=True, text=True
+    )
+    assert page.returncode == 2 and 'pip install "kerasdrill[report]"' in page.stderr and "Traceback" not in page.stderr
+    table = subprocess.run(
+        [sys.executable, "-c", blocked, "report", "grades"], cwd=root, capture_output=True, text=True
+    )
+    assert table.returncode == 0 and "exercise-05" in table.stdout
