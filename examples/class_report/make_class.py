@@ -38,7 +38,7 @@ WRONG = {
 }
 #: What a hostile learner returns and prints: markup that must stay text in the report.
 INJECTION = "\"><img src=x onerror=\"document.body.dataset.pwned='1'\"><script>document.body.dataset.pwned='1'</script>"
-HOSTILE = f'''
+HOSTILE = f"""
 def conv_output_size(size, kernel_size, strides=1, padding="valid"):
     print({INJECTION!r})
     return {INJECTION!r}
@@ -46,7 +46,7 @@ def conv_output_size(size, kernel_size, strides=1, padding="valid"):
 
 def pool_output_size(size, pool_size=2, strides=None, padding="valid"):
     return {INJECTION!r}
-'''
+"""
 
 
 def learner_files(index: int, rng: random.Random) -> dict[str, str | None]:
@@ -79,9 +79,11 @@ def make_class(target: Path, learners: int = 40, seed: int = 0) -> list[str]:
             name = 'mallory"><img src=x onerror=alert(1)>'
             files["exercise_05_cnn_shapes.py"] = HOSTILE
         if index == 5:  # a loop that never ends: a timeout, never a stopped batch
-            files["exercise_05_cnn_shapes.py"] = (ROOT / "solutions" / "exercise_05_cnn_shapes.py").read_text(
-                encoding="utf-8"
-            ).replace('    if padding == "same":', "    while True:\n        pass\n    if padding == \"same\":", 1)
+            files["exercise_05_cnn_shapes.py"] = (
+                (ROOT / "solutions" / "exercise_05_cnn_shapes.py")
+                .read_text(encoding="utf-8")
+                .replace('    if padding == "same":', '    while True:\n        pass\n    if padding == "same":', 1)
+            )
         folder = target / name
         folder.mkdir(parents=True, exist_ok=True)
         for file, text in files.items():
