@@ -126,12 +126,13 @@ def grade_one(
     options: GradeOptions | None = None,
     prefer: str | None = None,
     record: bool = True,
+    located: Submission | None = None,
 ) -> ExerciseResult:
     """Grade ``exercise``'s file without printing, and record it in the workspace's progress
-    (front ends that show something else first: ``grade hint``, ``grade watch``).
-    :class:`~grader.submissions.SubmissionNotFound` if there is no file."""
+    (front ends that show something else first: ``grade hint``, ``grade watch``). ``located``: the
+    file the caller already found. :class:`~grader.submissions.SubmissionNotFound` if there is no file."""
     options = options or GradeOptions()
-    found = locate(exercise, workspace=workspace, path=submission, prefer=prefer)
+    found = located or locate(exercise, workspace=workspace, path=submission, prefer=prefer)
     result = grade_exercises([(exercise, found)], options).exercises[0]
     if record and submission is None and result.submission:
         record_progress(result, workspace, options.seed)

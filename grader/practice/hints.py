@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.messages import Catalogue, catalogue_for
 from grader.outputs.base import for_learner
 from grader.practice.progress import last_result
 from grader.registry import Exercise
 from grader.results import CheckResult, ExerciseResult
+
+if TYPE_CHECKING:  # pragma: no cover  (the engine brings pytest: imported only to grade)
+    from grader.engine import GradeOptions
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ def latest_result(
     *,
     workspace: str | os.PathLike | None = None,
     submission: str | os.PathLike | None = None,
-    options=None,  # noqa: ANN001  (GradeOptions; imported lazily: the engine brings pytest)
+    options: GradeOptions | None = None,
     prefer: str | None = None,
 ) -> tuple[ExerciseResult, bool]:
     """``exercise``'s result for its current file: the stored one if nothing changed (``True``), else
@@ -45,7 +49,8 @@ def latest_result(
         return stored, True
     from grader.workflow import grade_one
 
-    return grade_one(exercise, workspace=workspace, submission=submission, options=options, prefer=prefer), False
+    graded = grade_one(exercise, workspace=workspace, submission=submission, options=options, located=found)
+    return graded, False
 
 
 def hint_for(
