@@ -33,6 +33,7 @@ from grader.outcomes import (
 )
 from grader.sandbox import environment, isolation, protocol
 from grader.sandbox.capture import open_capture, read_output
+from grader.sandbox.fair_time import FairDeadline, cpu_wait_s, worker_pid
 from grader.sandbox.keras_codec import install as install_keras_codec
 from grader.sandbox.limits import WorkerLimits, remove_pids_cgroup
 from grader.sandbox.protocol import Codec, ProtocolError
@@ -126,6 +127,8 @@ class WorkerClient:
         self._next_id = 0
         self._load_reply: dict | None = None
         self._load_sent_at = 0.0
+        self._worker_pid: int | None = None
+        self._load_deadline = FairDeadline(self.load_timeout, lambda: None)
         self._broken: SubmissionBroken | None = None
         self.restarts = 0
         self.timed_out_functions: dict[str, LearnerTimeout] = {}  # shared by every Learner of this submission
@@ -210,7 +213,10 @@ class WorkerClient:
         self._process = _Process(launched, to_worker_w, from_worker_r, bytearray())
         self._load_reply = None
         self._load_sent_at = time.monotonic()
-        self._send({"op": "load", "path": self.submission_path, "module": self.module_name}, self._load_sent_at + 5)
+        self._worker_pid = None
+        self._load_deadline = FairDeadline(self.load_timeout, self._worker, start=self._load_sent_at)
+        load = {"op": "load", "path": self.submission_path, "module": self.module_name}
+        self._send(load, FairDeadline(5, lambda: None, start=self._load_sent_at))
 
     def stop(self) -> None:
         """Kill the worker and everything it started."""
@@ -243,6 +249,33 @@ class WorkerClient:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def _worker(self) -> int | None:
+        """The worker's pid (under its launcher), once it is known; for :class:`FairDeadline`."""
+        if self._worker_pid is None and self._process is not None and self._process.launched.done():
+            self._worker_pid = worker_pid(self._process.pid)
+        return self._worker_pid
+
+    def load_finished(self) -> bool:
+        """Whether the submission's import is over (a reply waits, the worker died, or its time is up),
+        so :meth:`ensure_loaded` would not wait; never waits itself. False before :meth:`start`."""
+        process = self._process
+        if self._broken is not None or self._load_reply is not None:
+            return True
+        if process is None:
+            return False
+        if process.buffer or self._load_deadline.remaining() <= 0:
+            return True
+        if not process.launched.done():
+            return False
+        readable, _, _ = select.select([process.replies], [], [], 0)
+        return bool(readable)
+
+    def load_fd(self) -> int | None:
+        """The descriptor the import's reply arrives on, to wait for several workers at once
+        (``None``: not started, or its launch is still under way)."""
+        process = self._process
+        return process.replies if process is not None and process.launched.done() else None
+
     # --------------------------------------------------------------- calls
     def ensure_loaded(self) -> dict:
         """Start the worker if needed and wait for the submission import to finish."""
@@ -251,7 +284,7 @@ class WorkerClient:
         self.start()
         if self._load_reply is None:
             try:
-                self._load_reply = self._receive(self._load_sent_at + self.load_timeout)
+                self._load_reply = self._receive(self._load_deadline)
             except LearnerTimeout:
                 self.stop()
                 self._broken = SubmissionBroken(
@@ -314,7 +347,7 @@ class WorkerClient:
         self.ensure_loaded()
         self._next_id += 1
         request["id"] = self._next_id
-        deadline = time.monotonic() + timeout
+        deadline = FairDeadline(timeout, self._worker, waited=cpu_wait_s(self._worker()))
         try:
             self._send(request, deadline)
             reply = self._receive(deadline)
@@ -331,12 +364,12 @@ class WorkerClient:
         return self.codec.decode(tree)
 
     # --------------------------------------------------------------- wire
-    def _send(self, message: dict, deadline: float) -> None:
+    def _send(self, message: dict, deadline: FairDeadline) -> None:
         assert self._process is not None
         data = memoryview(_frame(message))
         fd = self._process.requests
         while data:
-            remaining = deadline - time.monotonic()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 raise LearnerTimeout(seconds=None)
             _, writable, _ = select.select([], [fd], [], remaining)
@@ -350,7 +383,7 @@ class WorkerClient:
                 raise LearnerCrashed(detail=self._exit_detail()) from None
             data = data[written:]
 
-    def _receive(self, deadline: float) -> dict:
+    def _receive(self, deadline: FairDeadline) -> dict:
         assert self._process is not None
         process = self._process
         buffer = process.buffer
@@ -368,7 +401,7 @@ class WorkerClient:
                         return protocol.decode_frame(b"", body)
                     except ProtocolError as exc:
                         raise LearnerCrashed(detail=problem_ref("crash.garbled", error=str(exc))) from None
-            remaining = deadline - time.monotonic()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 raise LearnerTimeout(seconds=None)
             readable, _, _ = select.select([process.replies], [], [], remaining)
@@ -402,6 +435,18 @@ class WorkerClient:
 
 def _wait_until_gone(pid: int, seconds: float = 5.0) -> None:
     """Wait for a process that is not our child (the fork server's) to disappear."""
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process has ended: no polling
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):  # not Linux 5.3+: poll its state instead
+        handle = None
+    if handle is not None:
+        try:
+            select.select([handle], [], [], seconds)
+        finally:
+            os.close(handle)
+        return
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
