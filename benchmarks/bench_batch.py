@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -139,6 +140,7 @@ def main() -> None:
     parser.add_argument("--exercise", action="append", default=None)
     parser.add_argument("--learners", type=int, default=40)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the table shows their median")
     args = parser.parse_args()
     rows = []
     for exercise in args.exercise or ["exercise-05"]:
@@ -146,13 +148,21 @@ def main() -> None:
             class_dir = Path(temp) / "class"
             make_class(class_dir, exercise, args.learners)
             for workers in args.workers:
-                elapsed, pss, rss, _ = run_batch(class_dir, Path(temp) / f"out-{workers}", workers, exercise)
-                rows.append((exercise, workers, elapsed, 60 * args.learners / elapsed, pss, rss))
-    print(f"{args.learners} learners per class ({', '.join(sorted(set(KINDS)))}), one fresh `grade batch` each\n")
+                runs = [
+                    run_batch(class_dir, Path(temp) / f"out-{workers}-{n}", workers, exercise)
+                    for n in range(args.repeat)
+                ]
+                times = sorted(run[0] for run in runs)
+                elapsed = statistics.median(times)
+                pss, rss = max(run[1] for run in runs), max(run[2] for run in runs)
+                rows.append((exercise, workers, elapsed, times, 60 * args.learners / elapsed, pss, rss))
+    print(f"{args.learners} learners per class ({', '.join(sorted(set(KINDS)))}), a fresh `grade batch` per run,")
+    print(f"median of {args.repeat} runs (range), peak memory the highest of them\n")
     print("| exercise | workers | wall s | learners/min | peak MB, PSS (RSS) of the process tree |")
     print("|---|---:|---:|---:|---:|")
-    for exercise, workers, elapsed, rate, pss, rss in rows:
-        print(f"| {exercise} | {workers} | {elapsed:.1f} | {rate:.0f} | {pss:,.0f} ({rss:,.0f}) |")
+    for exercise, workers, elapsed, times, rate, pss, rss in rows:
+        spread = f" ({times[0]:.1f}–{times[-1]:.1f})" if len(times) > 1 else ""
+        print(f"| {exercise} | {workers} | {elapsed:.1f}{spread} | {rate:.0f} | {pss:,.0f} ({rss:,.0f}) |")
 
 
 if __name__ == "__main__":

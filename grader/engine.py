@@ -76,8 +76,12 @@ def hidden_from_worker(exercise: Exercise, submission: Submission, extra: Iterab
     return list(dict.fromkeys(folders))
 
 
-class _Session:
-    """One submission's temp folder and worker, started before its checks run."""
+class ExerciseSession:
+    """One submission's temp folder and worker, started before its checks run (:func:`start_exercise`).
+
+    Its worker imports the submission from the start; :meth:`ready` says when that is over,
+    so a caller holding several (a batch's grading process) can grade whichever is ready first.
+    """
 
     def __init__(
         self,
@@ -120,7 +124,16 @@ class _Session:
         except Exception:
             self.error = traceback.format_exc()[-4000:]
 
+    def ready(self) -> bool:
+        """Whether :meth:`grade` would start at once: the submission's import is over, or there is no worker."""
+        return self.client is None or self.client.load_finished()
+
+    def load_fd(self) -> int | None:
+        """What to ``select`` on to wait until :meth:`ready` may have changed (``None``: poll)."""
+        return self.client.load_fd() if self.client is not None else None
+
     def grade(self) -> ExerciseResult:
+        """Run the checks; the worker is stopped and the session folder removed, whatever happens."""
         result = self._grade()
         if self.options.plot_dir and not self.unreadable and not result.error:
             _plot(self, result)  # after the verdict, from what the recorder kept: it never changes a score
@@ -219,31 +232,40 @@ def grade_exercise(exercise: Exercise, submission: Submission, options: GradeOpt
     Never raises for anything the submission does; a fault of the grader itself
     is reported in ``result.error`` (and makes ``result.internal_error`` true).
     """
+    return start_exercise(exercise, submission, options).grade()
+
+
+def start_exercise(exercise: Exercise, submission: Submission, options: GradeOptions | None = None) -> ExerciseSession:
+    """Begin grading ``submission``: its file is prepared and its worker starts importing it; nothing
+    waits. Hand the session to :func:`grade_exercises` (``started``), or :meth:`~ExerciseSession.close` it."""
     quiet_tensorflow()  # before any check imports TensorFlow
-    return _Session(exercise, submission, options or GradeOptions()).grade()
+    return ExerciseSession(exercise, submission, options or GradeOptions())
 
 
 def grade_exercises(
     items: Iterable[tuple[Exercise, Submission | None]],
     options: GradeOptions | None = None,
     on_result: Callable[[ExerciseResult], None] | None = None,
+    started: dict[int, ExerciseSession] | None = None,
 ) -> RunResult:
     """Grade several exercises one after another. ``None`` as submission means "no file".
 
     The next submission's worker is started while the current one's checks
     run, so its imports (TensorFlow: ~4 s) overlap with useful work; the checks
-    all run in this process, which imports TensorFlow at most once.
+    all run in this process, which imports TensorFlow at most once. ``started``:
+    sessions already begun (:func:`start_exercise`, with the same options) by item index;
+    they are graded, or closed, here.
     """
     quiet_tensorflow()  # before any check imports TensorFlow
     options = options or GradeOptions()
     pending = list(items)
     run = RunResult()
-    started = time.perf_counter()
-    sessions: dict[int, _Session] = {}
+    began = time.perf_counter()
+    sessions: dict[int, ExerciseSession] = dict(started or {})
 
     def prepare(index: int) -> None:
         if index < len(pending) and index not in sessions and pending[index][1] is not None:
-            sessions[index] = _Session(pending[index][0], pending[index][1], options)  # type: ignore[arg-type]
+            sessions[index] = ExerciseSession(pending[index][0], pending[index][1], options)  # type: ignore[arg-type]
 
     try:
         for index, (exercise, submission) in enumerate(pending):
@@ -260,7 +282,7 @@ def grade_exercises(
         for session in sessions.values():
             session.close()
             remove_tree(session.dir)
-    run.duration_s = time.perf_counter() - started
+    run.duration_s = time.perf_counter() - began
     return run
 
 
@@ -284,7 +306,7 @@ def plot_recipe(exercise: Exercise) -> Callable[..., Any] | None:
     return getattr(module, "record", None)
 
 
-def _plot(session: _Session, result: ExerciseResult) -> None:
+def _plot(session: ExerciseSession, result: ExerciseResult) -> None:
     """Draw ``session``'s learning curves beside the reference's; every outcome is a note, never an error."""
     exercise, options = session.exercise, session.options
     try:
@@ -384,7 +406,7 @@ def _reference_curves(exercise: Exercise, options: GradeOptions, key: str | None
         return {"failure": "error", "error_type": "FileNotFoundError", "error": str(solution)}
     recorder = trainer.TrainingRecorder(record_only=True)
     reference_options = replace(options, plot_dir=None, keep_session=False)
-    _Session(exercise, Submission(solution, is_reference=True), reference_options, recorder=recorder).grade()
+    ExerciseSession(exercise, Submission(solution, is_reference=True), reference_options, recorder=recorder).grade()
     record = recorder.matching(key)
     entry: dict[str, Any] = {"fingerprint": fingerprint, "exercise": exercise.id, "trains": record is not None}
     if record is not None:

@@ -470,3 +470,60 @@ def test_junit_text_holds_no_character_xml_cannot_hold():
     failure = root.find("testsuite/testcase/failure")
     assert "\x1b" not in text and "\x00" not in text
     assert failure.get("message") == "bad [31mred[0m  value" and failure.text.endswith("second line")
+
+
+def _sleepy_class(root: Path, names: list[str], sleepy: dict[str, float]) -> Path:
+    """Learners with exercise 05's solution; those in ``sleepy`` sleep that long at import."""
+    for name in names:
+        (root / name).mkdir(parents=True)
+        pause = f"import time\ntime.sleep({sleepy[name]})\n" if name in sleepy else ""
+        (root / name / FILES["exercise-05"]).write_text(pause + solution_source("exercise-05"), encoding="utf-8")
+    return root
+
+
+def test_a_learner_whose_file_sleeps_at_import_holds_no_one_up(tmp_path):
+    """One grading process: the learners after the sleeper are graded while it sleeps, and the
+    results still come back in learner order."""
+    from grader.batch.runner import grade_class
+    from grader.registry import find_exercise
+
+    names = ["a-sleeper", "b", "c", "d"]
+    class_dir = _sleepy_class(tmp_path / "class", names, {"a-sleeper": 4})
+    finished = []
+    graded = grade_class(
+        class_dir,
+        [find_exercise("exercise-05")],
+        workers=1,
+        on_learner=lambda r, done, total: finished.append(r.learner),
+    )
+    assert finished[-1] == "a-sleeper", finished
+    assert [learner.learner for learner in graded.learners] == names
+    assert all(learner.run.score == 24 for learner in graded.learners)
+
+
+def test_learners_held_by_a_grading_process_that_dies_are_graded_again_by_a_fresh_one(tmp_path):
+    """The grading process is killed while it holds several learners (they sleep at import): each
+    is graded by its successor, none is a fault row."""
+    from grader.batch.runner import grade_class
+    from grader.registry import find_exercise
+
+    names = ["a", "b", "c", "d", "e"]
+    class_dir = _sleepy_class(tmp_path / "class", names, {name: 1.5 for name in names[1:]})
+    killed = []
+
+    def kill_the_grading_process(result, done, total):
+        if killed:
+            return
+        tasks = Path(f"/proc/{os.getpid()}/task").iterdir()  # a process started by a thread is that thread's child
+        for pid in [pid for task in tasks for pid in (task / "children").read_text().split()]:
+            if "serve()" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                os.kill(int(pid), signal.SIGKILL)
+                killed.append(pid)
+
+    graded = grade_class(class_dir, [find_exercise("exercise-05")], workers=1, on_learner=kill_the_grading_process)
+    assert killed, "no grading process was found to kill: the test proves nothing"
+    assert [learner.learner for learner in graded.learners] == names
+    assert [learner.run.score for learner in graded.learners] == [24] * 5, [
+        (learner.learner, learner.error) for learner in graded.learners
+    ]
+    assert graded.complete and not any(learner.internal_error for learner in graded.learners)

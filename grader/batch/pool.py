@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import select
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader.engine import GradeOptions, grade_exercises
-from grader.registry import find_exercise, use_extra_checks
+from grader.engine import ExerciseSession, GradeOptions, grade_exercises, start_exercise
+from grader.registry import Exercise, find_exercise, use_extra_checks
 from grader.results import LearnerResult, RunResult
 from grader.sandbox.client import grader_python
 from grader.sandbox.limits import WorkerLimits
+from grader.sandbox.session import remove_tree
 
 
 def options_to_dict(options: GradeOptions) -> dict[str, Any]:
@@ -47,40 +51,128 @@ def options_from_dict(data: dict[str, Any]) -> GradeOptions:
     )
 
 
+class PendingLearner:
+    """One learner a grading process has begun: their files located and hashed, their first
+    exercise's worker already importing the submission (:func:`~grader.engine.start_exercise`)."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        from grader.batch.layout import LearnerFolder
+        from grader.batch.runner import submission_hashes
+
+        self.request = request
+        self.learner = LearnerFolder(request["learner"], Path(request["folder"]))
+        self.options = options_from_dict(request["options"])
+        use_extra_checks(self.options.extra_checks, self.options.extra_visibility)  # the same course as the batch's
+        exercises = [find_exercise(name) for name in request["exercises"]]
+        self.items = [(exercise, self.learner.submission(exercise)) for exercise in exercises]
+        self.files = submission_hashes(self.items)
+        notes = []
+        if self.learner.is_empty():
+            notes.append("empty folder")
+        unrecognised = self.learner.unrecognised(list(exercises))
+        if unrecognised:
+            notes.append("files named like no exercise: " + ", ".join(unrecognised[:5]))
+        self.note = "; ".join(notes)
+        self.started: dict[int, ExerciseSession] = {}
+        first = next((i for i, (_, submission) in enumerate(self.items) if submission is not None), None)
+        if first is not None:
+            exercise, submission = self.items[first]
+            self.started[first] = start_exercise(exercise, submission, self.options)
+
+    def ready(self) -> bool:
+        """Whether grading would start at once (the first worker's import is over)."""
+        return all(session.ready() for session in self.started.values())
+
+    def load_fds(self) -> list[int]:
+        return [fd for session in self.started.values() if (fd := session.load_fd()) is not None]
+
+    def grade(self) -> dict[str, Any]:
+        """Grade every requested exercise; the :class:`~grader.results.LearnerResult` as a dict."""
+        started, self.started = self.started, {}
+        run = grade_exercises(self.items, self.options, started=started)
+        return LearnerResult(self.learner.learner, run, self.files, self.note).to_dict()
+
+    def close(self) -> None:
+        for session in self.started.values():
+            session.close()
+            remove_tree(session.dir)
+        self.started = {}
+
+
 def grade_learner(request: dict[str, Any]) -> dict[str, Any]:
     """Grade one learner's folder for the requested exercises (in this process); the result as a dict."""
-    from grader.batch.layout import LearnerFolder
-    from grader.batch.runner import submission_hashes
+    return PendingLearner(request).grade()
 
-    learner = LearnerFolder(request["learner"], Path(request["folder"]))
-    options = options_from_dict(request["options"])
-    use_extra_checks(options.extra_checks, options.extra_visibility)  # the same course as the batch's
-    exercises = [find_exercise(name) for name in request["exercises"]]
-    items = [(exercise, learner.submission(exercise)) for exercise in exercises]
-    files = submission_hashes(items)
-    notes = []
-    if learner.is_empty():
-        notes.append("empty folder")
-    unrecognised = learner.unrecognised(list(exercises))
-    if unrecognised:
-        notes.append("files named like no exercise: " + ", ".join(unrecognised[:5]))
-    run = grade_exercises(items, options)
-    return LearnerResult(learner.learner, run, files, "; ".join(notes)).to_dict()
+
+#: Learners a grading process holds at once, one being graded and the rest importing meanwhile.
+#: A plain-data worker is small; a model exercise's worker grows to hundreds of MB once checked.
+AT_ONCE_PLAIN = 8
+AT_ONCE_MODEL = 2
+
+
+def learners_at_once(exercises: Sequence[Exercise]) -> int:
+    """How many learners to send a grading process before waiting for its first result."""
+    return AT_ONCE_MODEL if any(exercise.needs_tf for exercise in exercises) else AT_ONCE_PLAIN
+
+
+POLL_S = 0.02  # how often a grading process with no learner ready looks for new requests and launches
 
 
 def serve() -> None:
-    """The grading process's loop: a request line in, a result line out, until stdin closes."""
+    """The grading process's loop: learners' requests in, their results out, until stdin closes.
+
+    The parent may send several requests ahead (:class:`GradingProcess`). Each is begun as it
+    arrives (its worker starts importing), and the learner whose import is over first is graded
+    first, so a learner whose file sleeps or computes at import holds no one up. Every reply names
+    its request's ``index``. Learners' code runs in their own workers, never together in one.
+    """
     replies = os.fdopen(os.dup(1), "w", encoding="ascii")
     os.dup2(2, 1)  # pytest or a library printing must never garble a reply
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
-    for line in sys.stdin:
-        request = json.loads(line)
+    requests: queue.Queue[dict | None] = queue.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            requests.put(json.loads(line))
+        requests.put(None)
+
+    threading.Thread(target=read, daemon=True, name="kerasdrill-requests").start()
+    waiting: list[tuple[dict, PendingLearner | str]] = []  # in arrival order; a str: why it could not begin
+    more = True
+    while more or waiting:
+        while more:  # begin every learner sent so far
+            try:
+                request = requests.get(block=not waiting)
+            except queue.Empty:
+                break
+            if request is None:
+                more = False
+            else:
+                waiting.append((request, _begin(request)))
+        chosen = next((entry for entry in waiting if isinstance(entry[1], str) or entry[1].ready()), None)
+        if chosen is None:
+            if waiting:
+                fds = [fd for _, pending in waiting for fd in pending.load_fds()]  # type: ignore[union-attr]
+                select.select(fds, [], [], POLL_S)
+            continue
+        waiting.remove(chosen)
+        request, pending = chosen
         try:
-            reply = grade_learner(request)
+            if isinstance(pending, str):
+                raise RuntimeError(pending)
+            reply = pending.grade()
         except Exception as exc:  # noqa: BLE001 - a fault of ours: this learner's row says so
             reply = fault_result(request["learner"], f"{type(exc).__name__}: {exc}")
-        replies.write(json.dumps(reply, ensure_ascii=True) + "\n")
+        replies.write(json.dumps({"index": request.get("index"), "result": reply}, ensure_ascii=True) + "\n")
         replies.flush()
+
+
+def _begin(request: dict) -> PendingLearner | str:
+    """The learner begun, or why that failed (a fault of ours, told in their row when their turn comes)."""
+    try:
+        return PendingLearner(request)
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
 
 
 def fault_result(learner: str, error: str) -> dict[str, Any]:
@@ -89,12 +181,15 @@ def fault_result(learner: str, error: str) -> dict[str, Any]:
 
 
 class GradingProcess:
-    """One warm grading process, restarted if it dies."""
+    """One warm grading process, restarted if it dies.
+
+    Its owner may :meth:`send` several learners before it :meth:`receive` s the first result
+    (:func:`learners_at_once`): the process begins each at once and grades whichever is ready first.
+    """
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.env = env
         self.process: subprocess.Popen | None = None
-        self.lock = threading.Lock()
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
@@ -110,33 +205,58 @@ class GradingProcess:
             )
         return self.process
 
-    def grade(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send one learner; wait for their result (a fault row if the process died meanwhile)."""
-        with self.lock:
-            process = self._start()
+    def send(self, request: dict[str, Any]) -> bool:
+        """Send one learner's request (it carries an ``index``); False if the process is gone."""
+        process = self._start()
+        try:
+            process.stdin.write(json.dumps(request, ensure_ascii=True) + "\n")
+            process.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def receive(self) -> tuple[int, dict[str, Any]] | None:
+        """The next finished learner: ``(index, result as a dict)``, in the order they finish;
+        ``None`` if the process stopped (it is restarted on the next :meth:`send`)."""
+        process = self.process
+        try:
+            line = process.stdout.readline() if process is not None else ""
+        except (OSError, ValueError):
+            line = ""
+        if not line:
+            self.stop()
+            return None
+        reply = json.loads(line)
+        return int(reply["index"]), reply["result"]
+
+    def close_input(self) -> None:
+        """Tell the process no more learners are coming: it finishes those it holds, then exits."""
+        if self.process is not None:
             try:
-                process.stdin.write(json.dumps(request, ensure_ascii=True) + "\n")
-                process.stdin.flush()
-                line = process.stdout.readline()
-            except (BrokenPipeError, OSError):
-                line = ""
-            if not line:
-                self.stop()
-                return fault_result(request["learner"], "the grading process stopped")
-            return json.loads(line)
+                self.process.stdin.close()
+            except OSError:
+                pass
 
     def stop(self, grace_s: float = 5.0) -> None:
         """Let the process finish (its stdin closed, it stops its fork server); kill it after ``grace_s``."""
+        self.close_input()
         process, self.process = self.process, None
         if process is None:
             return
         try:
-            process.stdin.close()
             process.wait(timeout=grace_s)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             pass
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         process.wait()
+
+
+def stop_all(processes: Sequence[GradingProcess], grace_s: float = 5.0) -> None:
+    """:meth:`GradingProcess.stop` them all, letting them end side by side rather than in turn."""
+    for process in processes:
+        process.close_input()
+    for process in processes:
+        process.stop(grace_s)

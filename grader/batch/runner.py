@@ -1,12 +1,16 @@
 """``grade batch``: a whole class graded by a few warm grading processes in parallel.
 
 :func:`grade_class` finds the learners (:mod:`~grader.batch.layout`), hands them out in
-sorted order to ``workers`` grading processes (:mod:`~grader.batch.pool`), and collects one
-:class:`~grader.results.LearnerResult` per learner into a :class:`~grader.results.ClassResult`,
-always in learner order, whatever finished first. A learner's crash, timeout, syntax error,
-missing file or hostile code is their own row; the batch goes on. The first Ctrl-C lets the
-learners being graded finish and grades no more; the second stops at once. Either way the
-result is returned marked incomplete, with every learner graded so far.
+sorted order to ``workers`` grading processes (:mod:`~grader.batch.pool`), a few learners ahead
+of each (it begins them all and grades whichever's import is over first, so a file that sleeps at
+import holds no one up), and collects one :class:`~grader.results.LearnerResult` per learner into
+a :class:`~grader.results.ClassResult`, always in learner order, whatever finished first.
+
+A learner's crash, timeout, syntax error, missing file or hostile code is their own row; the
+batch goes on. A learner whose grading process died is graded again by a fresh one; a second
+death is a fault of ours, in their row. The first Ctrl-C lets the learners being graded (those
+already begun) finish and grades no more; the second stops at once. Either way the result is
+returned marked incomplete, with every learner graded so far.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.layout import LearnerFolder, find_learners
-from grader.batch.pool import GradingProcess, options_to_dict
+from grader.batch.pool import GradingProcess, fault_result, learners_at_once, options_to_dict, stop_all
 from grader.engine import GradeOptions
 from grader.registry import Exercise, all_exercises, exercise_version
 from grader.results import ClassResult, LearnerResult
 
 MODEL_PROCESS_MB = 1500  # a grading process with TensorFlow, its fork server, a worker and a trainer
 PLAIN_PROCESS_MB = 300
+PROCESS_STOPPED = "the grading process stopped"
 
 
 def default_workers(exercises: Sequence[Exercise]) -> tuple[int, str]:
@@ -133,22 +138,53 @@ def grade_class(
     processes = [GradingProcess() for _ in range(min(count, len(learners)) or 1)]
     base = {"exercises": [e.id for e in chosen], "options": options_to_dict(options)}
 
+    at_once = learners_at_once(chosen)
+    in_flight: set[int] = set()  # sent to a grading process, no result yet
+    lost: dict[int, int] = {}  # how many grading processes died while holding each learner
+
     def work(process: GradingProcess) -> None:
-        while not stopping.is_set():
-            try:
-                index = tasks.get_nowait()
-            except queue.Empty:
+        sent: set[int] = set()
+        while True:
+            while not stopping.is_set() and len(sent) < at_once:
+                try:
+                    index = tasks.get_nowait()
+                except queue.Empty:
+                    break
+                learner = learners[index]
+                request = {**base, "index": index, "learner": learner.learner, "folder": str(learner.folder)}
+                if not process.send(request):
+                    tasks.put(index)
+                    break
+                sent.add(index)
+                with lock:
+                    in_flight.add(index)
+            if not sent:
                 return
-            learner = learners[index]
-            reply = process.grade({**base, "learner": learner.learner, "folder": str(learner.folder)})
-            if stopping.is_set() and reply.get("error"):
-                return  # stopped under it by the second Ctrl-C: not graded, not a fault
-            result = LearnerResult.from_dict(reply)
-            with lock:
-                results[index] = result
-                done = len(results)
-            if on_learner is not None:
-                on_learner(result, done, len(learners))
+            finished = process.receive()
+            if finished is None:  # the grading process died, holding ``sent``
+                if stopping.is_set():
+                    return  # stopped by the second Ctrl-C: not graded, not a fault
+                for index in sorted(sent):  # each goes to a fresh process; twice is a fault in their row
+                    lost[index] = lost.get(index, 0) + 1
+                    if lost[index] < 2:
+                        tasks.put(index)
+                    else:
+                        _record(index, LearnerResult.from_dict(fault_result(learners[index].learner, PROCESS_STOPPED)))
+                with lock:
+                    in_flight.difference_update(sent)
+                sent.clear()
+                continue
+            index, reply = finished
+            sent.discard(index)
+            _record(index, LearnerResult.from_dict(reply))
+
+    def _record(index: int, result: LearnerResult) -> None:
+        with lock:
+            results[index] = result
+            in_flight.discard(index)
+            done = len(results)
+        if on_learner is not None:
+            on_learner(result, done, len(learners))
 
     threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in processes]
     for thread in threads:
@@ -161,14 +197,13 @@ def grade_class(
             interrupted = True
             stopping.set()
             if on_interrupt is not None:
-                on_interrupt(sum(t.is_alive() for t in threads))
+                on_interrupt(len(in_flight))
             _join(threads)
     except KeyboardInterrupt:  # the second Ctrl-C: stop the learners being graded too
         for process in processes:
             process.stop(grace_s=0)
     finally:
-        for process in processes:
-            process.stop()
+        stop_all(processes)
     ordered = [results[i] for i in sorted(results)]
     return ClassResult(
         learners=ordered,

@@ -181,6 +181,9 @@ def serve(channel_fd: int, warm: tuple[str, ...] = KERAS) -> None:
     for module in warm:  # the whole point: children start with it imported (no TensorFlow op is run)
         importlib.import_module(module)
     importlib.import_module(WORKER_ENTRY.split(":")[0])  # and with the worker's own modules
+    from grader.sandbox import seccomp
+
+    seccomp.available()  # finds and loads libseccomp here, once, rather than in every worker
 
     channel = socket.socket(fileno=channel_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel

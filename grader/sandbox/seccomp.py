@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import sys
 
 SCMP_ACT_ALLOW = 0x7FFF0000
@@ -71,6 +72,7 @@ class _ArgCmp(ctypes.Structure):
     ]
 
 
+@functools.cache  # find_library runs ldconfig: once per fork server (it loads this first), not per worker
 def _library():
     name = ctypes.util.find_library("seccomp") or "libseccomp.so.2"
     lib = ctypes.CDLL(name, use_errno=True)
