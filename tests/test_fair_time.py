@@ -75,3 +75,18 @@ def test_the_deadline_moves_on_by_the_wait_and_no_further_than_three_times(monke
     now[0] = 100.0 + limit
     deadline.remaining()
     assert deadline.end - 100.0 == pytest.approx(expected)
+
+
+def test_an_import_over_in_time_but_read_after_the_limit_is_not_timed_out(tmp_path):
+    """A batch begins learners ahead and reads their import's reply when their turn comes."""
+    import time
+
+    from grader.sandbox.client import WorkerClient
+
+    path = tmp_path / "learner.py"
+    path.write_text("def f():\n    return 1\n", encoding="utf-8")
+    with WorkerClient(path, tmp_path / "session", load_timeout=1.0) as client:
+        client.start()
+        time.sleep(1.5)  # the import took milliseconds; its reply waits in the pipe
+        assert client.load_finished()
+        assert client.ensure_loaded()["ok"]
