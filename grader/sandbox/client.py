@@ -285,6 +285,9 @@ class WorkerClient:
         if self._load_reply is None:
             try:
                 self._load_reply = self._receive(self._load_deadline)
+                done_at = self._load_reply.get("done_at")
+                if isinstance(done_at, float) and done_at > self._load_deadline.end:
+                    raise LearnerTimeout(seconds=None)  # over, but only after its time: as if read then
             except LearnerTimeout:
                 self.stop()
                 self._broken = SubmissionBroken(

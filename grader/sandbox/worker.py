@@ -22,6 +22,7 @@ import importlib.util
 import os
 import random
 import sys
+import time
 import traceback
 from types import ModuleType
 from typing import Any
@@ -30,6 +31,8 @@ from grader.outcomes import ErrorKind
 from grader.sandbox import isolation, landlock, limits, seccomp
 from grader.sandbox.capture import open_for_worker
 from grader.sandbox.protocol import Codec, ProtocolError, read_message, write_message
+
+_monotonic = time.monotonic  # taken before any learner code can replace time.monotonic
 
 MAX_TRACEBACK_CHARS = 4000
 
@@ -93,7 +96,10 @@ class Worker:
             return {"ok": False, "error": self.describe(exc)}
         self.module = module
         functions = sorted(name for name, value in vars(module).items() if callable(value) and not name.startswith("_"))
-        return {"ok": True, "functions": functions, "sandbox": self.layers}
+        # when the import ended, on the machine's monotonic clock (shared with the grading process): a
+        # reply read late (a batch begins learners ahead) is judged by it. Told by learner-run code, so
+        # it could be forged, to gain only that an import which is over anyway counts as in time.
+        return {"ok": True, "functions": functions, "sandbox": self.layers, "done_at": _monotonic()}
 
     def call(self, request: dict) -> dict:
         if self.module is None:
