@@ -112,13 +112,13 @@ SAMPLE_EVERY_S = 0.5  # smaps_rollup walks page tables: ~25 ms for a TensorFlow 
 
 
 def run_batch(
-    class_dir: Path, out: Path, workers: int, exercise: str, sample_memory: bool = False
+    class_dir: Path, out: Path, workers: int, exercise: str, sample_memory: bool = False, root: Path = ROOT
 ) -> tuple[float, float, float, int]:
     """One fresh `grade batch`: (wall s, peak PSS MB, peak RSS MB, exit code); memory 0 unless sampled."""
     command = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
     command += ["--workers", str(workers), "--exercise", exercise]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak_rss = peak_pss = 0
     done = threading.Event()
 
@@ -163,7 +163,10 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=40)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the table shows their median")
+    parser.add_argument("--before", type=Path, help="a checkout of an earlier commit: its runs alternate with ours")
     args = parser.parse_args()
+    if args.before:
+        return compare(args)
     rows = []
     for exercise in args.exercise or ["exercise-05"]:
         with tempfile.TemporaryDirectory(prefix="kerasdrill-bench-class-") as temp:
@@ -185,6 +188,23 @@ def main() -> None:
     for exercise, workers, elapsed, times, rate, pss, rss in rows:
         spread = f" ({times[0]:.1f}–{times[-1]:.1f})" if len(times) > 1 else ""
         print(f"| {exercise} | {workers} | {elapsed:.1f}{spread} | {rate:.0f} | {pss:,.0f} ({rss:,.0f}) |")
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Wall time of an earlier checkout's `grade batch` against ours, run by turns on the same class."""
+    print("| exercise | workers | before s | after s |\n|---|---:|---:|---:|")
+    for exercise in args.exercise or ["exercise-05"]:
+        with tempfile.TemporaryDirectory(prefix="kerasdrill-bench-class-") as temp:
+            class_dir = Path(temp) / "class"
+            make_class(class_dir, exercise, args.learners)
+            for workers in args.workers:
+                times: dict[str, list[float]] = {"before": [], "after": []}
+                for n in range(args.repeat):
+                    for name, root in (("before", args.before.resolve()), ("after", ROOT)):
+                        out = Path(temp) / f"out-{name}-{workers}-{n}"
+                        times[name].append(run_batch(class_dir, out, workers, exercise, root=root)[0])
+                before, after = (statistics.median(times[k]) for k in ("before", "after"))
+                print(f"| {exercise} | {workers} | {before:.1f} | {after:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
