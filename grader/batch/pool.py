@@ -30,7 +30,6 @@ from grader.registry import Exercise, find_exercise, use_extra_checks
 from grader.results import LearnerResult, RunResult
 from grader.sandbox.client import grader_python
 from grader.sandbox.limits import WorkerLimits
-from grader.sandbox.session import remove_tree
 
 
 def options_to_dict(options: GradeOptions) -> dict[str, Any]:
@@ -59,7 +58,6 @@ class PendingLearner:
         from grader.batch.layout import LearnerFolder
         from grader.batch.runner import submission_hashes
 
-        self.request = request
         self.learner = LearnerFolder(request["learner"], Path(request["folder"]))
         self.options = options_from_dict(request["options"])
         use_extra_checks(self.options.extra_checks, self.options.extra_visibility)  # the same course as the batch's
@@ -91,12 +89,6 @@ class PendingLearner:
         started, self.started = self.started, {}
         run = grade_exercises(self.items, self.options, started=started)
         return LearnerResult(self.learner.learner, run, self.files, self.note).to_dict()
-
-    def close(self) -> None:
-        for session in self.started.values():
-            session.close()
-            remove_tree(session.dir)
-        self.started = {}
 
 
 def grade_learner(request: dict[str, Any]) -> dict[str, Any]:
