@@ -149,12 +149,13 @@ def serve() -> None:
             continue
         waiting.remove(chosen)
         request, pending = chosen
-        try:
-            if isinstance(pending, str):
-                raise RuntimeError(pending)
-            reply = pending.grade()
-        except Exception as exc:  # noqa: BLE001 - a fault of ours: this learner's row says so
-            reply = fault_result(request["learner"], f"{type(exc).__name__}: {exc}")
+        if isinstance(pending, str):
+            reply = fault_result(request["learner"], pending)
+        else:
+            try:
+                reply = pending.grade()
+            except Exception as exc:  # noqa: BLE001 - a fault of ours: this learner's row says so
+                reply = fault_result(request["learner"], f"{type(exc).__name__}: {exc}")
         replies.write(json.dumps({"index": request.get("index"), "result": reply}, ensure_ascii=True) + "\n")
         replies.flush()
 

@@ -126,7 +126,6 @@ class WorkerClient:
         self._process: _Process | None = None
         self._next_id = 0
         self._load_reply: dict | None = None
-        self._load_sent_at = 0.0
         self._worker_pid: int | None = None
         self._load_deadline = FairDeadline(self.load_timeout, lambda: None)
         self._broken: SubmissionBroken | None = None
@@ -212,11 +211,10 @@ class WorkerClient:
         os.set_blocking(to_worker_w, False)
         self._process = _Process(launched, to_worker_w, from_worker_r, bytearray())
         self._load_reply = None
-        self._load_sent_at = time.monotonic()
         self._worker_pid = None
-        self._load_deadline = FairDeadline(self.load_timeout, self._worker, start=self._load_sent_at)
+        self._load_deadline = FairDeadline(self.load_timeout, self._worker)  # from now: the import's limit
         load = {"op": "load", "path": self.submission_path, "module": self.module_name}
-        self._send(load, FairDeadline(5, lambda: None, start=self._load_sent_at))
+        self._send(load, FairDeadline(5, lambda: None, start=self._load_deadline.start))
 
     def stop(self) -> None:
         """Kill the worker and everything it started."""
