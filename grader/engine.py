@@ -17,7 +17,6 @@ import hashlib
 import importlib
 import json
 import os
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -40,7 +39,7 @@ from grader.sandbox.client import Learner, WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
 from grader.sandbox.protocol import printable
-from grader.sandbox.session import remove_tree
+from grader.sandbox.session import new_session, remove_tree
 from grader.submissions import PreparedSource, Submission, UnreadableSubmission
 
 
@@ -98,7 +97,7 @@ class ExerciseSession:
         self.recorder = recorder
         self.recipe_failure: dict | None = None  # why the exercise's plot recipe gave no model (a message ref)
         self.started = time.perf_counter()
-        self.dir = tempfile.mkdtemp(prefix=f"kerasdrill-{exercise.number:02d}-")
+        self.dir = new_session(f"kerasdrill-{exercise.number:02d}-")
         self.client: WorkerClient | None = None
         self.prepared: PreparedSource | None = None
         self.error = ""

@@ -35,10 +35,12 @@ from grader.sandbox import environment, isolation, protocol
 from grader.sandbox.capture import open_capture, read_output
 from grader.sandbox.fair_time import FairDeadline, cpu_wait_s, worker_pid
 from grader.sandbox.keras_codec import install as install_keras_codec
-from grader.sandbox.limits import WorkerLimits, remove_pids_cgroup
+from grader.sandbox.limits import WorkerLimits, memory_cgroup_exhausted, remove_cgroups
 from grader.sandbox.protocol import Codec, ProtocolError
+from grader.sandbox.session import SpaceWatch
 
 GRADER_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the grader package
+SPACE_LOOK_S = 0.25  # how often a waiting grader looks at the session folder's size (ordinary users)
 
 
 def grader_python(code: str) -> list[str]:
@@ -129,6 +131,7 @@ class WorkerClient:
         self._worker_pid: int | None = None
         self._load_deadline = FairDeadline(self.load_timeout, lambda: None)
         self._broken: SubmissionBroken | None = None
+        self._space = SpaceWatch(self.session_dir)  # the session's size, where no tmpfs caps it
         self.restarts = 0
         self.timed_out_functions: dict[str, LearnerTimeout] = {}  # shared by every Learner of this submission
 
@@ -142,7 +145,12 @@ class WorkerClient:
         As told by the worker before any learner code ran; for the report, never for the verdict.
         """
         layers = (self._load_reply or {}).get("sandbox", {})
-        return {str(k): v is True for k, v in layers.items()} if isinstance(layers, dict) else {}
+        told = {str(k): v is True for k, v in layers.items()} if isinstance(layers, dict) else {}
+        if told:  # the grading side's own layer: the session folder's size
+            told["session size cap"] = self._space.enforced
+            if not self._space.enforced:
+                told["session size watched"] = True
+        return told
 
     def captured_output(self) -> tuple[str, int]:
         """What the learner's code printed (see :func:`~grader.sandbox.capture.read_output`); then lets the file go."""
@@ -237,7 +245,7 @@ class WorkerClient:
                 os.close(fd)
             except OSError:
                 pass
-        remove_pids_cgroup(self.cgroup_name)
+        remove_cgroups(self.cgroup_name)
 
     close = stop
 
@@ -411,8 +419,10 @@ class WorkerClient:
                 # (a batch begins learners ahead and grades them later). Once only, so a worker that
                 # keeps writing cannot hold us past the limit.
                 last_look, remaining = True, 0.0
-            readable, _, _ = select.select([process.replies], [], [], remaining)
+            readable, _, _ = select.select([process.replies], [], [], min(remaining, SPACE_LOOK_S))
             if not readable:
+                if self._space.exceeded():
+                    raise LearnerCrashed(detail=problem_ref("crash.disk", mb=self._space.cap // (1024 * 1024)))
                 continue
             chunk = os.read(process.replies, 1 << 20)
             if not chunk:
@@ -426,11 +436,15 @@ class WorkerClient:
             return problem_ref("crash.stopped")
         if process.popen is None:
             _wait_until_gone(process.pid, 2.0)
+            if memory_cgroup_exhausted(self.cgroup_name):
+                return problem_ref("crash.memory", mb=self.limits.memory_mb)
             return problem_ref("crash.ended")
         try:
             code = process.popen.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return problem_ref("crash.closed")
+        if memory_cgroup_exhausted(self.cgroup_name):
+            return problem_ref("crash.memory", mb=self.limits.memory_mb)
         if code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -604,11 +618,9 @@ def _problem_from_error(func: str, shown: str, error: dict) -> LearnerProblem:
 
 def sandbox_report(limits: WorkerLimits | None = None, *, unprivileged: bool = False) -> dict[str, bool]:
     """The sandbox layers a worker gets on this machine: starts one on an empty module and asks."""
-    import tempfile
+    from grader.sandbox.session import new_session, remove_tree
 
-    from grader.sandbox.session import remove_tree
-
-    session = tempfile.mkdtemp(prefix="kerasdrill-probe-")
+    session = new_session("kerasdrill-probe-")
     try:
         module = os.path.join(session, "probe.py")
         with open(module, "w", encoding="utf-8") as handle:

@@ -1,10 +1,11 @@
-"""The environment variables a worker (and the fork server) start with.
+"""The environment variables a worker (and the fork server) start with: an allowlist.
 
-The grading process's own environment minus what would let the learner's code
-change how Python starts (``PYTHONPATH``, ``PYTHONSTARTUP``, ...) and the grading
-secret, plus a quiet
-TensorFlow, a fixed hash seed, and ``HOME``/``TMPDIR`` inside the session folder
-so whatever the learner writes there is deleted with it.
+Only the variables named here pass from the grading process's environment (the language and
+time zone, ``PATH``, the numeric libraries' thread and CPU settings); nothing else does, whatever
+it holds (``KERASDRILL_SECRET``, CI tokens, cloud credentials). To them come a quiet TensorFlow,
+a fixed hash seed, the sandbox's own settings, and ``HOME``/``TMPDIR`` inside the session folder
+so whatever the learner writes there is deleted with it. The fork server starts with this
+environment too, so not even its start-up block (``/proc/self/environ``) holds anything else.
 """
 
 from __future__ import annotations
@@ -18,15 +19,21 @@ QUIET_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 #: The grading secret (:mod:`grader.checking.held_out`): the grading process's alone.
 SECRET_VARIABLE = "KERASDRILL_SECRET"
 
-_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONHOME", "PYTHONBREAKPOINT", SECRET_VARIABLE)
-_PRIVATE_DIRS = (
-    "XDG_CACHE_HOME",
-    "XDG_CONFIG_HOME",
-    "XDG_DATA_HOME",
-    "XDG_STATE_HOME",
-    "XDG_RUNTIME_DIR",
-    "KERAS_HOME",
+#: Passed on by name.
+PASSED = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "PYTHONIOENCODING",
+    "PYTHONUTF8",
+    "KERAS_BACKEND",
+    "CUDA_VISIBLE_DEVICES",
 )
+#: Passed on by prefix: the locale, and the thread/CPU settings of OpenBLAS, OpenMP and MKL (on some
+#: processors OPENBLAS_CORETYPE keeps an older OpenBLAS from computing wrong results).
+PASSED_PREFIXES = ("LC_", "OPENBLAS_", "OMP_", "MKL_", "GOTO_")
 
 
 #: The folders the worker must not see (hidden checks, solutions, learners' folders), os.pathsep-joined.
@@ -46,7 +53,7 @@ def quiet_tensorflow(environ: dict[str, str] | None = None) -> None:
 def base_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """What every process on the learner's side starts from (the fork server too)."""
     source = os.environ if environ is None else environ
-    env = {key: value for key, value in source.items() if key not in _DROPPED}
+    env = {key: value for key, value in source.items() if key in PASSED or key.startswith(PASSED_PREFIXES)}
     env.update(QUIET_TF_ENV)
     env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
     return env
@@ -57,6 +64,4 @@ def worker_environment(base: Mapping[str, str], session_dir: str, extra: Mapping
     env = dict(base, **extra)
     private_tmp = os.path.join(session_dir, "tmp")
     env.update(HOME=os.path.join(session_dir, "home"), TMPDIR=private_tmp, TEMP=private_tmp, TMP=private_tmp)
-    for name in _PRIVATE_DIRS:
-        env.pop(name, None)
     return env

@@ -11,11 +11,13 @@ process, or write into it. Three measures close that:
 - :func:`drop_ptrace_capability`: as root, the worker's launcher gives that
   capability up (bounding, permitted, effective and inheritable sets) before
   any learner code runs, so nothing below it can get it back;
-- :func:`new_namespaces`: as root, the learner's processes live in PID, mount
-  and network namespaces of their own, so ``kill(-1)`` cannot reach the grader
-  and the kernel ends everything they started when the worker ends; the mount
-  namespace carries the private view (:func:`private_view`,
-  :func:`read_only_everywhere`), and :func:`drop_all_capabilities` makes it final.
+- :func:`new_namespaces`: as root, the learner's processes live in PID, mount,
+  network and IPC namespaces of their own, so ``kill(-1)`` cannot reach the grader,
+  the kernel ends everything they started when the worker ends, and a shared-memory
+  segment dies with them; the mount namespace carries the allowlisted root
+  (:func:`allowlisted_root`, from :mod:`grader.sandbox.allowlist`), the worker then
+  becomes an unprivileged user (:func:`become_worker_user`) and
+  :func:`drop_all_capabilities` makes it final.
 
 Each returns whether it took effect; none raises.
 """
@@ -24,6 +26,9 @@ from __future__ import annotations
 
 import os
 import sys
+
+from grader.sandbox import allowlist
+from grader.sandbox.allowlist import View
 
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
@@ -117,15 +122,11 @@ def die_with_parent() -> bool:
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWIPC = 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
-#: Shadowed by an empty read-only tmpfs in the worker's view: other sessions, other learners' files.
-SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
-#: Mount points left writable by :func:`read_only_everywhere`, with everything under ``/proc``
-#: (devices below ``/dev`` stay usable on a read-only mount anyway).
-_LEFT_WRITABLE = ("/proc", "/dev")
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> bool:
@@ -135,16 +136,23 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 
 def new_namespaces(*, skip: bool = False) -> dict[str, bool]:
-    """As root, give this process's next child its own PID, mount and network namespaces.
+    """As root, give this process's next child its own PID, mount, network and IPC namespaces.
 
     The network namespace has only a loopback that is down: no connection to anything, the
-    grading machine's own services included.
+    grading machine's own services included. The IPC namespace takes every System V segment,
+    queue and semaphore the learner made with it when the worker ends.
     """
-    done = {"pid namespace": False, "mount namespace": False, "no network": False}
+    names = (
+        ("pid namespace", CLONE_NEWPID),
+        ("mount namespace", CLONE_NEWNS),
+        ("no network", CLONE_NEWNET),
+        ("own IPC", CLONE_NEWIPC),
+    )
+    done = {name: False for name, _ in names}
     if skip or not sys.platform.startswith("linux") or not _is_root():
         return done
     libc = _libc()
-    for name, flag in (("pid namespace", CLONE_NEWPID), ("mount namespace", CLONE_NEWNS), ("no network", CLONE_NEWNET)):
+    for name, flag in names:
         try:
             done[name] = libc.unshare(flag) == 0
         except Exception:
@@ -152,91 +160,221 @@ def new_namespaces(*, skip: bool = False) -> dict[str, bool]:
     return done
 
 
-def private_view(session_dir: str, hidden: list[str], keep: list[str]) -> bool:
-    """In a mount namespace of its own (see :func:`new_namespaces`): hide ``hidden`` (the hidden
-    checks, the reference solutions, the learner's folders) and the shared temp folders behind
-    empty read-only tmpfs mounts, keep ``session_dir`` and ``keep`` (the Python install, the
-    grader's sandbox package) where they were, and mount a ``/proc`` that shows only this PID
-    namespace. Returns whether the view is in place.
+def allowlisted_root(view: View, *, proc: bool = True) -> bool:
+    """Make ``view`` this mount namespace's whole file system (as root, after :func:`new_namespaces`).
+
+    A fresh tmpfs becomes the root; each listed path is bound into it read-only at its own path
+    (the package folder as an empty folder holding only its members), the session folder is bound
+    writable (no exec), and ``/etc``, ``/dev``, ``/proc`` are minimal: the loader's cache and the
+    local time, four devices, this PID namespace's processes. Then ``pivot_root`` and the old
+    root is detached: nothing else exists for this process and what it starts. Returns whether the
+    whole view is in place (on ``False`` nothing was pivoted, or the caller must not run learner code).
     """
     if not sys.platform.startswith("linux") or not _is_root():
         return False
-    if not _mount(None, "/", None, MS_REC | MS_PRIVATE):  # nothing below propagates back to the host
+    base = next((p for p in ("/tmp", "/mnt", "/run", "/var/tmp") if os.path.isdir(p) and not os.path.islink(p)), None)
+    if base is None or not _mount(None, "/", None, MS_REC | MS_PRIVATE):  # nothing propagates back to the host
         return False
-    session_dir = os.path.realpath(session_dir)
-    wanted = [session_dir, *(os.path.realpath(p) for p in keep if os.path.isdir(p))]
-    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for path in dict.fromkeys(wanted)}
-    empty = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
-    ok = True
+    devices = [d for d in allowlist.DEVICES if os.path.exists(d)]
+    sources = [*view.read_only, *view.package_members, *devices, view.writable]
+    etc = _etc_files(view)
+    handles: dict[str, int] = {}
     try:
-        overlays = [t for t in SHARED_TEMP if os.path.isdir(t) and not os.path.islink(t)]
-        for temp in overlays:  # writable for a moment, to hold the mount points of what it shadows
-            ok &= _mount("tmpfs", temp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755")
-        for path, handle in sorted(handles.items(), key=lambda item: len(item[0])):  # parents first
-            if not _same_dir(path, handle):  # shadowed by an overlay: bound back (a child of one is already back)
-                os.makedirs(path, mode=0o700, exist_ok=True)
-                ok &= _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
-        for temp in overlays:
-            ok &= _mount(None, temp, None, MS_REMOUNT | empty)
-        done: list[str] = []
-        for path in sorted({os.path.realpath(p) for p in hidden}, key=len):  # parents first
-            if any(path.startswith(parent + os.sep) for parent in done):
-                continue  # already inside an empty folder
-            # never hide what the worker runs from (a learner's file beside the Python install)
-            needed = any(k == path or k.startswith(path + os.sep) for k in wanted)
-            if os.path.isdir(path) and not needed:
-                ok &= _mount("tmpfs", path, "tmpfs", empty, "size=4k,mode=0555")
-                done.append(path)
-        if os.getpid() == 1:  # the first process of a new PID namespace: /proc shows only its own
-            ok &= _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        for path in dict.fromkeys(sources):  # opened before anything is mounted over them
+            handles[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        ok = _mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=0755")
+        if not ok:
+            return False
+
+        def at(path: str) -> str:
+            return base + path
+
+        library = MS_RDONLY | MS_NOSUID | MS_NODEV
+        for path in sorted(view.read_only, key=_depth):
+            ok &= _bind(handles[path], at(path), library)
+        ok &= _make_dir(at(view.package))
+        ok &= _mount("tmpfs", at(view.package), "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+        for member in view.package_members:
+            ok &= _bind(handles[member], at(member), library)
+        ok &= _mount(None, at(view.package), None, MS_REMOUNT | library)
+        for hole in view.holes:
+            ok &= _mount("tmpfs", at(hole), "tmpfs", library | MS_NOEXEC, "size=4k,mode=0555")
+        for link, target in view.links.items():
+            _make_link(at(link), target)
+        for name, data in etc.items():
+            ok &= _write_file(at(os.path.join("/etc", name)), data)
+        for device in devices:
+            flags = MS_NOSUID | MS_NOEXEC | (0 if device in allowlist.WRITABLE_DEVICES else MS_RDONLY)
+            ok &= _bind(handles[device], at(device), flags)
+        for name, target in (
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+        ):
+            _make_link(at("/dev/" + name), target)
+        ok &= _bind(handles[view.writable], at(view.writable), MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        if proc:
+            ok &= _make_dir(at("/proc")) and _mount("proc", at("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        if not ok:
+            return False
+        _close_directories(keep=set(handles.values()))
+        os.chdir(base)
+        if not _pivot_root(".", ".") or _libc().umount2(b".", MNT_DETACH) != 0:
+            return False
+        os.chdir("/")
+        return _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     except OSError:
-        ok = False
+        return False
     finally:
         for handle in handles.values():
             os.close(handle)
-    return bool(ok)
 
 
-def _same_dir(path: str, handle: int) -> bool:
+MNT_DETACH = 2
+#: pivot_root(2) has no C library wrapper: its number, by machine.
+_PIVOT_ROOT = {
+    "x86_64": 155,
+    "aarch64": 41,
+    "riscv64": 41,
+    "i686": 217,
+    "i386": 217,
+    "armv7l": 218,
+    "ppc64le": 203,
+    "s390x": 217,
+}
+
+
+def _pivot_root(new_root: str, put_old: str) -> bool:
+    import platform
+
+    number = _PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        return False
+    libc = _libc()
+    libc.syscall.restype = __import__("ctypes").c_long
+    return libc.syscall(number, new_root.encode(), put_old.encode()) == 0
+
+
+def _depth(path: str) -> tuple[int, str]:
+    return path.count(os.sep), path
+
+
+def _make_dir(path: str) -> bool:
+    """Make ``path`` and its missing parents: ``0711``, so the worker can pass through the folders
+    above what it was granted but not list them (``/root`` holds ``.pyenv``, which it cannot see)."""
     try:
-        a, b = os.stat(path), os.fstat(handle)
-        return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+        missing = []
+        current = path
+        while not os.path.isdir(current):
+            missing.append(current)
+            current = os.path.dirname(current)
+        for folder in reversed(missing):
+            os.mkdir(folder, 0o711)
+        return True
+    except OSError:
+        return os.path.isdir(path)  # inside a read-only bind that already holds it
+
+
+def _bind(handle: int, target: str, flags: int) -> bool:
+    """Bind what ``handle`` refers to at ``target`` (a folder or a file), then apply ``flags``."""
+    source = f"/proc/self/fd/{handle}"
+    if os.path.isdir(source):
+        ready = _make_dir(target)
+    else:
+        ready = _make_dir(os.path.dirname(target))
+        if ready and not os.path.exists(target):
+            try:
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
+            except OSError:
+                ready = False
+    if not ready or not _mount(source, target, None, MS_BIND):
+        return False
+    return _mount(None, target, None, MS_REMOUNT | MS_BIND | flags | _locked_flags(target))
+
+
+def _make_link(path: str, target: str) -> None:
+    if os.path.lexists(path):
+        return  # already there (inside a bound folder)
+    try:
+        _make_dir(os.path.dirname(path))
+        os.symlink(target, path)
+    except OSError:
+        pass  # inside a read-only bind: the link is there as the host has it
+
+
+def _write_file(path: str, data: bytes) -> bool:
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)  # /etc: listable
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return True
     except OSError:
         return False
 
 
-def read_only_everywhere(writable: list[str]) -> bool:
-    """Make every mount in this namespace read-only except ``writable`` (the session folder).
+def _etc_files(view: View) -> dict[str, bytes]:
+    """The minimal ``/etc``: the loader's cache, the local time, the worker's user and group."""
+    files: dict[str, bytes] = {}
+    for path in allowlist.ETC_COPIED:
+        try:
+            with open(path, "rb") as handle:  # localtime is a link into the zone database: its content
+                files[os.path.basename(path)] = handle.read(4 * 1024 * 1024)
+        except OSError:
+            pass
+    home = os.path.join(view.writable, "home")
+    for name, text in allowlist.passwd_entries(allowlist.WORKER_UID, allowlist.WORKER_GID, home).items():
+        files[name] = text.encode()
+    return files
 
-    Called after the limits are set (joining a cgroup writes to ``/sys``). Without
-    ``CAP_SYS_ADMIN`` afterwards, nothing can make them writable again.
-    """
+
+def _close_directories(keep: set[int]) -> None:
+    """Close every inherited descriptor of a folder: one would lead back out of the new root."""
+    import stat
+
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        if fd in keep:
+            continue
+        try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            pass
+
+
+def become_worker_user(session_dir: str, uid: int = allowlist.WORKER_UID, gid: int = allowlist.WORKER_GID) -> bool:
+    """As root: hand the session's folders to the worker's own user, then become that user (no
+    supplementary groups). Every capability is lost with uid 0; call :func:`drop_all_capabilities`
+    before, for the bounding set."""
     if not sys.platform.startswith("linux") or not _is_root():
         return False
-    keep = [os.path.realpath(p) for p in writable]
     try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as info:
-            points = [line.split()[4].replace("\\040", " ") for line in info if len(line.split()) > 4]
+        for folder in [session_dir, *(os.path.join(session_dir, n) for n in os.listdir(session_dir))]:
+            if os.path.isdir(folder) and not os.path.islink(folder):
+                os.chown(folder, uid, gid)
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        return os.getuid() == uid and os.geteuid() == uid
     except OSError:
         return False
-    ok = True
-    for point in points:
-        if point in _LEFT_WRITABLE or point.startswith("/proc/"):
-            continue
-        if any(point == k or point.startswith(k + os.sep) for k in keep):
-            continue
-        done = _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(point))
-        ok &= done or not os.path.exists(point)  # a mount shadowed by a later one is out of reach anyway
-    return bool(ok)
 
 
-def _locked_flags(point: str) -> int:
+def drop_bounding_set() -> None:
+    """Empty the capability bounding and ambient sets (needs ``CAP_SETPCAP``: call it while root)."""
+    libc = _libc()
     try:
-        flags = os.statvfs(point).f_flag
-    except OSError:
-        return 0
-    pairs = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC))
-    return sum(mount_flag for statvfs_flag, mount_flag in pairs if flags & statvfs_flag)
+        with open("/proc/sys/kernel/cap_last_cap") as handle:
+            last = int(handle.read())
+    except (OSError, ValueError):
+        last = 40
+    for cap in range(last + 1):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 
 
 def drop_all_capabilities() -> bool:
@@ -251,14 +389,7 @@ def drop_all_capabilities() -> bool:
         libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         if not _is_root() and not _holds_capabilities():
             return True
-        try:
-            with open("/proc/sys/kernel/cap_last_cap") as handle:
-                last = int(handle.read())
-        except (OSError, ValueError):
-            last = 40
-        for cap in range(last + 1):
-            libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-        libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+        drop_bounding_set()
 
         Header, Data = _capability_structs()
         header, data = Header(_CAPABILITY_VERSION_3, 0), (Data * 2)()
@@ -276,3 +407,13 @@ def _holds_capabilities() -> bool:
     except (OSError, ValueError):
         pass
     return False
+
+
+def _locked_flags(point: str) -> int:
+    """The flags a bind remount must keep (the kernel refuses to drop nosuid/nodev/noexec)."""
+    try:
+        flags = os.statvfs(point).f_flag
+    except OSError:
+        return 0
+    pairs = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC))
+    return sum(mount_flag for statvfs_flag, mount_flag in pairs if flags & statvfs_flag)

@@ -1,11 +1,12 @@
 """Landlock for the worker: the file and network sandbox an ordinary user can set up (Linux 5.13+).
 
-Used where the private mount view is not available (no root). Landlock only ever *allows*: a
-ruleset that handles reading, writing and TCP grants reading to what the worker needs and
-writing to the session folder only; nothing else. To hide a folder (the hidden checks, the
-reference solutions, the learner's folder) its siblings are allowed one by one, all the way up
-from it, so everything else stays readable. From ABI 4 TCP bind and connect are handled with no
-rule (no network); from ABI 6 signals and abstract UNIX sockets are scoped to the worker.
+Used where the allowlisted root is not available (no root). Landlock only ever *allows*: a
+ruleset that handles reading, writing and TCP grants reading to the worker's allowlist
+(:mod:`grader.sandbox.allowlist`, the same list the root mode mounts) and writing to the session
+folder only; nothing else on the machine can be opened. Where a listed folder holds something
+the worker must not see (the grader package inside a site folder), its siblings are granted one
+by one around it. From ABI 4 TCP bind and connect are handled with no rule (no network); from
+ABI 6 signals and abstract UNIX sockets are scoped to the worker.
 
 Direct system calls through ctypes (no dependency); every failure means "layer not in place".
 """
@@ -15,6 +16,9 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+
+from grader.sandbox import allowlist
+from grader.sandbox.allowlist import View
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same on every architecture
 CREATE_RULESET_VERSION = 1
@@ -63,9 +67,15 @@ def abi_version() -> int:
     return max(0, int(version))
 
 
-def restrict(session_dir: str, hidden: list[str], keep: list[str] = ()) -> bool:
-    """Allow reading everything but ``hidden``, writing only ``session_dir`` (and character devices
-    such as ``/dev/null``), no TCP and no signals outside the worker. Returns whether it is in place."""
+#: What the worker reads of ``/proc`` (its own process, the CPU and memory facts libraries read):
+#: not the other processes of its user.
+PROC_READABLE = ("/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/sys/vm/overcommit_memory")
+
+
+def restrict(view: View) -> bool:
+    """Enforce ``view`` (:mod:`grader.sandbox.allowlist`) with Landlock: read only the listed
+    paths, write only the session folder and ``/dev/null``, no TCP and no signals outside the
+    worker. Returns whether it is in place."""
     abi = abi_version()
     if abi < 1:
         return False
@@ -82,11 +92,12 @@ def restrict(session_dir: str, hidden: list[str], keep: list[str] = ()) -> bool:
         return False
     try:
         read = READ & handled
-        ok = all(_allow(libc, ruleset, path, read) for path in readable_tree(hidden, keep))
-        ok &= _allow(libc, ruleset, session_dir, handled & ~(MAKE_CHAR | MAKE_BLOCK))
-        for device in ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full", "/dev/tty"):
+        ok = all(_allow(libc, ruleset, path, read) for path in readable_paths(view))
+        ok &= _allow(libc, ruleset, view.writable, handled & ~(MAKE_CHAR | MAKE_BLOCK))
+        for device in allowlist.DEVICES:
+            writable = WRITE_FILE if device in allowlist.WRITABLE_DEVICES else 0
             if os.path.exists(device):
-                _allow(libc, ruleset, device, (READ_FILE | WRITE_FILE | (IOCTL_DEV if abi >= 5 else 0)) & handled)
+                ok &= _allow(libc, ruleset, device, (READ_FILE | writable | (IOCTL_DEV if abi >= 5 else 0)) & handled)
         if not ok:
             return False
         libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -95,11 +106,28 @@ def restrict(session_dir: str, hidden: list[str], keep: list[str] = ()) -> bool:
         os.close(ruleset)
 
 
-def readable_tree(hidden: list[str], keep: list[str] = ()) -> list[str]:
-    """The paths to grant reading to so that all of ``/`` is readable except ``hidden``: ``/`` itself
-    if nothing is hidden, else every sibling along the way down to each hidden folder. A ``keep``
-    path inside a hidden one (the package in a clone under ``/tmp``) is granted the same way,
-    minus the hidden folders inside it."""
+def readable_paths(view: View) -> list[str]:
+    """The paths to grant reading to: every listed path, except that a listed folder holding the
+    package or a hole is granted piece by piece around them (Landlock only ever adds), then the
+    package's members, the loader's files of ``/etc`` and the worker's own ``/proc``."""
+    private = [view.package, *view.holes]
+    granted: list[str] = []
+    for root in view.read_only:
+        inside = [p for p in private if _below(p, root)]
+        granted += readable_tree(inside, root) if inside else [root]
+    granted += list(view.package_members)
+    granted += [os.path.realpath(p) for p in allowlist.ETC_COPIED if os.path.exists(p)]
+    granted += [os.path.realpath(p) for p in PROC_READABLE if os.path.exists(p)]
+    return list(dict.fromkeys(granted))
+
+
+def _below(path: str, folder: str) -> bool:
+    return path != folder and path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def readable_tree(hidden: list[str], root: str = os.sep) -> list[str]:
+    """The paths to grant reading to so that all of ``root`` is readable except ``hidden``: ``root``
+    itself if nothing is hidden, else every sibling along the way down to each hidden folder."""
     hidden_parts = {_parts(h) for h in hidden if os.path.exists(h)}
     hidden_parts.discard(())
     granted: list[str] = []
@@ -119,12 +147,8 @@ def readable_tree(hidden: list[str], keep: list[str] = ()) -> list[str]:
         for name in names:
             walk((*prefix, name), below)
 
-    walk((), hidden_parts)
-    for path in keep:
-        parts = _parts(path)
-        if parts and os.path.exists(path) and any(parts[: len(h)] == h for h in hidden_parts):
-            walk(parts, {h for h in hidden_parts if parts[: len(h)] != h})  # minus what hides it, not what it holds
-    return list(dict.fromkeys(granted))
+    walk(_parts(root), hidden_parts)
+    return granted
 
 
 def _parts(path: str) -> tuple[str, ...]:

@@ -2,8 +2,10 @@
 
 ``python -s -c "...; from grader.sandbox.launcher import launch; launch()" REQUEST_FD REPLY_FD SESSION_DIR``
 (or a fork of the fork server) runs :func:`launch`. It gives up what learner code must not have
-(``CAP_SYS_PTRACE``; as root, the grader's PID namespace), forks the worker and waits for it, so the
-learner's ``os.getppid()`` is this process, never the grader.
+(``CAP_SYS_PTRACE``; as root, the grader's PID, mount, network and IPC namespaces), forks the worker
+and waits for it, so the learner's ``os.getppid()`` is this process, never the grader. The worker,
+still root, joins its cgroups and makes the allowlist (:mod:`grader.sandbox.allowlist`) its whole
+file system before :func:`grader.sandbox.worker.main` runs.
 """
 
 from __future__ import annotations
@@ -11,17 +13,9 @@ from __future__ import annotations
 import os
 import sys
 
-from grader.sandbox import isolation
+from grader.sandbox import allowlist, isolation, limits, seccomp
 from grader.sandbox.environment import HIDE_VARIABLE, UNPRIVILEGED_VARIABLE
 from grader.sandbox.worker import main
-
-
-def _needed_to_import() -> list[str]:
-    """What the worker imports from: the Python install, its site folders, this package."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, package]
-    found += [p for p in sys.path if p and os.path.isdir(p)]
-    return list(dict.fromkeys(found))
 
 
 def launch(argv: list[str] | None = None) -> None:
@@ -40,10 +34,18 @@ def launch(argv: list[str] | None = None) -> None:
     if child == 0:
         try:
             isolation.die_with_parent()  # a killed launcher takes the worker (and its PID namespace) along
-            needed = _needed_to_import()
-            if layers["mount namespace"]:
-                layers["private view"] = isolation.private_view(argv[2], hidden, keep=needed)
-            main(argv, layers, hidden=hidden, keep=needed)
+            view = allowlist.worker_view(argv[2], hidden)
+            # while /sys/fs/cgroup and the system's tools are still in sight
+            layers.update(
+                limits.join_cgroups(
+                    limits.WorkerLimits.from_env(), os.environ.get("KERASDRILL_CGROUP", ""), memory=not unprivileged
+                )
+            )
+            seccomp.available()
+            layers["allowlisted files"] = layers["mount namespace"] and isolation.allowlisted_root(
+                view, proc=os.getpid() == 1
+            )
+            main(argv, layers, view=view)
         finally:
             os._exit(70)
     for fd in argv[:2]:  # only the worker holds the protocol pipes, so its death is seen at once

@@ -103,49 +103,122 @@ def tasks_of_user(uid: int) -> int:
     return total
 
 
-PIDS_CGROUP_ROOT = "/sys/fs/cgroup/pids"
+CGROUP_ROOT = "/sys/fs/cgroup"
+PIDS_CGROUP_ROOT = os.path.join(CGROUP_ROOT, "pids")
+MEMORY_CGROUP_ROOT = os.path.join(CGROUP_ROOT, "memory")
 
 
 def pids_cgroup_path(name: str) -> str:
     return os.path.join(PIDS_CGROUP_ROOT, name)
 
 
-def _join_pids_cgroup(name: str, limit: int) -> bool:
-    """Root ignores RLIMIT_NPROC, so cap root's worker with a pids cgroup (v1) where one is writable."""
-    path = pids_cgroup_path(name)
+def _cgroup_folders(name: str) -> list[str]:
+    """Where a worker's cgroups live: v1's pids and memory hierarchies, or one v2 folder."""
+    return [
+        os.path.join(PIDS_CGROUP_ROOT, name),
+        os.path.join(MEMORY_CGROUP_ROOT, name),
+        os.path.join(CGROUP_ROOT, name),
+    ]
+
+
+def _write(path: str, value: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(value)
+
+
+def _join(folder: str, settings: list[tuple[str, str, bool]]) -> bool:
+    """Make ``folder``, write its ``(file, value, required)`` settings, then move this process in."""
     try:
-        os.makedirs(path, exist_ok=True)
-        with open(os.path.join(path, "pids.max"), "w") as handle:
-            handle.write(str(limit))
-        with open(os.path.join(path, "cgroup.procs"), "w") as handle:
-            handle.write(str(os.getpid()))
+        os.makedirs(folder, exist_ok=True)
+        for name, value, required in settings:
+            path = os.path.join(folder, name)
+            if required or os.path.exists(path):
+                _write(path, value)
+        _write(os.path.join(folder, "cgroup.procs"), str(os.getpid()))
         return True
     except OSError:
         return False
 
 
-def remove_pids_cgroup(name: str) -> None:
-    """Remove a worker's pids cgroup once its processes are gone (best effort)."""
-    path = pids_cgroup_path(name)
-    if not os.path.isdir(path):
-        return
+def join_cgroups(limits: WorkerLimits, name: str, *, memory: bool = True) -> dict[str, bool]:
+    """As root, put this process (the worker, before any learner code) in cgroups of its own:
+    pids (root ignores ``RLIMIT_NPROC``) and memory, with swap off where the kernel counts it.
+
+    The memory cgroup counts what ``RLIMIT_DATA`` does not: shared mappings, System V segments,
+    files the worker writes into a tmpfs. Call it while ``/sys/fs/cgroup`` is still in sight.
+    """
+    done = {"memory cgroup": False}
+    if not name or os.geteuid() != 0 or not os.path.isdir(CGROUP_ROOT):
+        return done
+    if not memory:
+        limits = WorkerLimits(memory_mb=0, extra_tasks=limits.extra_tasks)
+    pids, memory, unified = _cgroup_folders(name)
+    v2 = os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.controllers"))
+    if v2:
+        settings = []
+        if limits.extra_tasks:
+            settings.append(("pids.max", str(limits.extra_tasks), False))
+        if limits.memory_mb:
+            settings += [("memory.max", str(limits.memory_mb * MiB), True), ("memory.swap.max", "0", False)]
+        done["memory cgroup"] = _join(unified, settings) and bool(limits.memory_mb)
+        return done
+    if limits.extra_tasks and os.path.isdir(PIDS_CGROUP_ROOT):
+        _join(pids, [("pids.max", str(limits.extra_tasks), True)])
+    if limits.memory_mb and os.path.isdir(MEMORY_CGROUP_ROOT):
+        cap = str(limits.memory_mb * MiB)
+        done["memory cgroup"] = _join(
+            memory,
+            [
+                ("memory.limit_in_bytes", cap, True),
+                ("memory.memsw.limit_in_bytes", cap, False),  # memory + swap = memory: no swap
+                ("memory.swappiness", "0", False),
+            ],
+        )
+    return done
+
+
+def memory_cgroup_exhausted(name: str) -> bool:
+    """Whether the worker's memory cgroup hit its cap (its OOM killer ended the worker)."""
+    _, memory, unified = _cgroup_folders(name)
+    for path, key in (
+        (os.path.join(memory, "memory.oom_control"), "oom_kill"),
+        (os.path.join(unified, "memory.events"), "oom_kill"),
+    ):
+        try:
+            with open(path, encoding="ascii") as handle:
+                fields = dict(line.split() for line in handle if len(line.split()) == 2)
+            if int(fields.get(key, "0")) > 0:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def remove_cgroups(name: str) -> None:
+    """Remove a worker's cgroups once its processes are gone (best effort)."""
     import time
 
-    for _ in range(50):
-        try:
-            os.rmdir(path)
-            return
-        except OSError:
-            time.sleep(0.02)
+    for path in _cgroup_folders(name):
+        if not os.path.isdir(path) or path == CGROUP_ROOT:
+            continue
+        for _ in range(50):
+            try:
+                os.rmdir(path)
+                break
+            except OSError:
+                time.sleep(0.02)
+
+
+remove_pids_cgroup = remove_cgroups  # the name the client used before memory was counted too
 
 
 def _limit_tasks(extra: int) -> None:
-    """Cap new processes/threads (a fork bomb hits the cap instead of the machine)."""
+    """Cap new processes/threads (a fork bomb hits the cap instead of the machine). As root the
+    pids cgroup does it (:func:`join_cgroups`); the limit set here holds once the worker has
+    dropped to its own user."""
     if not os.path.isdir("/proc"):
         return
     if os.geteuid() == 0:
-        name = os.environ.get("KERASDRILL_CGROUP")
-        if name:
-            _join_pids_cgroup(name, extra)
+        _cap(resource.RLIMIT_NPROC, extra)
         return
     _cap(resource.RLIMIT_NPROC, tasks_of_user(os.getuid()) + extra)

@@ -2,8 +2,9 @@
 
 The learner's code gets ``EPERM`` for what no exercise needs and a sandbox must keep: new
 sockets (no network, no talking to a helper), changing its own limits, leaving its session or
-process group (``setsid``/``setpgid``) or its parent-death signal, tracing, namespaces and mounts, kernel keys, BPF, and
-new user namespaces through ``clone``. ``clone3`` answers ``ENOSYS``, so the C library falls
+process group (``setsid``/``setpgid``) or its parent-death signal, tracing, namespaces and mounts, kernel keys, BPF,
+new user namespaces through ``clone``, and memory that no limit of an ordinary user counts: System V
+shared memory, queues and semaphores, ``memfd_create`` and shared anonymous mappings. ``clone3`` answers ``ENOSYS``, so the C library falls
 back to ``clone``, whose flags the filter can see. Reading a limit stays allowed (``prlimit64``
 with no new value is how ``getrlimit`` is made).
 
@@ -60,7 +61,16 @@ BLOCKED = (
     "fsmount",
     "move_mount",
     "open_tree",
+    # memory no limit counts for an ordinary user (RLIMIT_DATA counts private memory only): System V
+    # segments outlive the worker on the host's IPC namespace, memfd files live in RAM
+    "shmget",
+    "shmat",
+    "msgget",
+    "semget",
+    "memfd_create",
+    "memfd_secret",
 )
+MAP_SHARED, MAP_ANONYMOUS = 0x01, 0x20
 
 
 class _ArgCmp(ctypes.Structure):
@@ -128,6 +138,8 @@ def install() -> bool:
         for name in BLOCKED:
             ok &= rule(name, deny)
         ok &= rule("prlimit64", deny, (2, SCMP_CMP_NE, 0, 0))  # setting a limit; reading one stays allowed
+        shared_anonymous = MAP_SHARED | MAP_ANONYMOUS  # RAM no rlimit counts: refused (private mappings stay)
+        ok &= rule("mmap", deny, (3, SCMP_CMP_MASKED_EQ, shared_anonymous, shared_anonymous))
         for flag in CLONE_NAMESPACES:
             ok &= rule("clone", deny, (0, SCMP_CMP_MASKED_EQ, flag, flag))
         ok &= rule("clone3", SCMP_ACT_ERRNO | errno.ENOSYS)

@@ -1,5 +1,10 @@
 """The session folder: where one submission's worker may write, removed afterwards without trusting it.
 
+As root the folder is a tmpfs of its own with a size cap (:func:`new_session`), so files the
+learner writes cannot fill the machine's disk, each file also being capped by ``RLIMIT_FSIZE``.
+For an ordinary user, who cannot mount, :class:`SpaceWatch` lets the grading process notice a
+session that grew past the same cap and stop its worker.
+
 The learner's code may leave anything there (a 3,000-deep folder tree, a FIFO, files it made
 read-only); removing it must never raise and never block.
 """
@@ -9,12 +14,111 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
+
+#: The most a session folder may hold (the learner's files, exchanged values, captured output).
+SESSION_MB = 512
+MiB = 1024 * 1024
+
+
+def new_session(prefix: str, *, size_mb: int = SESSION_MB, capped: bool = True) -> str:
+    """A new session folder in the temp folder; as root (and ``capped``) a tmpfs of ``size_mb``."""
+    from grader.sandbox.environment import UNPRIVILEGED_VARIABLE
+
+    path = tempfile.mkdtemp(prefix=prefix)
+    capped = capped and os.environ.get(UNPRIVILEGED_VARIABLE) != "1"  # an ordinary user's layers only
+    if capped and sys.platform.startswith("linux") and os.geteuid() == 0:
+        _mount_tmpfs(path, size_mb)
+    return path
+
+
+def is_capped(path: str) -> bool:
+    """Whether ``path`` is a session tmpfs of its own (its size is capped by the kernel)."""
+    return os.path.ismount(path)
+
+
+def _mount_tmpfs(path: str, size_mb: int) -> bool:
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        flags = 2 | 4  # MS_NOSUID | MS_NODEV
+        options = f"size={size_mb}m,mode=0700".encode()
+        return libc.mount(b"tmpfs", path.encode(), b"tmpfs", flags, options) == 0
+    except Exception:  # noqa: BLE001 - no cap: the space watch still applies
+        return False
+
+
+def _detach(path: str) -> None:
+    """Unmount a session tmpfs (lazily: a process still inside cannot keep it in place)."""
+    if not (sys.platform.startswith("linux") and os.path.ismount(path)):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).umount2(path.encode(), 2)  # MNT_DETACH
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class SpaceWatch:
+    """Notices a session folder that grew past its cap where the kernel does not enforce one.
+
+    Cheap while nothing happens: it looks at the file system's free space, and only when that
+    fell by more than the cap since the start does it add up the folder itself (so another
+    process filling the disk is never blamed on this learner).
+    """
+
+    def __init__(self, path: str, size_mb: int = SESSION_MB) -> None:
+        self.path = path
+        self.cap = size_mb * MiB
+        self.enforced = is_capped(path)
+        self.start_free = self._free()
+
+    def _free(self) -> int:
+        try:
+            stats = os.statvfs(self.path)
+            return stats.f_bavail * stats.f_frsize
+        except OSError:
+            return 0
+
+    def exceeded(self) -> bool:
+        if self.enforced or self.start_free - self._free() <= self.cap:
+            return False
+        return folder_size(self.path, stop_at=self.cap) > self.cap
+
+
+def folder_size(path: str, *, stop_at: int, max_entries: int = 100_000) -> int:
+    """Bytes stored under ``path`` (without following links), counting stops past ``stop_at``;
+    more than ``max_entries`` entries counts as past it."""
+    total, seen, pending = 0, 0, [path]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > max_entries:
+                return stop_at + 1
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_blocks * 512
+            except OSError:
+                continue
+            if total > stop_at:
+                return total
+    return total
 
 
 def remove_tree(path: str) -> None:
     """Delete ``path`` and everything under it; never raises."""
     if not path or not os.path.lexists(path):
         return
+    _detach(path)
     try:
         shutil.rmtree(path)  # recursive in Python 3.11: a deep tree raises RecursionError
         return

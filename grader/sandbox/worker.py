@@ -29,6 +29,7 @@ from typing import Any
 
 from grader.outcomes import ErrorKind
 from grader.sandbox import isolation, landlock, limits, seccomp
+from grader.sandbox.allowlist import View, worker_view
 from grader.sandbox.capture import open_for_worker
 from grader.sandbox.protocol import Codec, ProtocolError, read_message, write_message
 
@@ -177,19 +178,30 @@ class Worker:
         return text[-MAX_TRACEBACK_CHARS:]
 
 
-def lock_down(session_dir: str, layers: dict[str, bool], hidden: list[str], keep: list[str]) -> dict[str, bool]:
-    """The last steps before learner code: files read-only but the session folder, every
-    capability gone, the seccomp filter. Each step is recorded in ``layers`` (True: in place).
+def lock_down(session_dir: str, layers: dict[str, bool], view: View) -> dict[str, bool]:
+    """The last steps before learner code. Each step is recorded in ``layers`` (True: in place).
 
-    Without the private view (an ordinary user), Landlock gives what it can of the same: the
-    hidden folders and other sessions unreadable, only the session folder writable, no TCP."""
-    layers["read-only files"] = bool(layers.get("private view")) and isolation.read_only_everywhere([session_dir])
+    As root, inside the allowlisted root (:func:`~grader.sandbox.isolation.allowlisted_root`): the
+    worker becomes its own unprivileged user and gives up every capability. Without that root (an
+    ordinary user), Landlock enforces the same allowlist. Then the seccomp filter, either way."""
+    if layers.get("allowlisted files"):
+        layers["read-only files"] = _read_only(["/", *view.read_only, *view.package_members])
+        isolation.drop_bounding_set()  # while root: the bounding set needs CAP_SETPCAP
+        layers["unprivileged user"] = isolation.become_worker_user(session_dir)
+    else:
+        layers["read-only files"] = layers["unprivileged user"] = False
     layers["no capabilities"] = isolation.drop_all_capabilities()
-    if not layers.get("private view"):
-        others = [t for t in isolation.SHARED_TEMP if os.path.isdir(t)]  # other sessions, other learners
-        layers["landlock"] = landlock.restrict(session_dir, [*hidden, *others], keep)
+    if not layers.get("allowlisted files"):
+        layers["landlock"] = landlock.restrict(view)
     layers["seccomp"] = seccomp.install()
     return layers
+
+
+def _read_only(paths: list[str]) -> bool:
+    try:
+        return all(os.statvfs(path).f_flag & os.ST_RDONLY for path in paths)
+    except OSError:
+        return False
 
 
 def seed_everything(seed: int | None) -> None:
@@ -212,11 +224,10 @@ def main(
     argv: list[str] | None = None,
     layers: dict[str, bool] | None = None,
     *,
-    hidden: list[str] | None = None,
-    keep: list[str] | None = None,
+    view: View | None = None,
 ) -> None:
     """Entry point of the worker process. ``layers``: the sandbox layers the launcher set up;
-    ``hidden``/``keep``: what the worker must not see, and what it imports from."""
+    ``view``: what the worker may see (:func:`~grader.sandbox.allowlist.worker_view`)."""
     request_fd, reply_fd, session_dir = (argv or sys.argv[1:])[:3]
     requests = os.fdopen(int(request_fd), "rb", buffering=0)
     replies = os.fdopen(int(reply_fd), "wb", buffering=0)
@@ -236,7 +247,7 @@ def main(
     os.makedirs(scratch, exist_ok=True)
     os.chdir(scratch)
     limits.apply_worker_limits()
-    layers = lock_down(session_dir, dict(layers or {}), hidden or [], keep or [])
+    layers = lock_down(session_dir, dict(layers or {}), view or worker_view(session_dir))
     Worker(requests, replies, session_dir, layers).serve()
     sys.stdout.flush()
     os._exit(0)

@@ -85,7 +85,9 @@ HOSTILE_FUNCTIONS = {
         ["expected a tuple"],
     ),
     "monkeypatches pytest, grader and numpy, then answers wrongly": (
-        "    import pytest, numpy, grader.checking, grader.sandbox.protocol\n    pytest.fail = lambda *a, **k: None\n    grader.checking.fail = lambda *a, **k: None\n"
+        "    import pytest, numpy, grader.sandbox.protocol\n    pytest.fail = lambda *a, **k: None\n"
+        "    try:\n        import grader.checking  # not in the worker's view: only grader.sandbox is\n"
+        "        grader.checking.fail = lambda *a, **k: None\n    except ImportError:\n        pass\n"
         "    numpy.array_equal = lambda *a, **k: True\n    return (channels, channels)",
         "failed",
         ["expected"],
@@ -101,7 +103,8 @@ HOSTILE_FUNCTIONS = {
         ["expected a tuple"],
     ),
     "writes files named like grader output": (
-        "    import os\n    for name in ('results.json', 'report.json', 'junit.xml', os.path.join('..', 'output.txt')):\n        with open(name, 'w') as handle:\n            handle.write('{\"score\": 16, \"max_score\": 16}')\n    return 0",
+        "    import os\n    for name in ('results.json', 'report.json', 'junit.xml', os.path.join('..', 'output.txt')):\n        try:\n            with open(name, 'w') as handle:\n                handle.write('{\"score\": 16, \"max_score\": 16}')\n"
+        "        except OSError:  # as root the capture file is not the worker's user's\n            pass\n    return 0",
         "failed",
         ["expected a tuple"],
     ),
@@ -124,11 +127,13 @@ HOSTILE_FUNCTIONS = {
         [],
     ),
     "kills its parent": (  # the parent is the launcher, never the grader; the worker dies with it
-        # it waits a second after the kill, so its answer never races the parent-death signal
+        # it waits a second after the kill, so its answer never races the parent-death signal. As root
+        # the parent is outside the worker's PID namespace (getppid() is 0: its own process group)
+        # and another user's: nothing is killed, and the right answer follows
         "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(1)\n"
         "    return (2 * channels, 2 * channels)",
-        "error",
-        ["stopped the process"],
+        "passed" if os.geteuid() == 0 else "error",
+        [] if os.geteuid() == 0 else ["stopped the process"],
     ),
 }
 
@@ -142,7 +147,7 @@ SANDBOX_FUNCTIONS = {
         "                 os.path.join(os.path.dirname(package), 'solutions', 'exercise_04_parameter_counts.py')):\n"
         "        try:\n            open(path).read()\n            return 'read ' + path\n        except OSError:\n            pass\n"
         + _REFUSED,
-        ("private view", "landlock"),
+        ("allowlisted files", "landlock"),
     ),
     "writes into the grader's package": (
         "    import os, grader\n    target = os.path.join(os.path.dirname(grader.__file__), 'sandbox', 'planted.py')\n"
@@ -232,12 +237,18 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def grade(
-    tmp_path: Path, source: str, *extra: str, package: Path | None = None
+    tmp_path: Path,
+    source: str,
+    *extra: str,
+    package: Path | None = None,
+    env: dict[str, str] | None = None,
+    home: Path | None = None,
 ) -> tuple[subprocess.CompletedProcess, dict]:
     """Run `grade exercise-04 --submission ... --format json` in a fresh process, checking the invariants.
 
     ``package``: a folder holding a throwaway copy of the grader (see :func:`package_copy`) to run
-    instead of the installed one, for attacks that write into the package.
+    instead of the installed one, for attacks that write into the package. ``env``: more variables
+    for the grader's environment; ``home``: the grader's HOME (default: an empty folder in ``tmp_path``).
     """
     learner = tmp_path / "learner"
     learner.mkdir()
@@ -247,11 +258,13 @@ def grade(
     workdir.mkdir()
     before_learner, before_cwd = _snapshot(learner), _snapshot(workdir)
     marker = f"hostile-{time.monotonic_ns()}"
-    env = {**os.environ, "TMPDIR": str(tmp_path / marker), "HOME": str(tmp_path / "home")}
+    home = home or tmp_path / "home"
+    env = {**os.environ, **(env or {}), "TMPDIR": str(tmp_path / marker), "HOME": str(home)}
     if package is not None:
         env["PYTHONPATH"] = str(package)
     (tmp_path / marker).mkdir()
-    (tmp_path / "home").mkdir()
+    home.mkdir(exist_ok=True)
+    before_home = _snapshot(home)
     completed = subprocess.run(
         [
             sys.executable,
@@ -278,7 +291,7 @@ def grade(
     assert _snapshot(learner) == before_learner, "the learner's folder changed"
     assert _snapshot(workdir) == before_cwd, "the grader's working folder changed"
     assert list((tmp_path / marker).iterdir()) == [], "the grader's temp folder was not removed"
-    assert list((tmp_path / "home").iterdir()) == [], "the home folder changed"
+    assert _snapshot(home) == before_home, "the home folder changed"
     deadline = time.monotonic() + 5
     while _processes_mentioning(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -502,11 +515,15 @@ def test_held_out_labels_cannot_be_looked_up_in_the_public_data(tmp_path):
     nothing and finds each test row in grader.datasets. It used to score 12/12; now the inputs it gets
     are rotated and shuffled by the grading secret, so no row matches and the 4 training points are lost."""
     lookup = """def train_and_predict(model, x_train, y_train, x_test, epochs=50):
-    from grader import datasets
+    # grader.datasets' public recipe (the worker cannot import it: only grader.sandbox is in its view)
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
 
-    known = datasets.breast_cancer(1)
-    rows = np.concatenate([known.x_train, known.x_test])
-    labels = np.concatenate([known.y_train, known.y_test])
+    data = load_breast_cancer()
+    x_tr, x_te, y_tr, y_te = train_test_split(data.data, data.target, test_size=0.2, random_state=1, stratify=data.target)
+    mean, std = x_tr.mean(axis=0), x_tr.std(axis=0)
+    rows = ((np.concatenate([x_tr, x_te]) - mean) / np.where(std > 1e-12, std, 1.0)).astype(np.float32)
+    labels = np.concatenate([y_tr, y_te])
     found = []
     for row in np.asarray(x_test):
         distance = np.abs(rows - row).sum(axis=1)
@@ -516,7 +533,7 @@ def test_held_out_labels_cannot_be_looked_up_in_the_public_data(tmp_path):
 
 def _original_train_and_predict("""
     source = solution_source("exercise-08").replace("def train_and_predict(", lookup, 1)
-    assert "known = datasets.breast_cancer(1)" in source
+    assert "data = load_breast_cancer()" in source
     report, _, _ = _grade_measured(tmp_path, "exercise-08", source)
     by_name = {c["name"]: c for c in report["checks"]}
     assert by_name["learns_breast_cancer"]["status"] == "failed", by_name["learns_breast_cancer"]
