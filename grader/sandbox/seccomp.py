@@ -2,11 +2,12 @@
 
 The learner's code gets ``EPERM`` for what no exercise needs and a sandbox must keep: new
 sockets (no network, no talking to a helper), changing its own limits, leaving its session or
-process group (``setsid``/``setpgid``) or its parent-death signal, tracing, namespaces and mounts, kernel keys, BPF,
-new user namespaces through ``clone``, and memory that no limit of an ordinary user counts: System V
-shared memory, queues and semaphores, ``memfd_create`` and shared anonymous mappings. ``clone3`` answers ``ENOSYS``, so the C library falls
-back to ``clone``, whose flags the filter can see. Reading a limit stays allowed (``prlimit64``
-with no new value is how ``getrlimit`` is made).
+process group (``setsid``/``setpgid``) or its parent-death signal, tracing, namespaces and
+mounts, kernel keys, BPF, new user namespaces through ``clone``, and memory that no limit of an
+ordinary user counts: System V shared memory, queues and semaphores, ``memfd_create`` and shared
+anonymous mappings. ``clone3`` answers ``ENOSYS``, so the C library falls back to ``clone``, whose
+flags the filter can see. Reading a limit stays allowed (``prlimit64`` with no new value is how
+``getrlimit`` is made).
 
 Where libseccomp is missing the worker runs without this layer, and says so.
 """
