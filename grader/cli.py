@@ -364,8 +364,10 @@ def main() -> None:
       grade ci github|gradescope write a Classroom/Actions workflow or a Gradescope autograder
     """
     from grader.outputs.console import use_fallbacks
+    from grader.sandbox.session import remove_on_termination
 
     use_fallbacks()  # a cp949 or ASCII console gets ASCII stand-ins, never a UnicodeEncodeError
+    remove_on_termination()  # SIGTERM leaves no session folder behind (processes end by themselves)
 
 
 @main.command("check")

@@ -516,7 +516,7 @@ def test_learners_held_by_a_grading_process_that_dies_are_graded_again_by_a_fres
             return
         tasks = Path(f"/proc/{os.getpid()}/task").iterdir()  # a process started by a thread is that thread's child
         for pid in [pid for task in tasks for pid in (task / "children").read_text().split()]:
-            if "serve()" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            if "batch.pool import serve" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
                 os.kill(int(pid), signal.SIGKILL)
                 killed.append(pid)
 

@@ -110,7 +110,7 @@ def learners_at_once(exercises: Sequence[Exercise]) -> int:
 POLL_S = 0.02  # how often a grading process with no learner ready looks for new requests and launches
 
 
-def serve() -> None:
+def serve(parent: int | None = None) -> None:
     """The grading process's loop: learners' requests in, their results out, until stdin closes.
 
     The parent may send several requests ahead (:class:`GradingProcess`). Each is begun as it
@@ -118,6 +118,11 @@ def serve() -> None:
     first, so a learner whose file sleeps or computes at import holds no one up. Every reply names
     its request's ``index``. Learners' code runs in their own workers, never together in one.
     """
+    from grader.sandbox.isolation import die_with_parent
+    from grader.sandbox.session import remove_on_termination
+
+    remove_on_termination()
+    die_with_parent(signal.SIGTERM, parent=parent)  # `grade batch` killed: remove its sessions, then end
     replies = os.fdopen(os.dup(1), "w", encoding="ascii")
     os.dup2(2, 1)  # pytest or a library printing must never garble a reply
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
@@ -187,7 +192,7 @@ class GradingProcess:
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen(
-                grader_python(f"from {__name__} import serve; serve()"),
+                grader_python(f"from {__name__} import serve; serve({os.getpid()})"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

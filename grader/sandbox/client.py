@@ -32,7 +32,7 @@ from grader.outcomes import (
     problem_ref,
 )
 from grader.sandbox import environment, isolation, protocol
-from grader.sandbox.capture import open_capture, read_output
+from grader.sandbox.capture import OUTPUT_FILE, open_capture, read_output
 from grader.sandbox.fair_time import FairDeadline, cpu_wait_s, worker_pid
 from grader.sandbox.keras_codec import install as install_keras_codec
 from grader.sandbox.limits import WorkerLimits, memory_cgroup_exhausted, remove_cgroups
@@ -44,8 +44,11 @@ SPACE_LOOK_S = 0.25  # how often a waiting grader looks at the session folder's 
 
 
 def grader_python(code: str) -> list[str]:
-    """The command line of a fresh Python (no user site) that imports this grader and runs ``code``."""
-    return [sys.executable, "-s", "-c", f"import sys; sys.path.insert(0, {GRADER_ROOT!r}); {code}"]
+    """The command line of a fresh Python that imports this grader and runs ``code``: no user site,
+    and nothing from its working folder (``-c`` would put it first on ``sys.path``: a ``json.py``
+    beside a class would be imported instead of the standard library's)."""
+    isolate = f"import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, {GRADER_ROOT!r})"
+    return [sys.executable, "-s", "-c", f"{isolate}; {code}"]
 
 
 # ----------------------------------------------------------------------------- client
@@ -422,12 +425,26 @@ class WorkerClient:
             readable, _, _ = select.select([process.replies], [], [], min(remaining, SPACE_LOOK_S))
             if not readable:
                 if self._space.exceeded():
+                    self._reclaim_space()
                     raise LearnerCrashed(detail=problem_ref("crash.disk", mb=self._space.cap // (1024 * 1024)))
                 continue
             chunk = os.read(process.replies, 1 << 20)
             if not chunk:
                 raise LearnerCrashed(detail=self._exit_detail())
             buffer.extend(chunk)
+
+    def _reclaim_space(self) -> None:
+        """Stop the worker and empty what it could write, so the next check starts within the cap."""
+        from grader.sandbox.session import remove_tree
+
+        self.stop()
+        kept = {OUTPUT_FILE, os.path.basename(self.submission_path)}
+        for entry in os.listdir(self.session_dir):
+            if entry not in kept:
+                remove_tree(os.path.join(self.session_dir, entry))
+        for private in ("exchange", "home", "tmp"):
+            os.makedirs(os.path.join(self.session_dir, private), exist_ok=True)
+        self._space = SpaceWatch(self.session_dir)
 
     def _exit_detail(self) -> dict:
         """How the worker ended, as a catalogue message (rendered in the reader's language)."""

@@ -46,9 +46,9 @@ class ForkServer:
 
     def __init__(self, grader_root: str, env: dict[str, str], warm: tuple[str, ...] = KERAS) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        bootstrap = (
-            f"import sys; sys.path.insert(0, {grader_root!r}); "
-            f"from grader.sandbox.forkserver import serve; serve({theirs.fileno()}, {tuple(warm)!r})"
+        bootstrap = (  # nothing from a working folder is importable (no '' on sys.path), and it has its own: /
+            f"import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, {grader_root!r}); "
+            f"from grader.sandbox.forkserver import serve; serve({theirs.fileno()}, {tuple(warm)!r}, {os.getpid()})"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", bootstrap],
@@ -57,6 +57,7 @@ class ForkServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
+            cwd=os.sep,
             start_new_session=True,
         )
         theirs.close()
@@ -171,12 +172,14 @@ def _receive(channel: socket.socket) -> tuple[dict, list[int]] | None:
     return json.loads(body.decode()), list(fds)
 
 
-def serve(channel_fd: int, warm: tuple[str, ...] = KERAS) -> None:
-    """Run in the fork-server process: import ``warm`` (Keras) once, then fork a worker per request."""
+def serve(channel_fd: int, warm: tuple[str, ...] = KERAS, parent: int | None = None) -> None:
+    """Run in the fork-server process: import ``warm`` (Keras) once, then fork a worker per request.
+    It dies with the grading process (``parent``), however that ends."""
     import importlib
 
     from grader.sandbox import isolation
 
+    isolation.die_with_parent(parent=parent)
     isolation.make_untraceable()  # workers of other submissions are forked from here
     for module in warm:  # the whole point: children start with it imported (no TensorFlow op is run)
         importlib.import_module(module)

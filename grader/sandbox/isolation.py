@@ -105,17 +105,24 @@ def drop_ptrace_capability() -> bool:
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> bool:
-    """Get SIGKILL when the parent (the launcher) dies: as the first process of a PID namespace,
-    taking everything in it along. The seccomp filter keeps learner code from undoing it."""
+def die_with_parent(signal_number: int | None = None, *, parent: int | None = None) -> bool:
+    """Get ``signal_number`` (SIGKILL) when the parent dies: the worker with its launcher (as the
+    first process of a PID namespace, taking everything in it along), the launcher, fork server
+    and trainers with the process that started them, a batch's grading processes with ``grade``
+    (SIGTERM: they remove their session folders first). The seccomp filter keeps learner code
+    from undoing it. With ``parent``, a parent already gone (before the signal was set) ends this
+    process at once."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         import signal
 
-        return _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        done = _libc().prctl(PR_SET_PDEATHSIG, signal_number or signal.SIGKILL, 0, 0, 0) == 0
     except Exception:
         return False
+    if parent is not None and os.getppid() != parent:
+        os._exit(0)  # orphaned before the death signal was set: nobody waits for this process
+    return done
 
 
 # ----------------------------------------------------------------------------- the worker's own view

@@ -26,6 +26,7 @@ def launch(argv: list[str] | None = None) -> None:
     (or signal) is passed on unchanged.
     """
     argv = list(argv or sys.argv[1:])
+    isolation.die_with_parent()  # with the grading process or the fork server that started it
     hidden = [p for p in os.environ.pop(HIDE_VARIABLE, "").split(os.pathsep) if p]
     unprivileged = os.environ.pop(UNPRIVILEGED_VARIABLE, "") == "1"
     layers: dict[str, bool] = isolation.new_namespaces(skip=unprivileged)

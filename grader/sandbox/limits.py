@@ -112,6 +112,11 @@ def pids_cgroup_path(name: str) -> str:
     return os.path.join(PIDS_CGROUP_ROOT, name)
 
 
+def cgroup_roots() -> list[str]:
+    """Where workers' cgroups are made: v1's pids and memory hierarchies, and v2's root."""
+    return [PIDS_CGROUP_ROOT, MEMORY_CGROUP_ROOT, CGROUP_ROOT]
+
+
 def _cgroup_folders(name: str) -> list[str]:
     """Where a worker's cgroups live: v1's pids and memory hierarchies, or one v2 folder."""
     return [

@@ -12,6 +12,7 @@ read-only); removing it must never raise and never block.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,11 +27,73 @@ def new_session(prefix: str, *, size_mb: int = SESSION_MB, capped: bool = True) 
     """A new session folder in the temp folder; as root (and ``capped``) a tmpfs of ``size_mb``."""
     from grader.sandbox.environment import UNPRIVILEGED_VARIABLE
 
-    path = tempfile.mkdtemp(prefix=prefix)
+    if not _SWEPT:
+        _SWEPT.append(True)
+        sweep_orphans()
+    path = tempfile.mkdtemp(prefix=f"{prefix}p{os.getpid()}-")  # the owner's pid: see sweep_orphans
+    _LIVE.add(path)
     capped = capped and os.environ.get(UNPRIVILEGED_VARIABLE) != "1"  # an ordinary user's layers only
     if capped and sys.platform.startswith("linux") and os.geteuid() == 0:
         _mount_tmpfs(path, size_mb)
     return path
+
+
+_LIVE: set[str] = set()  # this process's session folders not yet removed
+_SWEPT: list[bool] = []
+#: A session folder's (or its cgroups') name: ``kerasdrill-<what>-p<owner pid>-<8 random>``.
+_OWNED = re.compile(r"^(?:kerasdrill-)?kerasdrill-[a-z0-9]+-p(\d+)-[a-z0-9_]{8}$")
+
+
+def sweep_orphans() -> None:
+    """Remove what a grading process killed with SIGKILL left behind: its session tmpfs mounts and
+    its workers' cgroups (a SIGKILL runs no cleanup). Only those whose owner is no longer running."""
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0):
+        return
+
+    def orphaned(name: str) -> bool:
+        owned = _OWNED.search(name)
+        return owned is not None and not os.path.exists(f"/proc/{owned.group(1)}")
+
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as info:
+            points = [line.split()[4].replace("\\040", " ") for line in info if len(line.split()) > 4]
+    except OSError:
+        points = []
+    for point in points:
+        if orphaned(os.path.basename(point)):
+            remove_tree(point)
+    from grader.sandbox.limits import cgroup_roots
+
+    for root in cgroup_roots():
+        try:
+            names = os.listdir(root)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("kerasdrill-") and orphaned(name):
+                try:
+                    os.rmdir(os.path.join(root, name))
+                except OSError:
+                    pass
+
+
+def remove_on_termination() -> None:
+    """On SIGTERM, remove this process's session folders, then end as SIGTERM would have.
+
+    Its workers, fork servers and trainers end with it by themselves (parent-death signals); a
+    session folder is the one thing they cannot take along. Call it from the main thread."""
+    import signal
+
+    def terminate(number: int, _frame: object) -> None:
+        for path in list(_LIVE):
+            remove_tree(path)
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+
+    try:
+        signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: the caller keeps its own handling
+        pass
 
 
 def is_capped(path: str) -> bool:
@@ -116,6 +179,7 @@ def folder_size(path: str, *, stop_at: int, max_entries: int = 100_000) -> int:
 
 def remove_tree(path: str) -> None:
     """Delete ``path`` and everything under it; never raises."""
+    _LIVE.discard(path)
     if not path or not os.path.lexists(path):
         return
     _detach(path)
