@@ -85,6 +85,9 @@ def remove_on_termination() -> None:
     import signal
 
     def terminate(number: int, _frame: object) -> None:
+        # a parent with several threads sends its parent-death signal once per thread that ends:
+        # a second one must not cut the cleanup short
+        signal.signal(number, signal.SIG_IGN)
         for path in list(_LIVE):
             remove_tree(path)
         signal.signal(number, signal.SIG_DFL)

@@ -185,7 +185,9 @@ def test_a_killed_batch_takes_every_process_it_started_along(mode, tmp_path):
         assert _wait_for(lambda: not _alive(started), 15), [
             Path(f"/proc/{p}/cmdline").read_bytes()[:120] for p in _alive(started)
         ]
-        assert _wait_for(lambda: list(Path(env["TMPDIR"]).iterdir()) == [], 10), list(Path(env["TMPDIR"]).iterdir())
+        assert _wait_for(lambda: list(Path(env["TMPDIR"]).iterdir()) == [], 10), [
+            str(p) for p in Path(env["TMPDIR"]).rglob("*")
+        ]
     finally:
         batch.kill()
 
