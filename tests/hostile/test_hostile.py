@@ -511,9 +511,10 @@ def test_a_model_within_every_layer_budget_that_needs_gigabytes_to_train_costs_o
 
 @pytest.mark.slow
 def test_held_out_labels_cannot_be_looked_up_in_the_public_data(tmp_path):
-    """Exercise 08's train_and_predict gets test inputs only, but the data is public: this one trains
-    nothing and finds each test row in grader.datasets. It used to score 12/12; now the inputs it gets
-    are rotated and shuffled by the grading secret, so no row matches and the 4 training points are lost."""
+    """Exercise 08's train_and_predict, but the data is public: this one trains nothing and finds each
+    row it is given among the public rows by its length, which the secret's rotation keeps. It scored
+    12/12 on the rotated test rows (issue #25); now the held-out rows never reach the worker, the
+    trained model is scored on them here, and the 4 training points are lost."""
     lookup = """def train_and_predict(model, x_train, y_train, x_test, epochs=50):
     # grader.datasets' public recipe (the worker cannot import it: only grader.sandbox is in its view)
     from sklearn.datasets import load_breast_cancer
@@ -524,10 +525,11 @@ def test_held_out_labels_cannot_be_looked_up_in_the_public_data(tmp_path):
     mean, std = x_tr.mean(axis=0), x_tr.std(axis=0)
     rows = ((np.concatenate([x_tr, x_te]) - mean) / np.where(std > 1e-12, std, 1.0)).astype(np.float32)
     labels = np.concatenate([y_tr, y_te])
+    norms = np.linalg.norm(rows, axis=1)  # a rotation keeps every row's length
     found = []
     for row in np.asarray(x_test):
-        distance = np.abs(rows - row).sum(axis=1)
-        found.append(int(labels[distance.argmin()]) if distance.min() < 1e-3 else 0)
+        gap = np.abs(norms - np.linalg.norm(row))
+        found.append(int(labels[gap.argmin()]) if gap.min() < 1e-3 else 0)
     return np.array(found)
 
 
