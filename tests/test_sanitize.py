@@ -207,3 +207,19 @@ def test_what_an_instructor_sees_of_hostile_names():
     assert sanitize.csv(" =1") == "' =1"
     assert sanitize.markdown("<b>|[x](y)") == "\\<b\\>\\|\\[x\\]\\(y\\)"
     assert sanitize.terminal("한국어 ✓ 👨‍👩‍👧", one_line=False) == "한국어 ✓ 👨‍👩‍👧"  # text is text
+
+
+def test_grade_report_shows_hostile_names_escaped_in_the_table_and_the_page(tmp_path):
+    from grader.batch.class_report import class_report
+
+    text = "a\n::error::pwned\x1b]52;c;cHduZWQ=\x07\u202e<script>x</script>"
+    graded = _class(text, text)
+    graded.learners[0].run.exercises[0].checks[1].params.update(found=text)
+    (tmp_path / "results.json").write_text(WRITERS["json"].render_class(graded, WriteContext()), encoding="utf-8")
+    _, table, _ = class_report([tmp_path / "results.json"])
+    _check_text(table)
+    assert "a\\n:%3Aerror:%3Apwned\\x1b]52" in table
+    class_report([tmp_path / "results.json"], out=tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>x" not in page and "\x1b" not in page and "\u202e" not in page
+    assert "a\\n::error::pwned\\x1b]52;c;cHduZWQ=\\x07\\u202e&lt;script&gt;" in page
