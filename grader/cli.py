@@ -18,6 +18,7 @@ import click
 
 from grader.messages import LANGUAGES, Catalogue, catalogue_for, detect_language
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WRITERS
+from grader.outputs.sanitize import ci_log
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -514,10 +515,10 @@ def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], 
     try:
         merged, problems = merge_and_write(parts, out, formats or DEFAULT_FORMATS, _text_context(to_screen=False))
     except MergeError as error:
-        click.echo(f"grade merge: {error}", err=True)
+        click.echo(f"grade merge: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)
     for problem in problems:
-        click.echo(f"grade merge: incomplete: {problem}", err=True)
+        click.echo(f"grade merge: incomplete: {ci_log(problem)}", err=True)
     click.echo(f"merged {len(merged.learners)} learner(s) from {len(parts)} part(s); results in {out}/", err=True)
     code = _batch_exit_code(merged, fail_under)
     sys.exit(EXIT_BELOW if code == EXIT_INTERRUPTED else code)
@@ -548,13 +549,13 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
     try:
         _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
     except MergeError as error:
-        click.echo(f"grade report: {error}", err=True)
+        click.echo(f"grade report: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)
     except ImportError as missing:  # the page needs jinja2 (the "report" extra); the table does not
         click.echo(_catalogue().render("class_report.no_jinja2", module=missing.name or "jinja2"), err=True)
         sys.exit(EXIT_USAGE)
     for problem in problems:
-        click.echo(f"grade report: incomplete: {problem}", err=True)
+        click.echo(f"grade report: incomplete: {ci_log(problem)}", err=True)
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -756,8 +757,10 @@ def export_command(
     except UnreadableSubmission as unreadable:
         click.echo(f"{found.path.name}: {unreadable.reason}", err=True)
         sys.exit(EXIT_USAGE)
+    from grader.outputs.sanitize import CI_LOG, sanitized
+
     catalogue = _catalogue()
-    for note in notes:
+    for note in sanitized(notes, CI_LOG):  # a notebook's !shell line is the learner's text
         click.echo("note: " + catalogue.render(note["$message"], **note["params"]), err=True)
     if output is not None:
         output.write_text(source, encoding="utf-8")

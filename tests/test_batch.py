@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -342,15 +343,17 @@ def test_learner_folders_in_every_layout(tmp_path):
 def test_a_learner_id_is_never_a_spreadsheet_formula(tmp_path):
     from grader.outputs.spreadsheet import to_csv
 
-    text = to_csv([['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "a\x1b[31mb", 5, -3]])
+    text = to_csv([['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "a\x1b[31mb", 5, -3, " =1", "\t=HYPERLINK(1)"]])
     assert next(csv.reader(io.StringIO(text))) == [
         '\'=HYPERLINK("http://x")',
         "'+1",
         "'-2",
         "'@SUM(A1)",
-        "a [31mb",
+        "a\\x1b[31mb",  # shown, not run and not hidden
         "5",
         "-3",
+        "' =1",  # a formula after whitespace LibreOffice trims (OWASP): quoted too
+        "\\t=HYPERLINK(1)",
     ]
 
 
@@ -469,7 +472,8 @@ def test_junit_text_holds_no_character_xml_cannot_hold():
     root = ET.fromstring(text.encode("utf-8"))
     failure = root.find("testsuite/testcase/failure")
     assert "\x1b" not in text and "\x00" not in text
-    assert failure.get("message") == "bad [31mred[0m  value" and failure.text.endswith("second line")
+    assert failure.get("message") == "bad \\x1b[31mred\\x1b[0m \\x00 value" and failure.text.endswith("second line")
+    assert root.find("testsuite").get("name") == "eve\\x1b]0;x\\x07"  # shown escaped, never dropped
 
 
 def _sleepy_class(root: Path, names: list[str], sleepy: dict[str, float]) -> Path:
@@ -527,3 +531,43 @@ def test_learners_held_by_a_grading_process_that_dies_are_graded_again_by_a_fres
         (learner.learner, learner.error) for learner in graded.learners
     ]
     assert graded.complete and not any(learner.internal_error for learner in graded.learners)
+
+
+HOSTILE_NAMES = ("a\n::error::pwned", "\x1b]52;c;cHduZWQ=\x07", '\t=HYPERLINK("http:evil")', "b\u202eexe.py")
+
+
+def test_hostile_folder_names_are_shown_escaped_in_every_output_and_on_stderr(tmp_path):
+    """Issue #25: a folder name with a newline must not start a CI log line with a workflow command,
+    one with an escape sequence must not reach the terminal, one with a tab and ``=`` must not be a formula."""
+    import xml.etree.ElementTree as ET
+
+    class_dir = tmp_path / "class"
+    for name in HOSTILE_NAMES:
+        (class_dir / name).mkdir(parents=True)
+        (class_dir / name / FILES["exercise-04"]).write_text(stub_source("exercise-04"), encoding="utf-8")
+    out = tmp_path / "grades"
+    formats = [arg for name in ("gradebook", "checks", "json", "junit", "markdown") for arg in ("--format", name)]
+    completed = _batch(class_dir, out, "-e", "04", *formats)
+    assert completed.returncode == 0, completed.stderr
+    control = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+    for text in (completed.stderr, completed.stdout):
+        assert not control.search(text), ascii(text)
+        assert "::" not in text and not any(line.lstrip().startswith("::") for line in text.splitlines())
+    assert "a\\n:%3Aerror:%3Apwned" in completed.stderr  # one line, visibly escaped
+    for path in (out / "gradebook.csv", out / "checks.csv"):
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))):
+            for cell in row:
+                assert not control.search(cell) and "\t" not in cell and "\n" not in cell, ascii(cell)
+                assert not cell.lstrip().startswith(("=", "+", "-", "@")), ascii(cell)
+    ids = [row["learner"] for row in _rows(out / "gradebook.csv")[1:]]
+    assert sorted(ids) == sorted(
+        ['\\t=HYPERLINK("http:evil")', "\\x1b]52;c;cHduZWQ=\\x07", "a\\n::error::pwned", "b\\u202eexe.py"]
+    )
+    suites = ET.fromstring((out / "junit.xml").read_bytes()).findall("testsuite")
+    assert sorted(suite.get("name") for suite in suites) == sorted(ids)
+    markdown = (out / "summary.md").read_text(encoding="utf-8")
+    assert not control.search(markdown.replace("\n", "")) and "<" not in markdown.replace("\\<", "")
+    assert all(line.count("|") - line.count("\\|") == 4 for line in markdown.splitlines() if line.startswith("|"))
+    stored = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert sorted(learner["learner"] for learner in stored["learners"]) == sorted(HOSTILE_NAMES)  # data, exact
+    assert not re.search("[\x7f-\x9f\u202a-\u202e]", (out / "results.json").read_text(encoding="utf-8"))

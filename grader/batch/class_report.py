@@ -36,9 +36,12 @@ def class_report(
     or return the terminal table. Returns (summary, text, problems)."""
     from grader.outputs.base import encodable
     from grader.outputs.class_report import render_html, render_terminal
+    from grader.outputs.sanitize import CI_LOG, HTML, sanitized
 
     graded, problems = read_class(parts)
-    summary = summarize(graded, language)
+    # every learner string made safe for where it is read before anything is summarised from it:
+    # the terminal table may be a CI log; the page's HTML escaping is jinja2's autoescape
+    summary = summarize(sanitized(graded, CI_LOG if out is None else HTML), language)
     catalogue = catalogue_for(None, language)
     if out is None:
         return summary, render_terminal(summary, catalogue, width=width), problems

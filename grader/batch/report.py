@@ -1,8 +1,10 @@
 """``grade batch``'s one library call: grade a class, show progress, write every output file.
 
 Progress goes to ``stream`` (stderr): a bar with the count, the time left and the last learner
-done when it is a terminal, one line per learner otherwise (CI logs). The outputs are written
-in ``finally``, so an interrupted batch still leaves what it graded, marked incomplete
+done when it is a terminal, one line per learner otherwise (CI logs). A learner id is printed through
+:func:`grader.outputs.sanitize.ci_log` (the bar's through ``terminal``): a folder named
+``"a\\n::error::x"`` shows as ``a\\n:%3Aerror:%3Ax`` on one line and never starts a workflow command.
+The outputs are written in ``finally``, so an interrupted batch still leaves what it graded, marked incomplete
 (``"complete": false`` in ``results.json``, a note in the gradebook's rows that were not graded).
 """
 
@@ -20,6 +22,7 @@ from grader.batch.runner import default_workers, exercises_submitted, grade_clas
 from grader.engine import GradeOptions
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WriteContext
 from grader.outputs.base import encodable
+from grader.outputs.sanitize import ci_log, terminal
 from grader.registry import Exercise, all_exercises
 from grader.results import ClassResult, LearnerResult
 
@@ -101,7 +104,7 @@ def write_outputs(graded: ClassResult, out: str | os.PathLike, formats: Sequence
 
 
 def _summary(graded: ClassResult, out: Path) -> str:
-    faults = [learner.learner for learner in graded.learners if learner.internal_error]
+    faults = [ci_log(learner.learner) for learner in graded.learners if learner.internal_error]
     text = f"graded {len(graded.learners)} learner(s) in {graded.duration_s:.1f} s; results in {out}/"
     if not graded.complete:
         text += " (incomplete: interrupted)"
@@ -134,14 +137,14 @@ class _Progress:
     def learner_done(self, result: LearnerResult, done: int, total: int) -> None:
         with self.lock:
             run = result.run
-            self.last = f"{result.learner} {run.score}/{run.max_score}"
+            self.last = f"{terminal(result.learner)} {run.score}/{run.max_score}"
             if self.bar is not None:
                 self.bar.update(1)
             else:
                 flag = " (grader fault)" if result.internal_error else ""
                 _say(
                     self.stream,
-                    f"[{done:>{len(str(total))}}/{total}] {result.learner}: {run.score}/{run.max_score}{flag}",
+                    f"[{done:>{len(str(total))}}/{total}] {ci_log(result.learner)}: {run.score}/{run.max_score}{flag}",
                 )
 
     def close(self) -> None:

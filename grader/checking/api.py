@@ -64,11 +64,40 @@ def _safe(value: Any) -> Any:
         return [_safe(item) for item in value]  # several grader-made findings, rendered one per line
     if isinstance(value, str):
         return printable(value) if len(value) <= 2000 else preview(value)
-    if isinstance(value, (bool, int)):
+    if isinstance(value, (list, tuple)):
+        return preview(_abbreviated(value))
+    if isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else _big_int(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
     return preview(value)
+
+
+def _big_int(value: int) -> str:
+    """A huge int in scientific notation (``1.000000e+400``): its full decimal text can be thousands of
+    digits, and Python refuses to write one past 4,300 digits."""
+    exponent = max(int(value.bit_length() * 0.30102999566398) - 17, 0)
+    head = str(abs(value) // 10**exponent)
+    return f"{'-' if value < 0 else ''}{head[0]}.{head[1:7]}e+{exponent + len(head) - 1}"
+
+
+def _abbreviated(value: Any, depth: int = 0) -> Any:
+    """A (nested) list (its first 100 items) for a message, a huge int among them as :func:`_big_int`'s text."""
+    if isinstance(value, (list, tuple)) and depth < 8:
+        items = [_abbreviated(item, depth + 1) for item in value[:100]]  # preview shows fewer than 100
+        return type(value)(items) if len(value) <= 100 else [*items, _Shown("...")]
+    if type(value) is int and not -(2**63) <= value < 2**63:
+        return _Shown(_big_int(value))
+    return value
+
+
+class _Shown(str):
+    """Text shown as it is inside a list's repr (no quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 class CheckFailed(AssertionError):
@@ -190,6 +219,32 @@ def as_tuple_of_ints(value: Any, call: str) -> tuple[int, ...]:
     return tuple(as_int(v, call) for v in value)
 
 
+def _array_of_numbers(value: list | tuple, call: str) -> Any:
+    """A learner's (nested) list as a numpy array of numbers; or fail, never raise: a ragged or mixed list
+    fails as a wrong type, a list holding an int too large for a float (``[10**400] * n``) as too large.
+    Ints past int64 that a float holds become floats (numpy would make an array of objects of them)."""
+    import numpy as np
+
+    try:
+        array = np.asarray(value)
+        if array.dtype.hasobject and _numbers_only(value):
+            array = np.asarray(value, dtype=float)
+    except OverflowError:
+        fail("engine.too_large", call=call, found=value)
+    except (ValueError, TypeError, RecursionError, MemoryError):  # ragged, mixed, or too deep
+        wrong_type(value, call, "type.numpy_array_of_numbers")
+    if array.dtype.kind not in NUMERIC_KINDS:
+        wrong_type(value, call, "type.numpy_array_of_numbers")
+    return array
+
+
+def _numbers_only(value: Any, depth: int = 0) -> bool:
+    """Whether a nested list holds only Python ints and floats (no bool, no str, no object)."""
+    if isinstance(value, (list, tuple)):
+        return depth < 64 and all(_numbers_only(item, depth + 1) for item in value)
+    return type(value) in (int, float)
+
+
 NUMERIC_KINDS = "biuf"  # numpy dtype kinds of bool, int, unsigned and float arrays
 ANY_KIND = "biufcmMOSUV"  # every dtype kind: for a check that names a wrong dtype in its own words
 
@@ -212,10 +267,7 @@ def as_array(
     import numpy as np
 
     if lists and isinstance(value, (list, tuple)):
-        try:
-            value = np.asarray(value)
-        except (ValueError, TypeError, OverflowError):  # ragged, or numbers numpy cannot hold: fails below
-            pass
+        value = _array_of_numbers(value, call)
     if not isinstance(value, np.ndarray):
         wrong_type(value, call, "type.numpy_array")
     if value.dtype.kind not in kinds:

@@ -382,6 +382,7 @@ class CompileSettings:
     metrics: tuple = ()
     optimizer_config: dict = field(default_factory=dict)
     from_logits: bool = False
+    learning_rate_problem: str = ""  # a learning rate that is no number and no schedule, as the learner wrote it
 
     def has_metric(self, metric: str) -> bool:
         """``accuracy`` is satisfied by ``acc`` and the task-specific accuracies too."""
@@ -391,15 +392,21 @@ class CompileSettings:
 
 
 def compile_settings(model: Any) -> CompileSettings:
-    """Optimizer class, learning rate, loss name and metric names of a (reloaded) model."""
+    """Optimizer class, learning rate, loss name and metric names of a (reloaded) model.
+
+    The compile config is the learner's data: every part of it is read as what it is (a part that is not
+    the dict, string or number Keras writes counts as missing), so an odd config is a failed check, never
+    a fault of the grader. A learning rate that is neither a number nor a schedule (a function, an object)
+    is kept in ``learning_rate_problem``, shown as the learner wrote it."""
     if not getattr(model, "compiled", False):
         return CompileSettings(compiled=False)
-    config = model.get_compile_config() or {}
+    config = _mapping(model.get_compile_config())
     optimizer = config.get("optimizer") or {}
     if isinstance(optimizer, str):
         optimizer_name, optimizer_config = optimizer, {}
     else:
-        optimizer_name, optimizer_config = optimizer.get("class_name"), optimizer.get("config", {})
+        optimizer = _mapping(optimizer)
+        optimizer_name, optimizer_config = optimizer.get("class_name"), _mapping(optimizer.get("config"))
     if isinstance(optimizer_name, str) and optimizer_name.islower():  # compile(optimizer="adam") before building
         optimizer_name = {
             "sgd": "SGD",
@@ -411,20 +418,44 @@ def compile_settings(model: Any) -> CompileSettings:
         }.get(optimizer_name, optimizer_name)
     learning_rate = optimizer_config.get("learning_rate")
     if learning_rate is None and getattr(model, "optimizer", None) is not None:
-        learning_rate = model.optimizer.get_config().get("learning_rate")
-    if isinstance(learning_rate, dict):  # a schedule
-        learning_rate = learning_rate.get("config", {}).get("initial_learning_rate")
+        try:
+            learning_rate = _mapping(model.optimizer.get_config()).get("learning_rate")
+        except Exception:  # an optimizer rebuilt from the learner's config that cannot describe itself
+            learning_rate = None
+    problem = ""
+    if isinstance(learning_rate, dict):  # a schedule, or a function or object serialised by Keras
+        initial = _mapping(learning_rate.get("config")).get("initial_learning_rate")
+        if initial is None:
+            problem = _serialized_name(learning_rate)
+        learning_rate = initial
+    elif learning_rate is not None and _rate(learning_rate) is None:
+        problem = printable(str(type(learning_rate).__name__))
     loss = config.get("loss")
     loss_config = loss.get("config") if isinstance(loss, dict) else None
     return CompileSettings(
         compiled=True,
-        optimizer=None if optimizer_name is None else str(optimizer_name),
+        optimizer=None if optimizer_name is None else printable(str(optimizer_name)),
         learning_rate=_rate(learning_rate),
         loss=loss_name(loss),
         metrics=_metric_names(config.get("metrics")),
         optimizer_config=optimizer_config,
-        from_logits=bool(isinstance(loss_config, dict) and loss_config.get("from_logits")),
+        from_logits=bool(isinstance(loss_config, dict) and loss_config.get("from_logits") is True),
+        learning_rate_problem=problem,
     )
+
+
+def _mapping(value: Any) -> dict:
+    """``value`` if it is a dict, else an empty one: a learner's config is read, never trusted to be well formed."""
+    return value if isinstance(value, dict) else {}
+
+
+def _serialized_name(tree: dict) -> str:
+    """What a serialised Keras object is, as code names it: ``keras.activations.relu``, ``MyRate``."""
+    module, name = tree.get("module"), tree.get("config") if isinstance(tree.get("config"), str) else None
+    name = name or tree.get("class_name") or "?"
+    keras_module = isinstance(module, str) and module.startswith("keras")  # a learner's own function: its name
+    shown = f"{module}.{name}" if keras_module else str(name)
+    return printable(shown)[:80]
 
 
 def _rate(value: Any) -> float | None:
@@ -460,7 +491,9 @@ def expect_compiled(
     found: list[tuple[str, dict]] = []  # every setting that differs, so fixing one never reveals the next
     if optimizer is not None and (settings.optimizer or "").lower() != optimizer.lower():
         found.append(("model.wrong_optimizer", {"found": settings.optimizer, "expected": optimizer}))
-    if learning_rate is not None and not (  # "not <=" so that a NaN learning rate fails too
+    if learning_rate is not None and settings.learning_rate_problem:
+        found.append(("model.learning_rate_not_number", {"found": settings.learning_rate_problem}))
+    elif learning_rate is not None and not (  # "not <=" so that a NaN learning rate fails too
         settings.learning_rate is not None
         and abs(settings.learning_rate - learning_rate) <= 1e-6 * max(1.0, learning_rate) + 1e-9
     ):
@@ -766,6 +799,8 @@ def fit_and_score(
     if model.count_params() > max_params:
         fail("explain.model_too_big", call=call, found=model.count_params(), limit=max_params)
     settings = compile_settings(model)
+    if settings.learning_rate_problem:  # Keras would call it with no argument, or not at all: no training run
+        fail("model.learning_rate_not_number", call=call, found=settings.learning_rate_problem)
     advice = loss_advice(model, settings.loss, data.y_train) if metric == "accuracy" else ""
     data_name = dataset_name(data)
     output_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else ()

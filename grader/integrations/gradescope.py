@@ -150,6 +150,7 @@ def _grade(root: Path, exercise: Exercise, config: dict) -> dict:
     from grader.engine import GradeOptions, grade_exercises
     from grader.messages import catalogue_for
     from grader.outputs import WRITERS, WriteContext
+    from grader.outputs.sanitize import json_text
     from grader.submissions import Submission
 
     submission = find_submission(root / "submission", exercise)
@@ -159,7 +160,7 @@ def _grade(root: Path, exercise: Exercise, config: dict) -> dict:
     hidden = (str(root / "source"), str(root / "results"))  # the checks' copies and the results stay out of view
     language = str(config.get("language") or "en")
     run = grade_exercises([(exercise, Submission(submission))], GradeOptions(hidden=hidden, language=language))
-    print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))  # stdout: the instructor's full view
+    print(json_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=2)))  # stdout: the instructor's full view
     return json.loads(WRITERS["gradescope"].render(run, WriteContext(catalogue=catalogue_for(None, language))))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.messages import Catalogue, catalogue_for
+from grader.outputs.sanitize import Medium, sanitized
 from grader.results import CheckResult, ClassResult, ExerciseResult, LearnerResult, RunResult
 
 
@@ -52,6 +53,11 @@ class Writer:
     optional text to stream as each exercise finishes (``""`` for none).
     ``render_class(result, context)``, for writers a batch can use, is a whole class's
     output, written to ``filename`` in the batch's outputs folder.
+
+    ``medium`` (:mod:`grader.outputs.sanitize`) is where the output is read: a writer must name one.
+    The functions given are wrapped here, so that they receive results whose every string is already
+    safe for that medium (learner ids, paths, messages, printed output, notes, sandbox layer names) and
+    their output is finished for it: a writer cannot forget to escape learner text.
     """
 
     name: str
@@ -60,6 +66,26 @@ class Writer:
     progress: Callable[[ExerciseResult, WriteContext], str] | None = None
     render_class: Callable[[ClassResult, WriteContext], str] | None = None
     filename: str = ""
+    medium: Medium | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.medium, Medium):
+            raise TypeError(f"writer {self.name!r} names no medium (grader.outputs.sanitize)")
+        for name in ("render", "progress", "render_class"):
+            function = getattr(self, name)
+            if function is not None:
+                object.__setattr__(self, name, _through(function, self.medium))
+
+
+def _through(function: Callable[[Any, WriteContext], str], medium: Medium) -> Callable[[Any, WriteContext], str]:
+    """``function`` given results safe for ``medium``, its output finished for it."""
+
+    def safe(results: Any, context: WriteContext) -> str:
+        return medium.finish(function(sanitized(results, medium), context))
+
+    safe.__wrapped__ = function  # type: ignore[attr-defined]
+    safe.__doc__ = function.__doc__
+    return safe
 
 
 def class_of_one(run: RunResult, learner: str = "") -> ClassResult:
@@ -74,7 +100,11 @@ def class_of_one(run: RunResult, learner: str = "") -> ClassResult:
 
 
 def class_writer(
-    name: str, help: str, render_class: Callable[[ClassResult, WriteContext], str], filename: str
+    name: str,
+    help: str,
+    render_class: Callable[[ClassResult, WriteContext], str],
+    filename: str,
+    medium: Medium,
 ) -> Writer:
     """A writer of a whole class's file; one learner's run (``grade all --format NAME``) is a class of one."""
     return Writer(
@@ -83,4 +113,5 @@ def class_writer(
         render=lambda run, context: render_class(class_of_one(run), context),
         render_class=render_class,
         filename=filename,
+        medium=medium,
     )

@@ -8,6 +8,7 @@ pivot table shows which mistakes a class makes most.
 from __future__ import annotations
 
 from grader.outputs.base import WriteContext, class_writer
+from grader.outputs.sanitize import CSV
 from grader.outputs.spreadsheet import exercise_results, to_csv
 from grader.results import ClassResult
 
@@ -35,4 +36,4 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
     return to_csv(rows)
 
 
-WRITER = class_writer("checks", "checks.csv, a row per learner and check", render_class, "checks.csv")
+WRITER = class_writer("checks", "checks.csv, a row per learner and check", render_class, "checks.csv", CSV)

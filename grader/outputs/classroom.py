@@ -19,6 +19,7 @@ import json
 
 from grader.messages import catalogue_for
 from grader.outputs.base import WriteContext, Writer, for_learner
+from grader.outputs.sanitize import JSON_FOR_CI, json_text, sanitized
 from grader.results import RunResult
 
 MAX_OUTPUT = 500
@@ -63,8 +64,9 @@ def render(run: RunResult, context: WriteContext) -> str:
 
 def github_output_line(run: RunResult) -> str:
     """``result=<base64 of the compact JSON>``: what Classroom's reporter reads from a step's outputs."""
-    compact = json.dumps(results(run), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    safe = sanitized(run, JSON_FOR_CI)  # not through WRITER.render: the same texts as results.json
+    compact = json_text(json.dumps(results(safe), ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
     return "result=" + base64.b64encode(compact).decode("ascii")
 
 
-WRITER = Writer(name="classroom", help="GitHub Classroom / Exercism v3 results.json", render=render)
+WRITER = Writer(name="classroom", help="GitHub Classroom / Exercism v3 results.json", render=render, medium=JSON_FOR_CI)

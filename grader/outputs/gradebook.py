@@ -9,6 +9,7 @@ total, the percentage, and a note (no file, an empty folder, a fault of the grad
 from __future__ import annotations
 
 from grader.outputs.base import WriteContext, class_writer
+from grader.outputs.sanitize import CSV
 from grader.outputs.spreadsheet import exercise_results, learner_note, to_csv
 from grader.results import ClassResult
 
@@ -28,5 +29,5 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
 
 
 WRITER = class_writer(
-    "gradebook", "gradebook.csv, a row per learner, a column per exercise", render_class, "gradebook.csv"
+    "gradebook", "gradebook.csv, a row per learner, a column per exercise", render_class, "gradebook.csv", CSV
 )

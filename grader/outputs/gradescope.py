@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from grader.outputs.base import WriteContext, Writer, for_learner
+from grader.outputs.sanitize import JSON_FOR_PEOPLE
 from grader.results import RunResult
 
 
@@ -58,4 +59,6 @@ def render(run: RunResult, context: WriteContext) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-WRITER = Writer(name="gradescope", help="Gradescope's results.json, a test per check", render=render)
+WRITER = Writer(
+    name="gradescope", help="Gradescope's results.json, a test per check", render=render, medium=JSON_FOR_PEOPLE
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from grader.outputs.base import WriteContext, Writer
+from grader.outputs.sanitize import JSON
 from grader.results import ClassResult, RunResult
 
 
@@ -30,4 +31,5 @@ WRITER = Writer(
     render=render,
     render_class=render_class,
     filename="results.json",
+    medium=JSON,  # data, kept exactly; C1 and bidi characters written as \u escapes
 )

@@ -6,23 +6,20 @@ version) > one ``testcase`` per check (classname ``kerasdrill.exercise-05``, nam
 ``exercise-05.check``, time, file). A failed check is a ``failure`` (message: its first line;
 text: the whole learner message), and so is a check not attempted yet: CI shows ``skipped`` as
 green. A learner's code that raised, crashed or timed out, or a fault of the grader, is an
-``error``. Text is plain: characters XML 1.0 cannot hold and terminal escapes are dropped.
+``error``. Text is plain: characters XML 1.0 cannot hold and terminal escapes are shown as escapes
+(``\x1b``; the ``xml`` medium of :mod:`grader.outputs.sanitize`).
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from grader.outputs.base import WriteContext, class_writer
+from grader.outputs.sanitize import XML
+from grader.outputs.sanitize import xml as xml_text  # the texts arrive safe; grader-made ones pass here too
 from grader.results import ClassResult, LearnerResult
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 ERROR_STATUSES = ("error", "timeout")
-
-
-def xml_text(value: object) -> str:
-    return _NOT_XML.sub("", str(value))
 
 
 def _suite(learner: LearnerResult, graded: ClassResult, version: str) -> ET.Element:
@@ -77,4 +74,6 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-WRITER = class_writer("junit", "junit.xml, a testsuite per learner, for CI test reports", render_class, "junit.xml")
+WRITER = class_writer(
+    "junit", "junit.xml, a testsuite per learner, for CI test reports", render_class, "junit.xml", XML
+)

@@ -3,23 +3,21 @@
 One learner's run: a row per check (exercise, check, result, points), the learner's view (a
 hidden check shows only its result). A class (``summary.md`` in a batch's outputs): a row per
 learner with points per exercise and the total, under the maximum row. Learner-controlled text
-(ids, titles) is escaped so that it cannot break out of its table cell or add markup.
+(ids, titles) arrives escaped (the ``markdown`` medium, :mod:`grader.outputs.sanitize`), so that it cannot
+break out of its table cell or add markup.
 """
 
 from __future__ import annotations
 
-import re
-
 from grader.outputs.base import WriteContext, Writer, for_learner
+from grader.outputs.sanitize import MARKDOWN
 from grader.outputs.spreadsheet import exercise_results
 from grader.results import ClassResult, RunResult
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
 
 def cell(text: object) -> str:
-    """``text`` as one Markdown table cell: one line, every markup character escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """``text`` as one Markdown table cell: one line (its markup was escaped before the writer saw it)."""
+    return " ".join(str(text).split())
 
 
 def render(run: RunResult, context: WriteContext) -> str:
@@ -59,4 +57,5 @@ WRITER = Writer(
     render=render,
     render_class=render_class,
     filename="summary.md",
+    medium=MARKDOWN,
 )

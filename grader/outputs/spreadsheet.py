@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 
+from grader.outputs import sanitize
 from grader.results import ClassResult, ExerciseResult, LearnerResult
-
-_FORMULA_START = ("=", "+", "-", "@")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]+")
 
 
 def cell(value: object) -> object:
@@ -18,8 +15,7 @@ def cell(value: object) -> object:
     (a learner's folder named ``=HYPERLINK(...)`` is shown, not run, by the instructor's spreadsheet)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    text = _CONTROL.sub(" ", str(value))
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return sanitize.csv(value)  # the cell as a whole: a note joins learner text to the grader's
 
 
 def to_csv(rows: Iterable[Iterable[object]]) -> str:

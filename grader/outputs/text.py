@@ -13,6 +13,7 @@ from collections.abc import Callable
 from grader.messages import MESSAGE_REF_KEY, Catalogue, catalogue_for
 from grader.outputs.base import WriteContext, Writer, for_learner, plain
 from grader.outputs.columns import DEFAULT_WIDTH, clip, display_width, ljust, wrap
+from grader.outputs.sanitize import CI_LOG
 from grader.results import CheckResult, ExerciseResult, RunResult
 
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱", "not_attempted": "·"}
@@ -185,4 +186,4 @@ def progress(result: ExerciseResult, context: WriteContext) -> str:
     return report + "\n"
 
 
-WRITER = Writer(name="text", help="a report for people", render=render, progress=progress)
+WRITER = Writer(name="text", help="a report for people", render=render, progress=progress, medium=CI_LOG)

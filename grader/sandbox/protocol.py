@@ -290,7 +290,7 @@ class Codec:
         if tag == "__float__":
             return float(payload)
         if tag == "__bigint__":
-            return int(payload)
+            return _big_int(str(payload))
         if tag == "__ndarray__":
             return _decode_array(tree)
         if tag == "__opaque__":
@@ -298,6 +298,21 @@ class Codec:
         if tag in self._decoders:
             return self._decoders[tag](tree, self)
         raise ProtocolError(f"unknown tag {tag}")
+
+
+MAX_INT_DIGITS = 4000  # below Python's limit on int(str) (4,300 digits), which a learner may lift in the worker
+MAX_SHOWN_DIGITS = 100_000  # a longer int is judged as if it had this many: wrong either way, never costly
+
+
+def _big_int(text: str) -> int:
+    """An int sent as its decimal text, however long: past :data:`MAX_INT_DIGITS` digits its leading digits
+    times a power of ten (the same magnitude; every check fails it as too large), never a ValueError."""
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)
+    if not digits.isascii() or not digits.isdigit():
+        raise ProtocolError("malformed big int")
+    if len(digits) <= MAX_INT_DIGITS:
+        return sign * int(digits)
+    return sign * int(digits[:MAX_INT_DIGITS]) * 10 ** (min(len(digits), MAX_SHOWN_DIGITS) - MAX_INT_DIGITS)
 
 
 def _hashable(value: Any) -> Any:

@@ -76,6 +76,15 @@ DOMAIN: dict[tuple[int, str], dict[str, str]] = {
         "a callable learning rate": "return keras.optimizers.Adam(learning_rate=lambda: 0.01)",
         "a NaN learning rate": "return keras.optimizers.Adam(learning_rate=float('nan'))",
     },
+    (7, "gradient_step"): {"a list of huge ints": "return [10**400] * len(w), 0.0"},
+    (7, "fit_linear"): {"a list of huge ints": "return [10**400] * x.shape[1], 0.0, [10**400] * epochs"},
+    (7, "perceptron_train"): {"a list of huge ints": "return [10**400] * x.shape[1], 0"},
+    (8, "build_binary_classifier"): {
+        "a callable learning rate": "model = Sequential([keras.Input(shape=(n_features,)),"
+        " Dense(hidden_units, activation='relu'), Dense(1, activation='sigmoid')])\n"
+        "    model.compile(optimizer=Adam(learning_rate=keras.activations.relu), loss='binary_crossentropy',"
+        " metrics=['accuracy'])\n    return model",
+    },
     (12, "augmentation"): {
         "a custom layer": "class Mine(keras.layers.Layer):\n        def call(self, x):\n            return x\n"
         "    return keras.Sequential([Mine()])",
@@ -96,6 +105,8 @@ CRASHED_BEFORE = {
     "a ZeroPadding2D layer",
     "an empty dataset",
     "a custom layer",
+    "a list of huge ints",  # exercise 07 (issue #25): OverflowError in the checks' float conversion
+    "a callable learning rate",  # exercise 08's compile config (issue #25); exercise 11's optimizer too
 }
 
 

@@ -110,18 +110,8 @@ def _number(value, call: str, what: str = "type_float") -> float:
 
 
 def _vector(value, call: str, length: int) -> np.ndarray:
-    if isinstance(value, list):
-        try:
-            value = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            fail(
-                "engine.wrong_type",
-                call=call,
-                found_type="list",
-                found=value,
-                expected_type=message_ref("type.numpy_array_of_numbers"),
-            )
-    return as_array(value, call, shape=(length,)).astype(float)  # as_array refuses non-numeric dtypes
+    """w as numbers: an array, or a list (the shared guard turns a list of strings or of huge ints into a failure)."""
+    return as_array(value, call, shape=(length,), lists=True).astype(float)
 
 
 def _parts(value, call: str, count: int, what: str) -> tuple:
