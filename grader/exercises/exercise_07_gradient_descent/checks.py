@@ -432,4 +432,3 @@ def test_perceptron_separates_random_data(learner, rng):
         call, w, b = _perceptron(learner, x, y, epochs=50)  # the rule separates these within ~10 epochs
         accuracy = 1.0 if _separates(w, b, x, y) else float(np.mean(np.where(x @ w + b >= 0, 1, 0) == y))
         expect(accuracy == 1.0, "perceptron_random", call=call, accuracy=round(accuracy, 3), n=len(y))
-
