@@ -21,6 +21,11 @@ neuron with z = 0 gives sigmoid(0) = 0.5. Those two values are the next
 layer's inputs, and so on until the prediction (예측), 0.436, which the loss
 (손실 함수) compares with the target (정답, 타깃), 0.4.
 
+In Keras this layer is Dense(units): its input size n is the number of rows of
+W, given once, to the model's first layer. The course notes write
+Dense(units, input_dim=n) (Keras 2); in Keras 3 write keras.Input(shape=(n,))
+first (a tuple, note the comma), then Dense(units).
+
 Work on numpy arrays (no loops over elements needed) and return numpy arrays
 for the activations and the forward pass, and a float for each loss.
 

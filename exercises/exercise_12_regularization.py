@@ -20,10 +20,10 @@ new data: its training loss (훈련 손실) keeps falling while its validation l
       early_stopping = EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)
       model.fit(X_train, y_train, validation_data=(X_val, y_val), callbacks=[early_stopping])
 - Data augmentation (데이터 증강): show the model varied versions of each image
-  (rotated, flipped, ...). The course's ImageDataGenerator(rotation_range=20,
-  horizontal_flip=True) is gone in Keras 3; its replacement is preprocessing
-  layers (전처리 층) such as RandomFlip and RandomRotation, which change images only
-  while training.
+  (rotated, flipped, shifted). The course's ImageDataGenerator(rotation_range=20,
+  width_shift_range=0.2, height_shift_range=0.2, horizontal_flip=True) is gone in
+  Keras 3; its replacement is preprocessing layers (전처리 층): RandomFlip,
+  RandomRotation and RandomTranslation, which change images only while training.
 
 Replace each `raise NotImplementedError` with your code, then run:
 
@@ -132,7 +132,7 @@ def is_overfitting(history, window=3):
 
 
 def augmentation():
-    """A keras.Sequential of RandomFlip("horizontal") and RandomRotation(0.1) (데이터 증강).
+    """A keras.Sequential of random layers (데이터 증강): the course's ImageDataGenerator in Keras 3.
 
     Why: flipped (뒤집기) and slightly rotated (회전) copies teach the model that a
     shirt is still a shirt, without collecting new images. The layers change
@@ -141,9 +141,15 @@ def augmentation():
         augment(images, training=True)    # randomly flipped and rotated
         augment(images, training=False)   # unchanged
 
-    Worked example: the course's ImageDataGenerator(rotation_range=20,
-    horizontal_flip=True) becomes these two layers; rotation 0.1 is a fraction
-    of a full turn (0.1 * 360 = 36 degrees at most).
+    Worked example: the course's
+        ImageDataGenerator(rotation_range=20, width_shift_range=0.2,
+                           height_shift_range=0.2, horizontal_flip=True)
+    becomes three layers, in any order:
+        RandomFlip("horizontal")        # horizontal_flip=True (좌우 뒤집기)
+        RandomRotation(20 / 360)        # rotation_range=20 is in degrees; the
+                                        # factor is a fraction of a full turn
+                                        # (0.1 would be 0.1 * 360 = 36 degrees)
+        RandomTranslation(0.2, 0.2)     # height_shift_range, width_shift_range (이동)
     """
     # TODO
     raise NotImplementedError

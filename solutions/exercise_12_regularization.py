@@ -39,4 +39,8 @@ def is_overfitting(history, window=3):
 
 
 def augmentation():
-    return keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+    # ImageDataGenerator(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2, horizontal_flip=True):
+    # rotation_range is in degrees, RandomRotation's factor a fraction of a full turn (20 / 360, not 0.1 = 36 degrees)
+    return keras.Sequential(
+        [layers.RandomFlip("horizontal"), layers.RandomRotation(20 / 360), layers.RandomTranslation(0.2, 0.2)]
+    )

@@ -11,7 +11,7 @@ from support import describe, grade_source, solution_source
 from grader.engine import GradeOptions
 from grader.sandbox.client import WorkerClient
 
-PLAIN_DATA = ["exercise-01", "exercise-03", "exercise-04", "exercise-05", "exercise-06", "exercise-07"]
+PLAIN_DATA = ["exercise-01", "exercise-03", "exercise-04", "exercise-05", "exercise-06", "exercise-07", "exercise-13"]
 
 REPORT_MODULES = """
 

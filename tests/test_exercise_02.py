@@ -51,6 +51,10 @@ WRONG_ANSWERS = {
         ],
         {"train_fits_the_given_model"},
     ),
+    "train validates on 10% instead of the course's 20%": (
+        [("validation_split=validation_split, verbose=0)", "validation_split=0.1, verbose=0)")],
+        {"train_returns_history"},
+    ),
     "linear regression with a sigmoid": (
         [("Dense(1)])", 'Dense(1, activation="sigmoid")])')],
         {"linear_regression_layers"},

@@ -39,7 +39,7 @@ WRONG_ANSWERS = {
                 "return 1.0 / (1.0 + np.exp(z))",
             )
         ],
-        {"sigmoid", "course_worked_numbers"},
+        {"course_forward_and_loss", "sigmoid", "course_worked_numbers"},
     ),
     "relu with np.max": (
         [("return np.maximum(0.0, np.asarray(z, dtype=float))", "return np.max(np.asarray(z, dtype=float), 0)")],
@@ -59,7 +59,7 @@ WRONG_ANSWERS = {
     ),
     "dense_forward ignores the activation": (
         [("    return ACTIVATIONS[activation](z)", "    return z")],
-        {"dense_forward_activation"},
+        {"course_forward_and_loss", "dense_forward_activation"},
     ),
     "forward returns the first layer only": (
         [
@@ -68,7 +68,7 @@ WRONG_ANSWERS = {
                 "        return dense_forward(x, weights, bias, activation)",
             )
         ],
-        {"forward_stack"},
+        {"course_forward_and_loss", "forward_stack"},
     ),
     "mse is the mean absolute error": (
         [
@@ -77,7 +77,7 @@ WRONG_ANSWERS = {
                 "return float(np.mean(np.abs(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float))))",
             )
         ],
-        {"mse"},
+        {"course_forward_and_loss", "mse"},
     ),
     "losses summed instead of averaged": (
         [
@@ -257,3 +257,41 @@ def test_the_textbook_half_in_mse_is_named(body, word, tmp_path):
     result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), (old, f"float({body})")), tmp_path)
     assert not result.internal_error, describe(result)
     assert word in result.check("mse").message, describe(result)
+
+
+# --------------------------------------------------------------------------- the course's worked numbers
+
+
+def test_the_course_forward_pass_and_mse_are_a_check_of_their_own(tmp_path):
+    """The stub's worked numbers (0.436 and 0.001296) are graded, with the course's numbers in the message."""
+    source = mutate(
+        solution_source("exercise-06"),
+        (
+            "return float(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2))",
+            "return float(np.sum((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2) / 2)",
+        ),
+    )
+    result = grade_source("exercise-06", source, tmp_path)
+    check = result.check("course_forward_and_loss")
+    assert not check.passed and "0.001296" in check.message, describe(result)
+    assert np.isclose(
+        checks.dense(checks.dense(checks.COURSE_X, *checks.COURSE_LAYERS[0]), *checks.COURSE_LAYERS[1]),
+        0.4355,
+        atol=1e-4,
+    ).all()
+
+
+@pytest.mark.parametrize(
+    "error_type, error",
+    [
+        ("TypeError", "Input() got an unexpected keyword argument 'input_dim'"),
+        ("ValueError", "You must pass a `shape` argument."),  # keras.layers.InputLayer(input_dim=3)
+    ],
+)
+def test_input_dim_gets_the_keras3_form(error_type, error):
+    from grader.checking.explain import explain
+    from grader.messages import catalogue_for
+
+    message_id = explain(error_type, error)
+    assert message_id == "explain.input_dim"
+    assert "keras.Input(shape=(n,))" in catalogue_for(None).render(message_id)

@@ -9,7 +9,16 @@ import math
 
 import numpy as np
 import pytest
-from support import describe, feedback_test, grade_source, mutate, odd_answer_test, solution_source, wrong_answer_test
+from support import (
+    describe,
+    feedback_test,
+    grade_source,
+    mutate,
+    odd_answer_test,
+    solution_source,
+    stub_source,
+    wrong_answer_test,
+)
 
 from grader.exercises.exercise_07_gradient_descent import checks
 
@@ -89,7 +98,7 @@ WRONG_ANSWERS = {
     ),
     "XOR believed separable": (
         [("    return False", "    return True")],
-        {"xor_is_not_separable"},
+        {"perceptron_learns_and_or"},
     ),
 }
 
@@ -166,7 +175,7 @@ ODD_ANSWERS = [
         "0s and 1s",
     ),
     ("    return w, float(b)", "    return w.tolist(), None", "perceptron_learns_and_or", "NoneType"),
-    ("    return False", "    return 'no'", "xor_is_not_separable", "bool"),
+    ("    return False", "    return 'no'", "perceptron_learns_and_or", "bool"),
 ]
 
 
@@ -244,3 +253,12 @@ def test_iterations_equal_the_number_of_tf_data_batches(keras):
     for _ in range(30):
         n, batch = int(rng.integers(1, 3000)), int(rng.integers(1, 300))
         assert len(tf.data.Dataset.range(n).batch(batch)) == math.ceil(n / batch)
+
+
+def test_the_xor_answer_alone_earns_nothing(tmp_path):
+    """A yes/no question is a coin toss: answering it without a working perceptron scores 0."""
+    stub = stub_source(EXERCISE)
+    body = stub[stub.index("def xor_separable") :]
+    guessed = stub.replace(body, body.replace("raise NotImplementedError", "return False", 1))
+    result = grade_source(EXERCISE, guessed, tmp_path)
+    assert result.score == 0, describe(result)

@@ -95,16 +95,41 @@ WRONG_ANSWERS = {
     "augmentation also rescales (ImageDataGenerator's rescale=)": (
         [
             (
-                'keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])',
-                'keras.Sequential([layers.Rescaling(1.0 / 255), layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])',
+                '[layers.RandomFlip("horizontal"), layers.RandomRotation(20 / 360),',
+                '[layers.Rescaling(1.0 / 255), layers.RandomFlip("horizontal"), layers.RandomRotation(20 / 360),',
             )
         ],
         {"augmentation_changes_images_in_training_only"},
+    ),
+    "augmentation rotates by 0.1 of a turn (36 degrees, not the course's 20)": (
+        [("layers.RandomRotation(20 / 360)", "layers.RandomRotation(0.1)")],
+        {"augmentation_layers"},
+    ),
+    "augmentation drops the course's 0.2 shifts": (
+        [("layers.RandomRotation(20 / 360), layers.RandomTranslation(0.2, 0.2)]", "layers.RandomRotation(20 / 360)]")],
+        {"augmentation_layers"},
+    ),
+    "augmentation flips vertically": (
+        [
+            (
+                'layers.RandomFlip("horizontal"), layers.RandomRotation',
+                'layers.RandomFlip("vertical"), layers.RandomRotation',
+            )
+        ],
+        {"augmentation_layers"},
     ),
 }
 
 
 test_wrong_answer_loses_exactly_its_points = wrong_answer_test(EXERCISE, WRONG_ANSWERS)
+
+
+def test_rotation_feedback_explains_degrees_and_turns():
+    result = grade_wrong_answer(
+        EXERCISE, WRONG_ANSWERS, "augmentation rotates by 0.1 of a turn (36 degrees, not the course's 20)"
+    )
+    message = result.check("augmentation_layers").message
+    assert "36.0 degrees" in message and "20 / 360" in message, message
 
 
 def test_monitor_feedback_explains_validation_loss():

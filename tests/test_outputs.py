@@ -90,7 +90,8 @@ def test_format_choices_come_from_the_writers():
     result = CliRunner().invoke(main, ["check", "--help"])
     for name in WRITERS:
         assert name in result.output
-    assert len(all_exercises()) == 12
+    numbers = [e.number for e in all_exercises()]  # the registry's count, never a number written here
+    assert numbers == list(range(1, len(numbers) + 1))
 
 
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "stdout_visibility", "tests", "extra_data"}

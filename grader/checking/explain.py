@@ -49,6 +49,9 @@ RULES: list[Rule] = [
         "explain.keras1_keyword",
     ),
     Rule("ValueError", r"Cannot convert '\d+' to a shape", "explain.shape_not_tuple"),
+    # the notes' Dense(units, input_dim=n): Keras 3's Input and InputLayer take shape=(n,) only
+    Rule("TypeError", r"unexpected keyword argument 'input_dim'", "explain.input_dim"),
+    Rule("ValueError", r"You must pass a `shape` argument", "explain.input_dim"),
     Rule("KeyError", r"^'(val_)?acc'$", "explain.history_acc"),
     Rule("ValueError", r"You must call `compile\(\)` before", "explain.not_compiled_fit"),
 ]

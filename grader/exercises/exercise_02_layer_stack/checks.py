@@ -17,6 +17,8 @@ with x shuffled apart from y at most 0.01.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from grader import datasets
@@ -30,6 +32,7 @@ from grader.checking.models import (
     keras,
     layer_table,
     learner_model,
+    predict,
 )
 
 EPOCHS = 20
@@ -103,7 +106,7 @@ def _train_call(learner, rng, seed):
 
 @check(points=2, timeout=120)
 def test_train_returns_history(learner, rng, seed):
-    _, epochs, call, history, _ = _train_call(learner, rng, seed)
+    data, epochs, call, history, args = _train_call(learner, rng, seed)
     if not isinstance(history, dict):
         fail("history_not_dict", call=call, found_type=type_name(history))
     for key in ("loss", "val_loss"):
@@ -126,6 +129,34 @@ def test_train_returns_history(learner, rng, seed):
     }
     losses = numbers["loss"]
     expect(losses[-1] < losses[0], "loss_not_falling", call=call, first=round(losses[0], 4), last=round(losses[-1], 4))
+    _expect_course_validation_split(data, call, numbers["val_loss"][-1], args)
+
+
+VALIDATION_SPLIT = 0.2  # the course's fit(..., validation_split=0.2)
+OTHER_SPLITS = (0.1, 0.15, 0.25, 0.3, 1 / 3, 0.5)
+
+
+def _validation_mse(model, x, y, split: float) -> float:
+    """The MSE on the rows fit(validation_split=split) holds out: the last ones, from floor(n * (1 - split))."""
+    start = int(math.floor(len(x) * (1.0 - split)))
+    found = predict(model, x[start:]).reshape(-1)
+    return float(np.mean((found - np.asarray(y[start:]).reshape(-1)) ** 2))
+
+
+def _expect_course_validation_split(data, call: str, last_val_loss: float, args) -> None:
+    """The last epoch's val_loss is the trained model's MSE on the last 20% of the rows train() was given."""
+    model = learner_model(args[0] if args else None, call + " (the model after training)")
+    x, y = data.x_train, data.y_train
+
+    def matches(split: float) -> bool:
+        return math.isclose(last_val_loss, _validation_mse(model, x, y, split), rel_tol=2e-3, abs_tol=1e-5)
+
+    if matches(VALIDATION_SPLIT):
+        return
+    for split in OTHER_SPLITS:
+        if matches(split):
+            fail("validation_split_other", call=call, found=round(split, 2), expected=VALIDATION_SPLIT)
+    fail("validation_split_rows", call=call, found=round(last_val_loss, 4), expected=VALIDATION_SPLIT)
 
 
 @check(points=2, timeout=120)

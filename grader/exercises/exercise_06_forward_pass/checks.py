@@ -390,6 +390,34 @@ def test_mse(learner, rng):
         )
 
 
+COURSE_X = np.array([[1.0, -1.0]])
+COURSE_LAYERS = [  # the course's worked forward pass (the stub's docstring of forward)
+    (np.array([[2.0, 1.0], [1.0, 1.0]]), np.zeros(2), "sigmoid"),
+    (np.array([[0.5], [0.14]]), np.zeros(1), None),
+]
+
+
+@check(points=1)
+def test_course_forward_and_loss(learner):
+    """The course's numbers: x = (1, -1) through sigmoid(1) = 0.73 and sigmoid(0) = 0.5 to the prediction
+    0.436, and its MSE against the target 0.4, (0.436 - 0.4) ** 2 = 0.001296."""
+    expected = COURSE_X
+    for weights, bias, activation in COURSE_LAYERS:
+        expected = dense(expected, weights, bias, activation)
+    call = "forward(np.array([[1.0, -1.0]]), <the course's two layers: sigmoid, then None>)"
+    found = _numeric(learner.forward(COURSE_X, COURSE_LAYERS), call, (1, 1))
+    expect(
+        np.allclose(found, expected, atol=1e-4),
+        "course_forward",
+        call=call,
+        found=_shown(found.ravel(), 4),
+        expected=round(float(expected[0, 0]), 4),
+    )
+    call = "mse(np.array([0.4]), np.array([0.436]))"
+    loss = as_number(learner.mse(np.array([0.4]), np.array([0.436])), call)
+    expect(math.isfinite(loss) and abs(loss - 0.001296) < 1e-9, "course_mse", call=call, found=loss)
+
+
 @check(points=2)
 def test_binary_crossentropy(learner, rng):
     for _ in range(4):

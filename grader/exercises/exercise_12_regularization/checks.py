@@ -277,11 +277,44 @@ def _augmentation(learner):
     return call, learner_model(learner.augmentation(), call, built=False)  # no Input: built by its first batch
 
 
+ROTATION = 20 / 360  # ImageDataGenerator(rotation_range=20): degrees; RandomRotation's factor is a fraction of a turn
+SHIFT = 0.2  # width_shift_range=0.2, height_shift_range=0.2
+
+
+def _range(value) -> tuple[float, float] | None:
+    """A layer factor as (low, high): a number f means (-f, f)."""
+    try:
+        if isinstance(value, (int, float)):
+            return (-float(value), float(value))
+        low, high = value
+        return (float(low), float(high))
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_range(value, size: float) -> bool:
+    found = _range(value)
+    return found is not None and all(abs(f - e) <= 1e-6 for f, e in zip(found, (-size, size)))
+
+
 @check(points=1)
 def test_augmentation_layers(learner):
+    """The course's ImageDataGenerator(rotation_range=20, width_shift_range=0.2, height_shift_range=0.2,
+    horizontal_flip=True) as Keras 3 layers, in any order."""
     call, model = _augmentation(learner)
     kinds = [type(layer).__name__ for layer in model.layers]
-    expect("RandomFlip" in kinds and "RandomRotation" in kinds, "augmentation_layers", call=call, found=kinds)
+    if not {"RandomFlip", "RandomRotation", "RandomTranslation"} <= set(kinds):
+        fail("augmentation_layers", call=call, found=kinds)
+    config = {type(layer).__name__: layer.get_config() for layer in model.layers}
+    mode = config["RandomFlip"].get("mode")
+    expect(mode == "horizontal", "augmentation_flip_mode", call=call, found=mode)
+    factor = config["RandomRotation"].get("factor")
+    if not _is_range(factor, ROTATION):
+        found = _range(factor)
+        degrees = round(found[1] * 360, 1) if found else factor
+        fail("augmentation_rotation", call=call, found=factor, degrees=degrees)
+    shifts = {key: config["RandomTranslation"].get(key) for key in ("height_factor", "width_factor")}
+    expect(all(_is_range(v, SHIFT) for v in shifts.values()), "augmentation_translation", call=call, found=shifts)
 
 
 @check(points=2)

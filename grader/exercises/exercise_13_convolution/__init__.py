@@ -1,0 +1,1 @@
+"""Hidden checks for exercise 13 (convolution and pooling by hand)."""
