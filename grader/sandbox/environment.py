@@ -56,6 +56,9 @@ def base_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
     env = {key: value for key, value in source.items() if key in PASSED or key.startswith(PASSED_PREFIXES)}
     env.update(QUIET_TF_ENV)
     env.update({"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+    # scikit-learn's joblib would test for POSIX semaphores (no /dev/shm here, System V IPC refused)
+    # and print "joblib will operate in serial mode" as if the learner's code had: serial it is
+    env["JOBLIB_MULTIPROCESSING"] = "0"
     return env
 
 
