@@ -28,6 +28,7 @@ from pathlib import Path
 
 from grader.messages import message_ref
 from grader.submissions import ipython_syntax, top_level
+from grader.submissions.intake import Intake
 from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission
 
 SUFFIX = ".ipynb"
@@ -53,14 +54,14 @@ def get_ipython():
 """
 
 
-def read_code_cells(path: Path) -> tuple[list[tuple[int, str]], dict]:
+def read_code_cells(data: bytes) -> tuple[list[tuple[int, str]], dict]:
     """``(cell number, source)`` of every code cell (the number counts every cell from 1, as the
     notebook shows them top to bottom), and ``metadata.kerasdrill`` (``{}`` if it has none: a
     notebook kerasdrill did not make). :class:`UnreadableSubmission` for what is not a notebook."""
-    if path.stat().st_size > MAX_BYTES:
+    if len(data) > MAX_BYTES:
         raise UnreadableSubmission(f"the file is larger than {MAX_BYTES // 2**20} MB")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise UnreadableSubmission("the file is not UTF-8 text, so it is not a notebook") from None
     except json.JSONDecodeError as error:
@@ -90,19 +91,20 @@ def read_code_cells(path: Path) -> tuple[list[tuple[int, str]], dict]:
     return found, made_for if isinstance(made_for, dict) else {}
 
 
-def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSource:
-    """Write the notebook's code as ``<stem>.py`` in ``session_dir`` (see the module docstring)."""
+def load(source: Intake, session_dir: Path, *, run_all: bool = False) -> PreparedSource:
+    """Write the notebook's code (``source``: its bytes, read once) as ``<stem>.py`` in ``session_dir``
+    (see the module docstring)."""
     notes: list = []
     not_run: list[tuple[int, str]] = []  # (cell, the magic or shell line as written)
     parsed: list[tuple[int, ast.Module]] = []
     texts: dict[int, list[str]] = {}
-    cells, made_for = read_code_cells(path)
-    for number, source in cells:
-        text = ipython_syntax.transform_cell(source)
+    cells, made_for = read_code_cells(source.data)
+    for number, cell_source in cells:
+        text = ipython_syntax.transform_cell(cell_source)
         try:
             module = ast.parse(text)
         except SyntaxError as error:
-            line = min(error.lineno or 1, len(source.splitlines()) or 1)
+            line = min(error.lineno or 1, len(cell_source.splitlines()) or 1)
             problem = f"{type(error).__name__}: {error.msg}"
             notes.append(message_ref("notebook.syntax_error", cell=number, line=line, error=problem))
             continue
@@ -148,7 +150,7 @@ def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSou
                 lines.append(text)
                 line_map[len(lines)] = SourceLine(cell=number, line=line)
     session_dir.mkdir(parents=True, exist_ok=True)
-    target = session_dir / f"{path.stem}.py"
+    target = session_dir / f"{source.stem}.py"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return PreparedSource(path=target, line_map=line_map, notes=notes, made_for=made_for)
 
