@@ -1,7 +1,8 @@
-"""Hostile inputs aimed at the grading process itself, not the worker (issue #25).
+"""Hostile inputs aimed at the grading process itself, not the worker (issue #25, items 1 and 2).
 
 The learner's file is read once, as a regular file, without following a link (``grader/submissions/
-intake.py``). Each case is graded through the real ``grade``
+intake.py``), and a notebook is parsed within stated bounds (``notebook.py``, ``ipython_syntax.py``,
+``top_level.py``, ``grader/bounded_json.py``). Each case is graded through the real ``grade``
 command (or ``grade batch``, or Gradescope's ``run_autograder``) in a fresh process with a
 ``timeout=`` far above what the case now takes and far below what it took before; the outcome is
 asserted: every one of exercise 04's 9 checks reported, the score, the message, the exit code.
@@ -18,6 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import solution_source
 
 from grader.content import solutions_dir
@@ -172,3 +175,74 @@ def test_a_refusal_is_in_korean_too(work):
     (work / f"{FILE}.py").symlink_to(solutions_dir() / f"{FILE}.py")
     completed, report = _grade(EXERCISE, "--workspace", str(work), "--lang", "ko", cwd=work / "cwd")
     assert report["score"] == 0 and "링크" in report["checks"][0]["message"], report["checks"][0]
+
+
+# ----------------------------------------------------------------------------- bounded parsing of notebooks
+
+
+def _notebook(path: Path, *cells: str, **extra) -> Path:
+    data = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+            for source in cells
+        ],
+    }
+    text = json.dumps(data)
+    for key, raw in extra.items():  # raw JSON spliced in (what json.dumps cannot write: 100,000 levels)
+        text = text[:-1] + f', "{key}": {raw}}}'
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _grade_notebook(work: Path, *cells: str, timeout: float = 120, **extra) -> tuple:
+    path = _notebook(work / f"{FILE}.ipynb", *cells, **extra)
+    return _grade(EXERCISE, "--submission", str(path), cwd=work / "cwd", timeout=timeout)
+
+
+def test_forty_thousand_one_line_definitions_are_graded_in_linear_time(work):
+    # top_level.select copied the set of defined names, and the set of names that do work, for every
+    # statement: 88 s for this notebook before (measured on 2 busy cores), ~15 s now, mostly parsing
+    lines = [f"def f{i}(x=c0): return {i}" if i % 2 == 0 else f"c{i} = f{i - 1}(c0)" for i in range(40_000)]
+    _full(*_grade_notebook(work, solution_source(EXERCISE), "c0 = 0\n" + "\n".join(lines), timeout=60))
+
+
+def test_more_cells_than_the_bound_is_the_learners_note(work):
+    cells = [solution_source(EXERCISE)] + ["x = 1"] * 10_001
+    _refused(*_grade_notebook(work, *cells, timeout=60), "cells", "10,000")
+
+
+def test_a_line_of_200000_spaces_among_many_magics_is_read_in_linear_time(work):
+    # 501 magics: IPython's transformer gives up after 500 rounds and the fallback reads the cell;
+    # its regex backtracked on the long line (36 s for 5,000 spaces, cubic)
+    cell = "\n".join(["%ls"] * 501 + [" " * 200_000, "x = 1"])
+    completed, report = _grade_notebook(work, solution_source(EXERCISE), cell, timeout=60)
+    _full(completed, report)
+
+
+def test_json_nested_100000_deep_is_the_learners_note_not_exit_3(work):
+    deep = "[" * 100_000 + "]" * 100_000
+    _refused(*_grade_notebook(work, solution_source(EXERCISE), deep_metadata=deep), "nested deeper than 64")
+
+
+def test_an_expression_of_5000_terms_is_the_learners_note_not_exit_3(work):
+    _refused(*_grade_notebook(work, solution_source(EXERCISE), "x = " + " + ".join(["1"] * 5000)), "cell 2", "sum()")
+
+
+def test_a_5000_digit_execution_count_is_ignored(work):
+    path = _notebook(work / f"{FILE}.ipynb", solution_source(EXERCISE))
+    text = path.read_text().replace('"execution_count": null', '"execution_count": ' + "9" * 5000)
+    path.write_text(text)
+    _full(*_grade(EXERCISE, "--submission", str(path), cwd=work / "cwd"))
+
+
+@settings(max_examples=60, deadline=1000)
+@given(st.text(alphabet=" \t%!?=,.a(]*\\", max_size=3000))
+def test_the_fallback_ipython_reader_is_linear_and_keeps_the_line_count(line):
+    from grader.submissions.ipython_syntax import fallback_transform
+
+    source = "x = 1\n" + line + "\n" + " " * 3000 + line  # (a first line of %% would make it one cell magic)
+    out = fallback_transform(source)
+    assert len(out.splitlines()) == len(source.splitlines())
