@@ -46,7 +46,7 @@ class Submission:
     is_reference: bool = False
     notes: tuple = ()  # message refs about how it was chosen (the newer of a .py and a .ipynb)
     root: Path | None = None
-    _read: dict = field(default_factory=dict, compare=False, hash=False, repr=False)  # the one read, once done
+    _read: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)  # the one read, once done
 
     def read(self) -> Intake:
         """The file's bytes, read once (the first call reads; later calls give the same bytes or the
