@@ -20,6 +20,7 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from grader.messages import MessageRef, message_ref
@@ -51,7 +52,7 @@ class Intake:
     def stem(self) -> str:
         return Path(self.name).stem
 
-    @property
+    @cached_property  # hashed once however many steps ask (a frozen dataclass keeps a __dict__ for it)
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -82,7 +83,7 @@ def read_submission(path: str | os.PathLike, root: str | os.PathLike | None = No
             child = _step(fd, part, start)
             os.close(fd)
             fd, start = child, start / part
-        _refuse_unless_regular(fd, path.name, start / path.name)
+        _refuse_unless_regular(fd, path.name)
         try:
             file_fd = os.open(path.name, _READ_FLAGS, dir_fd=fd)
         except OSError as exc:
@@ -135,7 +136,7 @@ def _step(fd: int, part: str, where: Path) -> int:
         raise _os_refusal(exc) from None
 
 
-def _refuse_unless_regular(fd: int, name: str, shown: Path) -> None:
+def _refuse_unless_regular(fd: int, name: str) -> None:
     """Look before opening: a link, FIFO, device or socket is refused without being opened."""
     try:
         status = os.stat(name, dir_fd=fd, follow_symlinks=False)
