@@ -180,7 +180,10 @@ def _too_large(found: int, limit: int) -> MessageRef:
 
 
 def _size(size: int) -> str:
-    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
+    """1 MB for a limit; 1.02 MB for a file just over it (so the two never read the same)."""
+    if size >= 2**20:
+        return f"{size // 2**20} MB" if size % 2**20 == 0 else f"{size / 2**20:.2f} MB"
+    return f"{size / 1024:.0f} KB"
 
 
 def _os_refusal(exc: OSError) -> UnreadableSubmission:

@@ -105,7 +105,7 @@ def test_a_fifo_is_never_opened_for_reading(work):
 
 def test_an_oversize_file_is_refused_with_its_size(work):
     (work / f"{FILE}.py").write_text(solution_source(EXERCISE) + "#" * (1024 * 1024) + "\n")
-    _refused(*_grade(EXERCISE, "--workspace", str(work), cwd=work / "cwd"), "1.0 MB", "more than")
+    _refused(*_grade(EXERCISE, "--workspace", str(work), cwd=work / "cwd"), "it is 1.00 MB, more than the 1 MB")
 
 
 def test_a_workspace_whose_exercises_folder_is_a_link_scores_0(work):
