@@ -751,11 +751,12 @@ def export_command(
 
     try:
         found = locate(exercise, workspace=workspace, path=submission, prefer=prefer)
-        source, notes = export_source(found.path, run_all=run_all)
+        source, notes = export_source(found, run_all=run_all)
     except SubmissionNotFound as missing:
         _no_submission(exercise, missing)
     except UnreadableSubmission as unreadable:
-        click.echo(f"{found.path.name}: {unreadable.reason}", err=True)
+        shown = _catalogue().render(unreadable.message_id, file=found.path.name, error=unreadable.reason)
+        click.echo(shown, err=True)
         sys.exit(EXIT_USAGE)
     from grader.outputs.sanitize import CI_LOG, sanitized
 

@@ -101,7 +101,7 @@ class ExerciseSession:
         self.client: WorkerClient | None = None
         self.prepared: PreparedSource | None = None
         self.error = ""
-        self.unreadable = ""  # the loader's reason, when the learner's file could not be read at all
+        self.unreadable: UnreadableSubmission | None = None  # why the learner's file could not be read at all
         try:
             self.prepared = submission.prepare(self.dir, run_all=options.run_all)
             stale = stale_note(exercise, self.prepared.made_for)
@@ -119,7 +119,7 @@ class ExerciseSession:
             )
             self.client.start()  # the worker imports the submission while pytest starts here
         except UnreadableSubmission as exc:
-            self.unreadable = exc.reason
+            self.unreadable = exc
         except Exception:
             self.error = traceback.format_exc()[-4000:]
 
@@ -152,8 +152,10 @@ class ExerciseSession:
         )
         try:
             if self.unreadable:
-                path = str(self.submission.path)
-                result.checks = unreadable_result(exercise, path, self.unreadable, options.language)
+                path, why = str(self.submission.path), self.unreadable
+                result.checks = unreadable_result(
+                    exercise, path, why.reason, options.language, message_id=why.message_id
+                )
                 return result
             if self.error or self.client is None:
                 result.error = self.error or "the worker did not start"

@@ -70,13 +70,14 @@ def grade_and_report(
     record = not solutions and submission is None
     options = options or GradeOptions()
     run = RunResult(complete=False)
+    graded_from = {exercise.id: found for exercise, found in items}
 
     def finished(result: ExerciseResult) -> None:
         run.exercises.append(result)
         if writer.progress is not None:
             _write(stream, writer.progress(result, context))
         if record and result.submission:
-            record_progress(result, workspace, options.seed)
+            record_progress(result, workspace, options.seed, graded_from.get(result.exercise))
 
     try:
         graded = grade_exercises(items, options, on_result=finished)
@@ -135,5 +136,5 @@ def grade_one(
     found = located or locate(exercise, workspace=workspace, path=submission, prefer=prefer)
     result = grade_exercises([(exercise, found)], options).exercises[0]
     if record and submission is None and result.submission:
-        record_progress(result, workspace, options.seed)
+        record_progress(result, workspace, options.seed, found)
     return result

@@ -13,6 +13,8 @@ import json
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.checking.model_budget import TooLarge, estimate_model, inspect_archive
 
@@ -153,3 +155,109 @@ def test_an_archive_that_is_not_a_regular_file_is_never_opened_for_reading(tmp_p
     os.mkfifo(tmp_path / "value.keras")  # opening it for reading would block until a writer came
     copy_archive(str(tmp_path / "value.keras"), str(tmp_path / "copy.keras"))
     assert (tmp_path / "copy.keras").read_bytes() == b""
+
+
+# ----------------------------------------------------------------------------- judged from what Keras would build
+# (issue #25 item 3). Before: the archive below was estimated at ~80 k parameters from its layers'
+# missing build_config and built with 416 M in the grading process (2.3 GiB); the nested one passed
+# the depth-20 scan unrefused and took minutes per load.
+
+
+def _bare(kind: str, **config) -> dict:
+    """A layer as a learner can write it: no ``build_config``, so Keras infers its input shape."""
+    return {"module": "keras.layers", "class_name": kind, "config": {"name": kind.lower(), **config}}
+
+
+NO_BUILD_CONFIG = _model(
+    _bare("InputLayer", batch_shape=[None, 20_000]),
+    _bare("Dense", units=20_000),  # 400 M parameters, once Keras gives it the input layer's shape
+    _bare("Dense", units=800),
+)
+
+
+def test_layers_without_build_config_are_judged_from_the_shape_keras_infers(tmp_path):
+    with pytest.raises(TooLarge) as refused:
+        inspect_archive(_archive(tmp_path, NO_BUILD_CONFIG))
+    assert refused.value.message_id == "model.budget_params"
+    assert refused.value.params["found"] == "416,020,800", refused.value.params
+
+
+def test_a_build_config_that_lies_about_the_input_is_not_believed():
+    lying = _model(_bare("InputLayer", batch_shape=[None, 20_000]), _layer("Dense", [1], units=20_000))
+    with pytest.raises(TooLarge) as refused:
+        estimate_model(lying)
+    assert refused.value.message_id == "model.budget_params"
+
+
+def test_a_functional_graph_is_followed_through_its_inbound_nodes():
+    def tensor(layer: str, shape: list) -> dict:  # the recorded shape is small: Keras uses the real one
+        return {"class_name": "__keras_tensor__", "config": {"shape": shape, "keras_history": [layer, 0, 0]}}
+
+    def node(name: str, kind: str, inputs: list, **config) -> dict:
+        return {**_bare(kind, **config), "name": name, "inbound_nodes": [{"args": [inputs], "kwargs": {}}]}
+
+    functional = {
+        "class_name": "Functional",
+        "config": {
+            "layers": [
+                {**_bare("InputLayer", batch_shape=[None, 5_000]), "name": "in", "inbound_nodes": []},
+                node("wide", "Dense", tensor("in", [None, 1]), units=1_000),
+                node("both", "Concatenate", [tensor("wide", [None, 1]), tensor("in", [None, 1])], axis=-1),
+                node("out", "Dense", tensor("both", [None, 1]), units=1_000),
+            ],
+            "input_layers": [["in", 0, 0]],
+            "output_layers": [["out", 0, 0]],
+        },
+    }
+    with pytest.raises(TooLarge) as refused:  # 5,001,000 + 6,001,000 parameters
+        estimate_model(functional)
+    assert refused.value.params["found"] == "11,002,000", refused.value.params
+
+
+def test_models_nested_past_the_bound_are_refused_at_once(tmp_path):
+    nested = _model(*[_layer("Dense", [4], units=4) for _ in range(400)])
+    for _ in range(22):
+        nested = _model(nested)
+    with pytest.raises(TooLarge) as refused:
+        inspect_archive(_archive(tmp_path, nested))
+    assert refused.value.message_id == "model.budget_nesting" and refused.value.params == {"limit": 10}
+
+
+def test_a_config_nested_100000_deep_is_refused_before_json_recurses(tmp_path):
+    deep = json.dumps(COURSE_CNN)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(TooLarge) as refused:
+        inspect_archive(_archive(tmp_path, deep))
+    assert refused.value.message_id == "model.budget_nesting"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 3000), st.lists(st.integers(1, 600), min_size=1, max_size=8), st.booleans())
+def test_a_dense_stack_is_counted_exactly_with_or_without_build_configs(inputs, units, saved):
+    layers = [_bare("InputLayer", batch_shape=[None, inputs])]
+    width, expected = inputs, 0
+    for unit in units:
+        layers.append(_layer("Dense", [width], units=unit) if saved else _bare("Dense", units=unit))
+        expected += width * unit + unit
+        width = unit
+    config = _model(*layers)
+    if expected > 5_000_000:
+        with pytest.raises(TooLarge):
+            estimate_model(config)
+    else:
+        assert estimate_model(config)[0] == expected
+
+
+def test_the_budget_refuses_before_keras_builds_anything(tmp_path, monkeypatch):
+    """learner_model judges the archive first: Keras's loader is never reached for a refused model."""
+    from grader.checking import models
+    from grader.checking.api import CheckFailed
+    from grader.sandbox import keras_codec
+    from grader.sandbox.protocol import ModelFile
+
+    def never(*args, **kwargs):
+        raise AssertionError("Keras was asked to build a refused model")
+
+    monkeypatch.setattr(keras_codec, "load_model", never)
+    with pytest.raises(CheckFailed) as failed:
+        models.learner_model(ModelFile(_archive(tmp_path, NO_BUILD_CONFIG)), "build()")
+    assert failed.value.message_id == "model.budget_params"

@@ -193,6 +193,23 @@ def test_solution_never_writes_unless_asked_and_then_keeps_a_backup(runner, work
     assert backup.read_text().endswith("# my own version\n")
 
 
+def test_solution_write_never_writes_through_a_link_or_reads_it(workspace, tmp_path):
+    """The learner's file is a link (here to another file of theirs): it is moved aside as a link,
+    the file it points to is untouched, and the reference is written as a file of its own. Before,
+    it was copied through the link and the reference written into the other file."""
+    from grader.practice.solution import write_solution
+
+    other = tmp_path / "elsewhere.py"
+    other.write_text("# not the exercise\n")
+    mine = workspace / "exercises" / EX05.file_name
+    mine.unlink(missing_ok=True)
+    mine.symlink_to(other)
+    written, backup = write_solution(EX05, workspace)
+    assert other.read_text() == "# not the exercise\n"
+    assert not written.is_symlink() and written.read_text() == (solutions_dir() / EX05.file_name).read_text()
+    assert backup is not None and backup.is_symlink() and os.readlink(backup) == str(other)
+
+
 def test_solutions_mode_never_unlocks_a_solution(runner, workspace):
     runner.invoke(main, ["05", "--solutions"])
     assert runner.invoke(main, ["solution", "05"]).exit_code == EXIT_BELOW

@@ -21,7 +21,7 @@ from grader.results import ClassResult, ExerciseResult
 #: Message ids that say nothing about the learner's understanding: no file, a stub, a check not reached.
 NOT_DIAGNOSES = {"report.no_submission", "engine.not_attempted", "engine.not_run", "engine.timeout_repeated"}
 CRASH_IDS = {"engine.crashed", "engine.memory", "engine.exited"}
-BROKEN_IDS = {"engine.load_failed", "engine.unreadable", "engine.load_timeout"}
+BROKEN_IDS = {"engine.load_failed", "engine.unreadable", "engine.refused_file", "engine.load_timeout"}
 TIMEOUT_IDS = {"engine.timeout"}
 #: Score buckets by percent of the exercise's points: 0-9 %, 10-19 %, ..., 90-99 %, and full marks.
 BUCKETS = [(low, low + 9) for low in range(0, 100, 10)] + [(100, 100)]

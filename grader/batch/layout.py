@@ -29,15 +29,17 @@ CLASSROOM_SUFFIX = "-submissions"
 
 @dataclass(frozen=True)
 class LearnerFolder:
-    """One learner: their id (a folder name) and the folder their files are in."""
+    """One learner: their id (a folder name), the folder their files are in, and the class folder
+    (``root``: no folder between it and a learner's file may be a link, the learner's own included)."""
 
     learner: str
     folder: Path
+    root: Path | None = None
 
     def submission(self, exercise: Exercise) -> Submission | None:
         """The learner's file for ``exercise``, or ``None`` if they have none."""
         try:
-            return locate(exercise, path=self.folder)
+            return locate(exercise, path=self.folder, root=self.root)
         except SubmissionNotFound:
             return None
 
@@ -80,17 +82,17 @@ def find_learners(class_dir: str | os.PathLike, *, skip: tuple[str | os.PathLike
     for parent in parents:
         for entry in sorted(parent.iterdir()):
             if _is_learner_folder(entry, skipped) and entry not in clones:
-                found.append(LearnerFolder(entry.name, entry))
+                found.append(LearnerFolder(entry.name, entry, root))
     for clone in clones:
         prefix = clone.name[: -len(CLASSROOM_SUFFIX)] + "-"
         for entry in sorted(clone.iterdir()):
             if _is_learner_folder(entry, skipped):
                 learner = entry.name[len(prefix) :] if entry.name.startswith(prefix) else entry.name
-                found.append(LearnerFolder(learner or entry.name, entry))
+                found.append(LearnerFolder(learner or entry.name, entry, root))
     seen: dict[str, int] = {}
     unique = []
     for item in sorted(found, key=lambda f: (f.learner, str(f.folder))):
         seen[item.learner] = seen.get(item.learner, 0) + 1
         name = item.learner if seen[item.learner] == 1 else f"{item.learner}~{seen[item.learner]}"
-        unique.append(LearnerFolder(name, item.folder))
+        unique.append(LearnerFolder(name, item.folder, item.root))
     return unique

@@ -58,7 +58,8 @@ class PendingLearner:
         from grader.batch.layout import LearnerFolder
         from grader.batch.runner import submission_hashes
 
-        self.learner = LearnerFolder(request["learner"], Path(request["folder"]))
+        root = request.get("root")
+        self.learner = LearnerFolder(request["learner"], Path(request["folder"]), Path(root) if root else None)
         self.options = options_from_dict(request["options"])
         use_extra_checks(self.options.extra_checks, self.options.extra_visibility)  # the same course as the batch's
         exercises = [find_exercise(name) for name in request["exercises"]]

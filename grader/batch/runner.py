@@ -152,6 +152,7 @@ def grade_class(
                     break
                 learner = learners[index]
                 request = {**base, "index": index, "learner": learner.learner, "folder": str(learner.folder)}
+                request["root"] = str(learner.root) if learner.root is not None else None
                 if not process.send(request):
                     tasks.put(index)
                     break
@@ -235,16 +236,9 @@ def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict
 
 
 def submission_hashes(items: Sequence[tuple[Exercise, Any]]) -> dict[str, str]:
-    """Exercise id -> sha256 of each located submission (``""``: none or unreadable)."""
-    from grader.submissions import file_sha256
-
-    files = {}
-    for exercise, submission in items:
-        try:
-            files[exercise.id] = file_sha256(submission.path) if submission is not None else ""
-        except OSError:
-            files[exercise.id] = ""
-    return files
+    """Exercise id -> sha256 of each located submission (``""``: none or unreadable): of the bytes
+    read once by the intake, the very bytes then graded (never the path read again)."""
+    return {exercise.id: submission.sha256() if submission is not None else "" for exercise, submission in items}
 
 
 def _reusable(previous: ClassResult | None, exercises: Sequence[Exercise], now: dict[str, Any]) -> dict:

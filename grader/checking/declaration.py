@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from grader.messages import Catalogue
 from grader.outcomes import Status
@@ -91,12 +92,16 @@ def unattempted_result(exercise: Exercise, language: str = "en") -> ExerciseResu
     )
 
 
-def unreadable_result(exercise: Exercise, submission: str, reason: str, language: str = "en") -> list[CheckResult]:
-    """Every declared check failed because the learner's file could not be read (``reason``)."""
+def unreadable_result(
+    exercise: Exercise, submission: str, reason: Any, language: str = "en", *, message_id: str = "engine.unreadable"
+) -> list[CheckResult]:
+    """Every declared check failed because the learner's file could not be read: ``message_id``
+    (``engine.unreadable``, or ``engine.refused_file`` for a link, FIFO or oversize file) with
+    ``reason`` (a message ref, rendered in the learner's language) as its ``error``."""
     names = check_catalogues(exercise, language)
     params = {"file": Path(submission).name, "error": reason}
     return [
-        placeholder(names, name, points, message_id="engine.unreadable", attempted=True, internal=False, params=params)
+        placeholder(names, name, points, message_id=message_id, attempted=True, internal=False, params=params)
         for name, points in exercise.declared_checks()
     ]
 

@@ -159,30 +159,38 @@ def _grade(root: Path, exercise: Exercise, config: dict) -> dict:
         return _stopped(exercise, f"No .py or .ipynb file was found in your submission: upload {wanted}.")
     hidden = (str(root / "source"), str(root / "results"))  # the checks' copies and the results stay out of view
     language = str(config.get("language") or "en")
-    run = grade_exercises([(exercise, Submission(submission))], GradeOptions(hidden=hidden, language=language))
+    located = Submission(submission, root=root / "submission")  # read once, no link below the folder followed
+    run = grade_exercises([(exercise, located)], GradeOptions(hidden=hidden, language=language))
     print(json_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=2)))  # stdout: the instructor's full view
     return json.loads(WRITERS["gradescope"].render(run, WriteContext(catalogue=catalogue_for(None, language))))
 
 
 def find_submission(folder: Path, exercise: Exercise) -> Path | None:
     """The learner's file in ``folder``: the only ``.py``/``.ipynb``, else the one named like the
-    exercise (``exercise_05_cnn_shapes``, ``exercise-05``, ``05``), else the newest."""
-    candidates = sorted(
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in (".py", ".ipynb")
-        and path.is_file()
-        and not SKIPPED_PARTS & set(path.parts)
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
+    exercise (``exercise_05_cnn_shapes``, ``exercise-05``, ``05``), else the newest.
+
+    Nothing is followed: linked folders are not searched, and a link, FIFO or device with such a
+    name is a candidate like a file (the intake then refuses it with a note: the learner sees why)."""
+    found = []
+    for top, folders, files in os.walk(folder):  # os.walk never descends into a linked folder
+        folders[:] = sorted(f for f in folders if f not in SKIPPED_PARTS and not f.startswith("."))
+        for name in files:
+            path = Path(top) / name
+            if path.suffix.lower() in (".py", ".ipynb") and not name.startswith(".") and not SKIPPED_PARTS & {name}:
+                found.append(path)
+    candidates = sorted(found)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
+
+    def changed(path: Path) -> float:
+        return path.lstat().st_mtime
+
     marks = (exercise.module_name, exercise.id, exercise.id.replace("-", "_"), f"{exercise.number:02d}")
     for mark in marks:
         named = [path for path in candidates if mark in path.stem.lower()]
         if named:
-            return max(named, key=lambda path: path.stat().st_mtime)
-    return max(candidates, key=lambda path: path.stat().st_mtime)
+            return max(named, key=changed)
+    return max(candidates, key=changed)
 
 
 def _stopped(exercise: Exercise | None, why: str = "") -> dict:

@@ -44,7 +44,7 @@ def latest_result(
 
     found = locate(exercise, workspace=workspace, path=submission, prefer=prefer)
     seed = options.seed if options is not None else 0
-    stored = last_result(exercise, found.path, workspace, seed) if submission is None else None
+    stored = last_result(exercise, found, workspace, seed) if submission is None else None
     if stored is not None:
         return stored, True
     from grader.workflow import grade_one

@@ -114,9 +114,12 @@ def save_progress(progress: Progress, workspace: str | os.PathLike | None = None
     return _write_atomically(progress_path(workspace), json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def record_progress(result: ExerciseResult, workspace: str | os.PathLike | None = None, seed: int = 0) -> Progress:
+def record_progress(
+    result: ExerciseResult, workspace: str | os.PathLike | None = None, seed: int = 0, submission: Any = None
+) -> Progress:
     """Remember ``result`` (last and best score, first pass) and keep it as the exercise's last result
-    (graded with ``seed``).
+    (graded with ``seed``, from ``submission``: the :class:`~grader.submissions.Submission` whose bytes
+    were graded, so its key holds their sha256 rather than the path's contents read again).
 
     Never fails the grading: a read-only folder just keeps no progress."""
     progress = load_progress(workspace)
@@ -129,43 +132,43 @@ def record_progress(result: ExerciseResult, workspace: str | os.PathLike | None 
         entry.passed_at = now
     progress.exercises[result.exercise] = entry
     save_progress(progress, workspace)
-    _save_last_result(result, workspace, seed)
+    _save_last_result(result, workspace, seed, submission)
     return progress
 
 
 # ----------------------------------------------------------------------------- the last result
 
 
-def result_key(exercise: Exercise, submission: str | os.PathLike, seed: int = 0) -> dict[str, Any]:
-    """What must be unchanged for a stored result to stand for a new grading: the file, the checks, the seed."""
+def result_key(exercise: Exercise, submission: Any, seed: int = 0) -> dict[str, Any]:
+    """What must be unchanged for a stored result to stand for a new grading: the file, the checks, the seed.
+    ``submission``: a :class:`~grader.submissions.Submission` (its bytes as read once by the intake, never
+    a link followed) or a path."""
     import grader
-    from grader.submissions import file_sha256
+    from grader.submissions import Submission
 
-    try:
-        sha = file_sha256(submission)
-    except OSError:
-        sha = ""
+    if not isinstance(submission, Submission):
+        submission = Submission(Path(submission))
     return {
-        "submission": str(Path(submission).resolve()),
-        "sha256": sha,
+        "submission": str(submission.path),
+        "sha256": submission.sha256(),
         "grader_version": grader.__version__,
         "exercise_version": exercise_version(exercise),
         "seed": seed,
     }
 
 
-def _save_last_result(result: ExerciseResult, workspace: str | os.PathLike | None, seed: int) -> None:
+def _save_last_result(result: ExerciseResult, workspace: str | os.PathLike | None, seed: int, submission: Any) -> None:
     from grader.registry import find_exercise
 
     if not result.submission:
         return
-    key = result_key(find_exercise(result.exercise), result.submission, seed)
+    key = result_key(find_exercise(result.exercise), submission if submission is not None else result.submission, seed)
     record = {"key": key, "result": result.to_dict()}
     _write_atomically(_last_result_path(result.exercise, workspace), json.dumps(record, ensure_ascii=False))
 
 
 def last_result(
-    exercise: Exercise, submission: str | os.PathLike, workspace: str | os.PathLike | None = None, seed: int = 0
+    exercise: Exercise, submission: Any, workspace: str | os.PathLike | None = None, seed: int = 0
 ) -> ExerciseResult | None:
     """The stored result of ``exercise`` if it was graded from this very file with these checks; else ``None``."""
     try:
@@ -215,10 +218,13 @@ def _edited(exercise: Exercise, workspace: str | os.PathLike | None) -> bool:
     from grader.content import stubs_dir
     from grader.submissions import workspace_exercises_dir
 
-    mine = workspace_exercises_dir(workspace) / exercise.file_name
-    try:
-        return _code_of(mine.read_text(encoding="utf-8")) != _code_of((stubs_dir() / exercise.file_name).read_text())
-    except (OSError, UnicodeDecodeError):
+    from grader.submissions import Submission, UnreadableSubmission
+
+    mine = Submission(workspace_exercises_dir(workspace) / exercise.file_name, root=workspace_root(workspace))
+    try:  # through the intake: a link or a FIFO in the workspace is never followed, a huge file never read
+        code = mine.read().data.decode("utf-8")
+        return _code_of(code) != _code_of((stubs_dir() / exercise.file_name).read_text())
+    except (OSError, UnicodeDecodeError, UnreadableSubmission):
         return False
 
 
@@ -228,14 +234,14 @@ def _code_of(source: str) -> str:
 
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+        return ast.dump(tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # a pathological file: its own text
         return source
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
 
 
 def progress_rows(

@@ -64,10 +64,14 @@ def write_solution(exercise: Exercise, workspace: str | os.PathLike | None = Non
 
     target = workspace_exercises_dir(workspace) / exercise.file_name
     backup = None
-    if target.exists():
+    if os.path.lexists(target):  # a link, FIFO or device too: moved aside, never read or written through
         backup = workspace_root(workspace) / STATE_DIR / "backup" / f"{target.name}.{time.strftime('%Y%m%d-%H%M%S')}"
         backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(target, backup)
+        try:
+            os.replace(target, backup)
+        except OSError:  # another file system: copied as it is (a link as a link; a FIFO raises, nothing written)
+            shutil.copy2(target, backup, follow_symlinks=False)
+            target.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(reference_source(exercise), encoding="utf-8")
     return target, backup

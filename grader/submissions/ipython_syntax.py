@@ -17,14 +17,19 @@ import re
 import sys
 import types
 
-_LINE_MAGIC = re.compile(r"^(?P<indent>\s*)(?:(?P<target>[\w., ()\[\]*]+?)\s*=\s*)?(?P<kind>%|!)(?P<rest>.*)$")
-_HELP = re.compile(r"^(?P<indent>\s*)(?:(?P<pre>\?\??)(?P<obj>[\w.]+)|(?P<obj2>[\w.]+)(?P<post>\?\??))\s*$")
+_NAME = re.compile(r"[\w.]+")  # a dotted name; no nested quantifier anywhere below, so no regex here backtracks
+_TARGETS = re.compile(r"[\w.]+(?:\s*,\s*[\w.]+)*")  # "a", "a, b.c": each part starts after a comma
+#: IPython's transformer tokenizes the whole cell again for each magic it rewrites (up to 500 times):
+#: past this many (lines that may hold a magic) x (characters in the cell), the linear fallback reads it.
+IPYTHON_WORK_LIMIT = 2_000_000
 
 
 def transform_cell(source: str) -> str:
-    """``source`` (one cell) as plain Python."""
+    """``source`` (one cell) as plain Python, in time linear in its size (see :data:`IPYTHON_WORK_LIMIT`)."""
+    if _plain_python(source):  # nothing IPython would change (but the final newline): not tokenized twice
+        return source if source.endswith("\n") else source + "\n"
     manager = _ipython_transformer()
-    if manager is None:  # IPython is never required
+    if manager is None or _magic_lines(source) * len(source) > IPYTHON_WORK_LIMIT:  # IPython is never required
         return fallback_transform(source)
     try:
         return manager().transform_cell(source)
@@ -109,29 +114,75 @@ def fallback_transform(source: str) -> str:
     return "\n".join(out) + "\n"
 
 
+_IPYTHON_STARTS = (">>>", "...", "In [", ",", ";", "/")  # prompts and escapes IPython's transformer rewrites
+
+
+def _plain_python(source: str) -> bool:
+    """Whether IPython's transformer would return ``source`` as it is: no ``%``, ``!`` or ``?`` anywhere,
+    no line starting with a prompt or an escape, and a first line that is neither blank nor indented
+    (IPython drops leading blank lines and a common indent)."""
+    if not source or "%" in source or "!" in source or "?" in source or source[0].isspace():
+        return False
+    return not any(line.lstrip().startswith(_IPYTHON_STARTS) for line in source.splitlines())
+
+
+def _magic_lines(source: str) -> int:
+    """How many lines might hold IPython syntax (an over-count: every line with ``%``, ``!`` or ``?``)."""
+    return sum(1 for line in source.splitlines() if "%" in line or "!" in line or "?" in line)
+
+
+def _help(line: str) -> tuple[str, str, str] | None:
+    """``obj?`` / ``??obj`` as (indent, magic, obj), or ``None``."""
+    body = line.strip()
+    indent = line[: len(line) - len(line.lstrip())]
+    for mark, magic in (("??", "pinfo2"), ("?", "pinfo")):
+        for obj in (
+            body[len(mark) :] if body.startswith(mark) else None,
+            body[: -len(mark)] if body.endswith(mark) else None,
+        ):
+            if obj and _NAME.fullmatch(obj):
+                return indent, magic, obj
+    return None
+
+
+def _line_magic(line: str) -> tuple[str, str, str, str] | None:
+    """``%magic``, ``!cmd``, ``x = %magic``, ``x, y = !cmd`` as (indent, target, kind, rest), or ``None``."""
+    stripped = line.lstrip()
+    indent = line[: len(line) - len(stripped)]
+    if stripped[:1] in ("%", "!"):
+        return indent, "", stripped[0], stripped[1:]
+    equals = stripped.find("=")
+    if equals <= 0:
+        return None
+    after = stripped[equals + 1 :].lstrip()
+    target = stripped[:equals].strip()
+    if after[:1] not in ("%", "!") or not _TARGETS.fullmatch(target):
+        return None  # e.g. "a % b" is arithmetic, "a != b" a comparison, not a magic
+    if after[0] == "%" and not after[1:2].isalpha():
+        return None
+    return indent, target, after[0], after[1:]
+
+
 def _convert(lines: list[str], index: int) -> tuple[str | None, int]:
     line = lines[index]
-    helped = _HELP.match(line)
+    helped = _help(line)
     if helped:
-        obj = helped.group("obj") or helped.group("obj2")
-        magic = "pinfo2" if len(helped.group("pre") or helped.group("post")) == 2 else "pinfo"
-        return f"{helped.group('indent')}get_ipython().run_line_magic({magic!r}, {obj!r})", 1
-    match = _LINE_MAGIC.match(line)
-    if not match or (match.group("target") and match.group("kind") == "%" and not match.group("rest")[:1].isalpha()):
+        indent, magic, obj = helped
+        return f"{indent}get_ipython().run_line_magic({magic!r}, {obj!r})", 1
+    match = _line_magic(line)
+    if match is None:
         return None, 1
-    if match.group("target") and not re.fullmatch(r"[\w.]+(\s*,\s*[\w.]+)*", match.group("target").strip()):
-        return None, 1  # e.g. "a % b" is arithmetic, not a magic
-    rest, consumed = match.group("rest"), 1
+    indent, target, kind, rest = match
+    consumed = 1
     while rest.endswith("\\") and index + consumed < len(lines):
         rest = rest[:-1] + " " + lines[index + consumed]  # as IPython joins them
         consumed += 1
-    if match.group("kind") == "!":
-        call = f"get_ipython().{'getoutput' if match.group('target') else 'system'}({rest.strip()!r})"
+    if kind == "!":
+        call = f"get_ipython().{'getoutput' if target else 'system'}({rest.strip()!r})"
     else:
         name, _, args = rest.partition(" ")
         call = f"get_ipython().run_line_magic({name!r}, {args.strip()!r})"
-    target = f"{match.group('target').strip()} = " if match.group("target") else ""
-    return f"{match.group('indent')}{target}{call}", consumed
+    return f"{indent}{target + ' = ' if target else ''}{call}", consumed
 
 
 def _quote_after(line: str, quote: str | None) -> str | None:

@@ -23,15 +23,24 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 
+from grader.bounded_json import json_depth
 from grader.messages import message_ref
 from grader.submissions import ipython_syntax, top_level
+from grader.submissions.intake import Intake
 from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission
 
 SUFFIX = ".ipynb"
+# Bounds, so that reading a notebook is linear in its size (README: "Grading-side bounds"). A course
+# notebook is far inside each: ~100 cells, ~20 KB of code, JSON nested ~8 deep, expressions ~20 deep.
 MAX_BYTES = 64 * 1024 * 1024  # outputs may hold megabytes of progress bars; past this it is not a course notebook
+MAX_JSON_DEPTH = 64  # nbformat nests 6 deep; widget state in metadata a little more
+MAX_NUMBER_DIGITS = 32  # a longer number (a 5,000-digit execution_count) is read as None
+MAX_CELLS = 10_000
+MAX_CODE_CHARS = 4 * 1024 * 1024  # the code cells' sources together
+MAX_STATEMENTS = 50_000  # top-level statements, all cells together
+MAX_AST_DEPTH = 100  # a cell's syntax tree; a sum of 5,000 terms is 5,000 deep
 TIMING_MAGICS = {"time", "timeit", "capture", "prun"}  # their body is ordinary code, run once
 NOTED_MAGICS = {"pip", "conda", "bash", "sh", "script", "writefile", "system", "getoutput"}
 SHELL_STANDIN = """class _KerasdrillShell:  # kerasdrill: IPython's shell, as far as grading needs it
@@ -53,60 +62,138 @@ def get_ipython():
 """
 
 
-def read_code_cells(path: Path) -> tuple[list[tuple[int, str]], dict]:
+def read_code_cells(data: bytes) -> tuple[list[tuple[int, str]], dict]:
     """``(cell number, source)`` of every code cell (the number counts every cell from 1, as the
     notebook shows them top to bottom), and ``metadata.kerasdrill`` (``{}`` if it has none: a
-    notebook kerasdrill did not make). :class:`UnreadableSubmission` for what is not a notebook."""
-    if path.stat().st_size > MAX_BYTES:
-        raise UnreadableSubmission(f"the file is larger than {MAX_BYTES // 2**20} MB")
+    notebook kerasdrill did not make). :class:`UnreadableSubmission` for what is not a notebook, or
+    is one past the bounds (:data:`MAX_JSON_DEPTH`, :data:`MAX_CELLS`, :data:`MAX_CODE_CHARS`)."""
+    if len(data) > MAX_BYTES:
+        raise UnreadableSubmission(message_ref("notebook.too_large", limit=f"{MAX_BYTES // 2**20} MB"))
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableSubmission("the file is not UTF-8 text, so it is not a notebook") from None
+        raise UnreadableSubmission(message_ref("notebook.not_utf8")) from None
+    deepest = json_depth(text, MAX_JSON_DEPTH)
+    if deepest > MAX_JSON_DEPTH:
+        raise UnreadableSubmission(message_ref("notebook.json_too_deep", limit=MAX_JSON_DEPTH))
+    try:  # a number past 32 digits (a 5,000-digit execution_count) is read as None: no cell field needs one
+        data_ = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float)
     except json.JSONDecodeError as error:
         raise UnreadableSubmission(
-            f"the file is not a notebook: its JSON is broken at line {error.lineno}, column {error.colno} "
-            f"({error.msg}). Download it again (Colab: File > Download > Download .ipynb)"
+            message_ref("notebook.broken_json", line=error.lineno, column=error.colno, error=error.msg)
         ) from None
-    if not isinstance(data, dict):
-        raise UnreadableSubmission("the file is JSON but not a notebook")
-    major = data.get("nbformat")
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise UnreadableSubmission(
+            message_ref("notebook.broken_json", line="?", column="?", error=type(error).__name__)
+        )
+    if not isinstance(data_, dict):
+        raise UnreadableSubmission(message_ref("notebook.not_a_notebook"))
+    major = data_.get("nbformat")
     if isinstance(major, int) and major < 3:
-        raise UnreadableSubmission(f"the notebook is in the old nbformat {major}: open it in Jupyter and save it again")
-    if isinstance(data.get("cells"), list):
-        cells, key = data["cells"], "source"
-    elif isinstance(data.get("worksheets"), list):  # nbformat 3
-        cells = [c for sheet in data["worksheets"] if isinstance(sheet, dict) for c in sheet.get("cells") or []]
+        raise UnreadableSubmission(message_ref("notebook.old_format", major=major))
+    if isinstance(data_.get("cells"), list):
+        cells, key = data_["cells"], "source"
+    elif isinstance(data_.get("worksheets"), list):  # nbformat 3
+        cells = [
+            c
+            for sheet in data_["worksheets"]
+            if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
+            for c in sheet["cells"]
+        ]
         key = "input"
     else:
-        raise UnreadableSubmission("the file is JSON but not a notebook: it has no cells")
-    found = []
+        raise UnreadableSubmission(message_ref("notebook.no_cells"))
+    if len(cells) > MAX_CELLS:
+        raise UnreadableSubmission(
+            message_ref("notebook.too_many_cells", found=f"{len(cells):,}", limit=f"{MAX_CELLS:,}")
+        )
+    found, code = [], 0
     for number, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get(key, cell.get("source", ""))
-            found.append((number, "".join(map(str, source)) if isinstance(source, list) else str(source or "")))
-    metadata = data.get("metadata")
+            if isinstance(source, list):  # nbformat's lines; anything else in the list is not code
+                source = "".join(line for line in source if isinstance(line, str))
+            source = source if isinstance(source, str) else ""
+            code += len(source)
+            if code > MAX_CODE_CHARS:
+                raise UnreadableSubmission(message_ref("notebook.too_much_code", limit=f"{MAX_CODE_CHARS:,}"))
+            found.append((number, source))
+    metadata = data_.get("metadata")
     made_for = metadata.get("kerasdrill") if isinstance(metadata, dict) else None
     return found, made_for if isinstance(made_for, dict) else {}
 
 
-def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSource:
-    """Write the notebook's code as ``<stem>.py`` in ``session_dir`` (see the module docstring)."""
+def _bounded_int(text: str) -> int | None:
+    return int(text) if len(text) <= MAX_NUMBER_DIGITS else None
+
+
+def _bounded_float(text: str) -> float | None:
+    return float(text) if len(text) <= MAX_NUMBER_DIGITS else None
+
+
+def parse_cell(text: str, cell: int) -> ast.Module:
+    """``text`` parsed, or :class:`SyntaxError` (the cell is left out with a note); a cell Python's
+    parser cannot take (RecursionError, MemoryError, a null byte) or whose tree is deeper than
+    :data:`MAX_AST_DEPTH` is the learner's unreadable file, so nothing later recurses past a bound."""
+    try:
+        module = ast.parse(text)
+    except SyntaxError:
+        raise
+    except RecursionError:  # CPython's own bound on nesting, met before ours
+        raise UnreadableSubmission(message_ref("notebook.cell_too_deep", cell=cell, limit=MAX_AST_DEPTH)) from None
+    except (MemoryError, ValueError) as error:
+        raise UnreadableSubmission(
+            message_ref("notebook.cell_unparsable", cell=cell, error=type(error).__name__)
+        ) from None
+    if ast_depth(module, MAX_AST_DEPTH) > MAX_AST_DEPTH:
+        raise UnreadableSubmission(message_ref("notebook.cell_too_deep", cell=cell, limit=MAX_AST_DEPTH))
+    return module
+
+
+def ast_depth(tree: ast.AST, limit: int) -> int:
+    """How deep ``tree`` nests (iteratively; stops counting past ``limit``)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def load(source: Intake, session_dir: Path, *, run_all: bool = False) -> PreparedSource:
+    """Write the notebook's code as ``<stem>.py`` in ``session_dir`` (see the module docstring).
+    Linear in the notebook's size; any bound hit is :class:`UnreadableSubmission`, never our fault."""
+    try:
+        return _load(source, session_dir, run_all=run_all)
+    except (RecursionError, MemoryError) as error:  # a bound we did not foresee: still the learner's file
+        raise UnreadableSubmission(
+            message_ref("notebook.cell_unparsable", cell="?", error=type(error).__name__)
+        ) from None
+
+
+def _load(source: Intake, session_dir: Path, *, run_all: bool) -> PreparedSource:
     notes: list = []
     not_run: list[tuple[int, str]] = []  # (cell, the magic or shell line as written)
     parsed: list[tuple[int, ast.Module]] = []
     texts: dict[int, list[str]] = {}
-    cells, made_for = read_code_cells(path)
-    for number, source in cells:
-        text = ipython_syntax.transform_cell(source)
+    cells, made_for = read_code_cells(source.data)
+    statements = 0
+    for number, cell_source in cells:
+        text = ipython_syntax.transform_cell(cell_source)
         try:
-            module = ast.parse(text)
+            module = parse_cell(text, number)
         except SyntaxError as error:
-            line = min(error.lineno or 1, len(source.splitlines()) or 1)
+            line = min(error.lineno or 1, len(cell_source.splitlines()) or 1)
             problem = f"{type(error).__name__}: {error.msg}"
             notes.append(message_ref("notebook.syntax_error", cell=number, line=line, error=problem))
             continue
         module.body = _unwrap_timing(module.body, not_run, number)
+        statements += len(module.body)
+        if statements > MAX_STATEMENTS:
+            raise UnreadableSubmission(message_ref("notebook.too_many_statements", limit=f"{MAX_STATEMENTS:,}"))
         parsed.append((number, module))
         texts[number] = text.splitlines()
     if not_run:
@@ -127,7 +214,8 @@ def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSou
     kept = {id(stmt) for stmt in selection.kept}
     lines: list[str] = []
     line_map: dict[int, SourceLine] = {}
-    if any(_calls_ipython(stmt) for stmt in selection.kept):
+    calls = any("get_ipython" in "\n".join(lines_of) for lines_of in texts.values())  # a cheap look first
+    if calls and any(_calls_ipython(stmt) for stmt in selection.kept):
         lines += [*SHELL_STANDIN.splitlines(), ""]
     for number, module in parsed:
         body = module.body
@@ -148,7 +236,7 @@ def load(path: Path, session_dir: Path, *, run_all: bool = False) -> PreparedSou
                 lines.append(text)
                 line_map[len(lines)] = SourceLine(cell=number, line=line)
     session_dir.mkdir(parents=True, exist_ok=True)
-    target = session_dir / f"{path.stem}.py"
+    target = session_dir / f"{source.stem}.py"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return PreparedSource(path=target, line_map=line_map, notes=notes, made_for=made_for)
 
@@ -166,7 +254,7 @@ def _unwrap_timing(body: list[ast.stmt], not_run: list[tuple[int, str]], cell: i
         if method in ("run_line_magic", "run_cell_magic") and name in TIMING_MAGICS:
             code = cell_body if method == "run_cell_magic" else _strip_options(line)
             try:
-                inner = ast.parse(code).body
+                inner = parse_cell(code, cell).body
             except SyntaxError:
                 out.append(stmt)
                 continue
@@ -200,8 +288,16 @@ def _ipython_call(stmt: ast.stmt) -> tuple[str, str, str, str] | None:
 
 
 def _strip_options(line: str) -> str:
-    """``-n 10 -r 3 f(3)`` -> ``f(3)``: %timeit's options are not Python."""
-    return re.sub(r"^(\s*-[a-zA-Z]+(\s+\d+)?(?=\s))*\s*", "", line)
+    """``-n 10 -r 3 f(3)`` -> ``f(3)``: %timeit's options are not Python (read word by word: no regex backtracks)."""
+    rest = line.lstrip()
+    while rest.startswith("-"):
+        flag, _, after = rest.partition(" ")
+        if not after or not flag[1:].isascii() or not flag[1:].isalpha():
+            break
+        after = after.lstrip()
+        number, _, tail = after.partition(" ")
+        rest = tail.lstrip() if number.isdigit() and tail else after
+    return rest
 
 
 def _installed_imports_only(body: list[ast.stmt], absent: list[str]) -> list[ast.stmt]:

@@ -9,14 +9,17 @@ from typing import Any
 
 
 class UnreadableSubmission(Exception):
-    """A loader could not read the learner's file (not a notebook, not UTF-8, too large).
+    """The learner's file could not be read (a link, not a notebook, not UTF-8, too large, too deep).
 
-    The learner's problem, not the grader's: every check fails with this ``reason``.
+    The learner's problem, not the grader's: every check fails with the catalogue message
+    ``message_id`` whose ``error`` parameter is ``reason`` (a :func:`~grader.messages.message_ref`,
+    so it is rendered in the learner's language).
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: Any, *, message_id: str = "engine.unreadable") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.message_id = message_id
 
 
 @dataclass(frozen=True)

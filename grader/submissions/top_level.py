@@ -61,10 +61,11 @@ def select(cells: list[tuple[int, ast.Module]], *, run_all: bool = False) -> Sel
         return Selection(kept=[stmt for _, stmt in everything])
     # the notebook's own functions and classes are the lesson's to call, the checks' to grade
     working = {s.name for _, s in everything if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    work = WORK | working  # once: every statement below is judged in time linear in its own size
     defined: set[str] = set(_BUILTIN_NAMES)
     selection = Selection()
     for number, stmt in everything:
-        reason = _why_skipped(stmt, working, defined)
+        reason = _why_skipped(stmt, work, defined)
         if reason:
             selection.skipped.append((number, reason))
             continue
@@ -73,7 +74,7 @@ def select(cells: list[tuple[int, ast.Module]], *, run_all: bool = False) -> Sel
     return selection
 
 
-def _why_skipped(stmt: ast.stmt, working: set[str], defined: set[str]) -> str:
+def _why_skipped(stmt: ast.stmt, work: frozenset[str] | set[str], defined: set[str]) -> str:
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         module = stmt.module if isinstance(stmt, ast.ImportFrom) else stmt.names[0].name
         return _describe(stmt) if (module or "").split(".")[:2] == ["google", "colab"] else ""
@@ -83,7 +84,7 @@ def _why_skipped(stmt: ast.stmt, working: set[str], defined: set[str]) -> str:
             evaluated += [*stmt.bases, *(keyword.value for keyword in stmt.keywords)]
         else:
             evaluated += [*stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
-        return _describe(stmt) if any(_does_work(node, working, defined) for node in evaluated) else ""
+        return _describe(stmt) if any(_does_work(node, work, defined) for node in evaluated) else ""
     if isinstance(stmt, ast.Expr):
         if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             return ""  # a docstring
@@ -95,29 +96,50 @@ def _why_skipped(stmt: ast.stmt, working: set[str], defined: set[str]) -> str:
         for node in inner:
             if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.Expr)) and not _is_docstring(node):
                 return _describe(stmt)
-        return _describe(stmt) if _does_work(stmt, working, defined) else ""
+        return _describe(stmt) if _does_work(stmt, work, defined) else ""
     return _describe(stmt)  # del, global, assert, raise, match, ...: not needed to define functions
 
 
-def _does_work(node: ast.AST, working: set[str], defined: set[str]) -> bool:
-    """Whether evaluating ``node`` at the top level calls work or reads a name nothing kept defines."""
+def _does_work(node: ast.AST, work: frozenset[str] | set[str], defined: set[str]) -> bool:
+    """Whether evaluating ``node`` at the top level calls work (a name in ``work``) or reads a name
+    nothing kept defines."""
     for child in _walk_outside_functions(node):
-        if isinstance(child, ast.Call) and _called_name(child.func) in WORK | working:
+        if isinstance(child, ast.Call) and _called_name(child.func) in work:
             return True
-    return bool(_undefined_reads(node, set(defined)))
+    return bool(_undefined_reads(node, _Names(defined)))
 
 
-def _undefined_reads(node: ast.AST, defined: set[str]) -> set[str]:
+class _Names:
+    """Names bound so far: ``outer`` (the kept statements', never copied: copying it for each of
+    40,000 statements made the selection quadratic) and those this statement binds itself."""
+
+    __slots__ = ("outer", "own")
+
+    def __init__(self, outer: "set[str] | _Names", own: set[str] | None = None) -> None:
+        self.outer = outer
+        self.own = own if own is not None else set()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.own or name in self.outer
+
+    def add(self, name: str) -> None:
+        self.own.add(name)
+
+    def update(self, names: set[str]) -> None:
+        self.own.update(names)
+
+
+def _undefined_reads(node: ast.AST, defined: _Names) -> set[str]:
     """Names ``node`` reads before anything binds them, following a block's statements in order
     (``defined`` grows as they bind names). Function and class bodies are not followed."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         defined.add(node.name)
         return set()
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        defined |= _bound_names(node)
+        defined.update(_bound_names(node))
         return set()
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        inner = set(defined) | {n for g in node.generators for n in _target_names(g.target)}
+        inner = _Names(defined, {n for g in node.generators for n in _target_names(g.target)})
         return {n.id for n in ast.walk(node) if _is_load(n) and n.id not in inner}
     if isinstance(node, ast.Lambda):
         return set()
@@ -131,7 +153,7 @@ def _undefined_reads(node: ast.AST, defined: set[str]) -> set[str]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             missing |= {n.id for n in ast.walk(target) if _is_load(n) and n.id not in defined}  # x[i] = ...
-            defined |= _target_names_stored(target)
+            defined.update(_target_names_stored(target))
         return missing
     if isinstance(node, ast.Name):
         return {node.id} if isinstance(node.ctx, ast.Load) and node.id not in defined else set()
@@ -146,7 +168,7 @@ def _undefined_reads(node: ast.AST, defined: set[str]) -> set[str]:
     if isinstance(node, ast.withitem):
         missing |= _undefined_reads(node.context_expr, defined)
         if node.optional_vars is not None:
-            defined |= _target_names_stored(node.optional_vars)
+            defined.update(_target_names_stored(node.optional_vars))
         return missing
     for _, value in ast.iter_fields(node):  # in field order: a test before its body, items before a with's body
         for child in value if isinstance(value, list) else [value]:
