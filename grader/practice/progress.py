@@ -216,9 +216,7 @@ def _edited(exercise: Exercise, workspace: str | os.PathLike | None) -> bool:
     """Whether the workspace's ``.py`` has code the stub lacks. Docstrings and comments do not count,
     so a newer kerasdrill whose stubs explain more does not mark untouched files as begun."""
     from grader.content import stubs_dir
-    from grader.submissions import workspace_exercises_dir
-
-    from grader.submissions import Submission, UnreadableSubmission
+    from grader.submissions import Submission, UnreadableSubmission, workspace_exercises_dir
 
     mine = Submission(workspace_exercises_dir(workspace) / exercise.file_name, root=workspace_root(workspace))
     try:  # through the intake: a link or a FIFO in the workspace is never followed, a huge file never read

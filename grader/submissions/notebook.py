@@ -85,7 +85,7 @@ def read_code_cells(data: bytes) -> tuple[list[tuple[int, str]], dict]:
     except (ValueError, RecursionError, MemoryError) as error:
         raise UnreadableSubmission(
             message_ref("notebook.broken_json", line="?", column="?", error=type(error).__name__)
-        )
+        ) from None
     if not isinstance(data_, dict):
         raise UnreadableSubmission(message_ref("notebook.not_a_notebook"))
     major = data_.get("nbformat")

@@ -115,7 +115,7 @@ class _Names:
 
     __slots__ = ("outer", "own")
 
-    def __init__(self, outer: "set[str] | _Names", own: set[str] | None = None) -> None:
+    def __init__(self, outer: set[str] | _Names, own: set[str] | None = None) -> None:
         self.outer = outer
         self.own = own if own is not None else set()
 
