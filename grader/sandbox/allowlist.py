@@ -159,6 +159,15 @@ def link_chain(path: str, limit: int = 40) -> dict[str, str]:
     return links
 
 
+def holds_kerasdrill(folder: str) -> bool:
+    """Whether ``folder`` holds a copy of kerasdrill: a ``grader`` package with its sandbox, or the
+    stubs and solutions beside one (a checkout)."""
+    package = os.path.join(folder, "grader")
+    return os.path.isdir(os.path.join(package, "sandbox")) or (
+        os.path.isdir(package) and os.path.isdir(os.path.join(folder, "solutions"))
+    )
+
+
 def installed_copies(site_folders: set[str] | list[str]) -> list[str]:
     """Other copies of kerasdrill in the site folders (an editable install's ``grader/_content``, an
     older wheel): a ``grader`` package there holding the stubs, solutions or checks."""
@@ -191,8 +200,8 @@ def worker_view(session_dir: str, hidden: list[str] | tuple[str, ...] = ()) -> V
         real = _real(path)
         if _inside(real, session) or _inside(session, real):
             continue  # the session folder is bound on its own, writable; nothing above it is shown
-        if real == checkout and real not in site_folders:
-            continue  # a checkout on sys.path (an editable install): only the package's members
+        if real not in site_folders and (real == checkout or holds_kerasdrill(real)):
+            continue  # a checkout on sys.path (an editable install, this one or another): never shown
         if _inside(real, package):
             continue  # the package is shown only as its members
         wanted.append(real)
@@ -207,7 +216,10 @@ def worker_view(session_dir: str, hidden: list[str] | tuple[str, ...] = ()) -> V
     holes = [
         h
         for h in holes
-        if any(_inside(h, r) and h != r for r in read_only) and not _inside(session, h) and not _inside(package, h)
+        if any(_inside(h, r) and h != r for r in read_only)
+        and not _inside(session, h)
+        and not _inside(package, h)  # a hole around the package would hide what the worker imports
+        and not _inside(h, package)  # inside it nothing but the members is shown anyway
     ]
     read_only = [r for r in read_only if not any(_inside(r, h) for h in holes)]
     return View(

@@ -189,9 +189,9 @@ def allowlisted_root(view: View, *, proc: bool = True) -> bool:
     try:
         for path in dict.fromkeys(sources):  # opened before anything is mounted over them
             handles[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        ok = _mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=0755")
-        if not ok:
+        if not _mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=0755"):
             return False
+        ok = True
 
         def at(path: str) -> str:
             return base + path
@@ -224,10 +224,15 @@ def allowlisted_root(view: View, *, proc: bool = True) -> bool:
         if proc:
             ok &= _make_dir(at("/proc")) and _mount("proc", at("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         if not ok:
+            _libc().umount2(base.encode(), MNT_DETACH)  # half a view is none: the caller falls back to Landlock
             return False
         _close_directories(keep=set(handles.values()))
         os.chdir(base)
-        if not _pivot_root(".", ".") or _libc().umount2(b".", MNT_DETACH) != 0:
+        if not _pivot_root(".", "."):
+            os.chdir(os.sep)
+            _libc().umount2(base.encode(), MNT_DETACH)
+            return False
+        if _libc().umount2(b".", MNT_DETACH) != 0:
             return False
         os.chdir("/")
         return _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)

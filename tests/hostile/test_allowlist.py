@@ -221,6 +221,18 @@ WRITES_TO_TERMINALS = """    import os
     return (2 * channels, 2 * channels)"""
 
 
+def _stays_within(tmp_path: Path, body: str, overdone: str, named: str) -> None:
+    """Grade ``body``: it never completes (its answer would hold ``overdone``); it is refused (its
+    check passes) or stopped with a message naming the limit (``named``); nothing is left behind."""
+    before = _machine_state(tmp_path)
+    _, report = grade(tmp_path, _with_function(body), "--timeout", "60")
+    target = _target(report)
+    assert overdone not in target["message"], target
+    if target["status"] != "passed":
+        assert target["status"] == "error" and named in target["message"], target
+    assert _left_behind(before, tmp_path) == {}
+
+
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_shared_memory_segment_does_not_outlive_grade(mode, tmp_path, monkeypatch):
     """A 64 MiB System V segment belongs to no process: on the host's IPC namespace it would stay
@@ -239,13 +251,7 @@ def test_shared_memory_cannot_outgrow_the_memory_cap(mode, tmp_path, monkeypatch
     worker's memory cgroup counts it (the worker is stopped, and the message says why); for an
     ordinary user seccomp refuses shared anonymous mappings and memfd_create."""
     _mode_env(mode, monkeypatch)
-    before = _machine_state(tmp_path)
-    completed, report = grade(tmp_path, _with_function(SHARED_MEMORY), "--timeout", "60")
-    target = _target(report)
-    assert "allocated" not in target["message"], target
-    if target["status"] != "passed":
-        assert target["status"] == "error" and "memory" in target["message"], target
-    assert _left_behind(before, tmp_path) == {}
+    _stays_within(tmp_path, SHARED_MEMORY, "allocated", "memory")
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -254,13 +260,7 @@ def test_files_cannot_outgrow_the_session_folder(mode, tmp_path, monkeypatch):
     is a 512 MiB tmpfs (the write fails); for an ordinary user the grading process notices the
     folder past its cap and stops the worker."""
     _mode_env(mode, monkeypatch)
-    before = _machine_state(tmp_path)
-    completed, report = grade(tmp_path, _with_function(FILLS_THE_DISK), "--timeout", "60")
-    target = _target(report)
-    assert "FILLED" not in target["message"], target
-    if target["status"] != "passed":
-        assert target["status"] == "error" and "512 MB" in target["message"], target
-    assert _left_behind(before, tmp_path) == {}
+    _stays_within(tmp_path, FILLS_THE_DISK, "FILLED", "512 MB")
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -375,3 +375,33 @@ def test_a_learner_in_a_class_finds_no_other_copy_of_its_exercise(mode, tmp_path
     scores = {learner["learner"]: learner for learner in data["learners"]}
     assert scores["classmate"]["score"] == FULL, completed.stderr[-2000:]
     assert scores["searcher"]["score"] == 0, scores["searcher"]
+
+
+# ----------------------------------------------------------------------------- the list itself
+
+
+def test_another_checkout_on_sys_path_is_never_listed(tmp_path, monkeypatch):
+    """A venv with the system's site folders sees an editable install's checkout on sys.path (its
+    .pth): that checkout, with its solutions, is not the worker's to see, whichever package runs.
+    (Gradescope's autograder venv bound /work/main whole before this.)"""
+    from grader.sandbox import allowlist
+
+    checkout = tmp_path / "other-kerasdrill"
+    (checkout / "grader" / "sandbox").mkdir(parents=True)
+    (checkout / "solutions").mkdir()
+    library = tmp_path / "some-library"
+    library.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(checkout), str(library)])
+    view = allowlist.worker_view(str(tmp_path / "session"))
+    assert not any(str(checkout) in path for path in view.read_only), view.read_only
+    assert str(library) in view.read_only
+
+
+def test_hidden_folders_inside_the_package_are_not_holes(monkeypatch, tmp_path):
+    """The package shows only its members, so the hidden checks inside it need no hole (a hole
+    there could not be mounted in the package's read-only folder, and the whole view failed)."""
+    from grader.sandbox import allowlist
+
+    package = allowlist.grader_package()
+    view = allowlist.worker_view(str(tmp_path), [os.path.join(package, "exercises"), package + "/_content"])
+    assert not any(hole.startswith(package) for hole in view.holes), view.holes

@@ -148,6 +148,21 @@ def _wait_for(condition, seconds: float) -> bool:
 LOOPS_AT_IMPORT = "while True:\n    pass\n"
 
 
+def _grade_a_sleeper(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`grade exercise-04` on a file whose batchnorm_params sleeps for ten minutes, started."""
+    source = solution_source("exercise-04").replace(
+        "def batchnorm_params(channels):", "def batchnorm_params(channels):\n    import time\n    time.sleep(600)", 1
+    )
+    submission = tmp_path / "exercise_04_parameter_counts.py"
+    submission.write_text(source, encoding="utf-8")
+    return subprocess.Popen(
+        [*_grade_command(), "exercise-04", "--submission", str(submission), "--timeout", "300"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_killed_batch_takes_every_process_it_started_along(mode, tmp_path):
     """SIGKILL of `grade batch` while two learners loop at import: its grading processes, fork
@@ -197,17 +212,7 @@ def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, tmp_path):
     """SIGTERM of `grade` while the learner's function runs: `grade` ends as SIGTERM says, its
     worker ends with it, and nothing is left in the temp folder."""
     env = _env(tmp_path, mode)
-    source = solution_source("exercise-04").replace(
-        "def batchnorm_params(channels):", "def batchnorm_params(channels):\n    import time\n    time.sleep(600)", 1
-    )
-    submission = tmp_path / "exercise_04_parameter_counts.py"
-    submission.write_text(source, encoding="utf-8")
-    grade = subprocess.Popen(
-        [*_grade_command(), "exercise-04", "--submission", str(submission), "--timeout", "300"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    grade = _grade_a_sleeper(tmp_path, env)
     try:
         assert _wait_for(lambda: len(_descendants(grade.pid)) >= 2, 60)  # a launcher and its worker
         assert _wait_for(lambda: any(Path(env["TMPDIR"]).iterdir()), 10)
@@ -226,17 +231,7 @@ def test_what_a_killed_grader_left_behind_is_removed_by_the_next_grade(tmp_path)
     """SIGKILL runs no cleanup: the killed grader's session tmpfs and its worker's cgroups stay. The
     next `grade` on the machine removes them (their owner's pid, in their names, is gone)."""
     env = _env(tmp_path)
-    source = solution_source("exercise-04").replace(
-        "def batchnorm_params(channels):", "def batchnorm_params(channels):\n    import time\n    time.sleep(600)", 1
-    )
-    submission = tmp_path / "exercise_04_parameter_counts.py"
-    submission.write_text(source, encoding="utf-8")
-    grade = subprocess.Popen(
-        [*_grade_command(), "exercise-04", "--submission", str(submission), "--timeout", "300"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    grade = _grade_a_sleeper(tmp_path, env)
     try:
         assert _wait_for(lambda: len(_descendants(grade.pid)) >= 2, 60)
         time.sleep(1.0)

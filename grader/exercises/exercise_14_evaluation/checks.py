@@ -284,24 +284,24 @@ def _per_class(call: str, value: dict, key: str, expected: dict, n_classes: int)
     fail("report_per_class", **params)
 
 
-@check(points=2)
-def test_precision_and_recall(learner, rng):
-    for n_classes in (2, int(rng.integers(3, 7)), int(rng.integers(5, 9))):
+def _per_class_keys(learner, rng, class_counts: tuple[int, ...], keys: tuple[str, ...]) -> None:
+    for n_classes in class_counts:
         y_true, y_pred = report_case(rng, n_classes)
         call, value = _report(learner, y_true, y_pred, n_classes)
         expected = report(y_true, y_pred, n_classes)
-        for key in ("precision", "recall"):
+        for key in keys:
             _per_class(call, value, key, expected, n_classes)
+
+
+@check(points=2)
+def test_precision_and_recall(learner, rng):
+    counts = (2, int(rng.integers(3, 7)), int(rng.integers(5, 9)))
+    _per_class_keys(learner, rng, counts, ("precision", "recall"))
 
 
 @check(points=1)
 def test_f1_and_support(learner, rng):
-    for n_classes in (3, int(rng.integers(4, 8))):
-        y_true, y_pred = report_case(rng, n_classes)
-        call, value = _report(learner, y_true, y_pred, n_classes)
-        expected = report(y_true, y_pred, n_classes)
-        for key in ("f1", "support"):
-            _per_class(call, value, key, expected, n_classes)
+    _per_class_keys(learner, rng, (3, int(rng.integers(4, 8))), ("f1", "support"))
 
 
 @check(points=2)
