@@ -69,10 +69,6 @@ class View:
     writable: str
     links: dict[str, str] = field(default_factory=dict)
 
-    def every_readable(self) -> list[str]:
-        """Each readable path (for Landlock rules), the package members included."""
-        return [*self.read_only, *self.package_members, *(d for d in DEVICES if os.path.exists(d))]
-
 
 def _real(path: str) -> str:
     return os.path.realpath(path)
@@ -84,15 +80,9 @@ def _inside(path: str, folder: str) -> bool:
 
 def python_paths() -> list[str]:
     """The interpreter, its standard library and the folders it imports from."""
-    found = [sys.executable]
     paths = sysconfig.get_paths()
-    found += [paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths]
-    try:
-        found += list(site.getsitepackages())
-    except AttributeError:  # pragma: no cover - a virtualenv's old site.py
-        pass
-    found += [p for p in sys.path if p and os.path.isabs(p)]
-    return found
+    found = [sys.executable, *(paths[key] for key in ("stdlib", "platstdlib") if key in paths), *site_paths()]
+    return found + [p for p in sys.path if p and os.path.isabs(p)]
 
 
 def site_paths() -> list[str]:

@@ -224,13 +224,13 @@ def allowlisted_root(view: View, *, proc: bool = True) -> bool:
         if proc:
             ok &= _make_dir(at("/proc")) and _mount("proc", at("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         if not ok:
-            _libc().umount2(base.encode(), MNT_DETACH)  # half a view is none: the caller falls back to Landlock
+            detach(base)  # half a view is none: the caller falls back to Landlock
             return False
         _close_directories(keep=set(handles.values()))
         os.chdir(base)
         if not _pivot_root(".", "."):
             os.chdir(os.sep)
-            _libc().umount2(base.encode(), MNT_DETACH)
+            detach(base)
             return False
         if _libc().umount2(b".", MNT_DETACH) != 0:
             return False
@@ -263,9 +263,27 @@ def _pivot_root(new_root: str, put_old: str) -> bool:
     number = _PIVOT_ROOT.get(platform.machine())
     if number is None:
         return False
+    import ctypes
+
     libc = _libc()
-    libc.syscall.restype = __import__("ctypes").c_long
+    libc.syscall.restype = ctypes.c_long
     return libc.syscall(number, new_root.encode(), put_old.encode()) == 0
+
+
+def mount_tmpfs(path: str, options: str, flags: int = MS_NOSUID | MS_NODEV) -> bool:
+    """Mount a tmpfs with ``options`` (e.g. ``size=512m,mode=0700``) on ``path``; never raises."""
+    try:
+        return _mount("tmpfs", path, "tmpfs", flags, options)
+    except Exception:  # noqa: BLE001 - no libc mount: the caller does without
+        return False
+
+
+def detach(path: str) -> bool:
+    """Unmount ``path`` lazily (a process still inside cannot keep it in place); never raises."""
+    try:
+        return _libc().umount2(path.encode(), MNT_DETACH) == 0
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _depth(path: str) -> tuple[int, str]:

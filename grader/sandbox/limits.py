@@ -108,10 +108,6 @@ PIDS_CGROUP_ROOT = os.path.join(CGROUP_ROOT, "pids")
 MEMORY_CGROUP_ROOT = os.path.join(CGROUP_ROOT, "memory")
 
 
-def pids_cgroup_path(name: str) -> str:
-    return os.path.join(PIDS_CGROUP_ROOT, name)
-
-
 def cgroup_roots() -> list[str]:
     """Where workers' cgroups are made: v1's pids and memory hierarchies, and v2's root."""
     return [PIDS_CGROUP_ROOT, MEMORY_CGROUP_ROOT, CGROUP_ROOT]
@@ -212,9 +208,6 @@ def remove_cgroups(name: str) -> None:
                 break
             except OSError:
                 time.sleep(0.02)
-
-
-remove_pids_cgroup = remove_cgroups  # the name the client used before memory was counted too
 
 
 def _limit_tasks(extra: int) -> None:

@@ -11,6 +11,7 @@ read-only); removing it must never raise and never block.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -27,9 +28,7 @@ def new_session(prefix: str, *, size_mb: int = SESSION_MB, capped: bool = True) 
     """A new session folder in the temp folder; as root (and ``capped``) a tmpfs of ``size_mb``."""
     from grader.sandbox.environment import UNPRIVILEGED_VARIABLE
 
-    if not _SWEPT:
-        _SWEPT.append(True)
-        sweep_orphans()
+    _sweep_once()
     path = tempfile.mkdtemp(prefix=f"{prefix}p{os.getpid()}-")  # the owner's pid: see sweep_orphans
     _LIVE.add(path)
     capped = capped and os.environ.get(UNPRIVILEGED_VARIABLE) != "1"  # an ordinary user's layers only
@@ -39,9 +38,13 @@ def new_session(prefix: str, *, size_mb: int = SESSION_MB, capped: bool = True) 
 
 
 _LIVE: set[str] = set()  # this process's session folders not yet removed
-_SWEPT: list[bool] = []
 #: A session folder's (or its cgroups') name: ``kerasdrill-<what>-p<owner pid>-<8 random>``.
 _OWNED = re.compile(r"^(?:kerasdrill-)?kerasdrill-[a-z0-9]+-p(\d+)-[a-z0-9_]{8}$")
+
+
+@functools.cache
+def _sweep_once() -> None:
+    sweep_orphans()
 
 
 def sweep_orphans() -> None:
@@ -105,27 +108,17 @@ def is_capped(path: str) -> bool:
 
 
 def _mount_tmpfs(path: str, size_mb: int) -> bool:
-    import ctypes
+    from grader.sandbox.isolation import mount_tmpfs
 
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        flags = 2 | 4  # MS_NOSUID | MS_NODEV
-        options = f"size={size_mb}m,mode=0700".encode()
-        return libc.mount(b"tmpfs", path.encode(), b"tmpfs", flags, options) == 0
-    except Exception:  # noqa: BLE001 - no cap: the space watch still applies
-        return False
+    return mount_tmpfs(path, f"size={size_mb}m,mode=0700")
 
 
 def _detach(path: str) -> None:
     """Unmount a session tmpfs (lazily: a process still inside cannot keep it in place)."""
-    if not (sys.platform.startswith("linux") and os.path.ismount(path)):
-        return
-    try:
-        import ctypes
+    if sys.platform.startswith("linux") and os.path.ismount(path):
+        from grader.sandbox.isolation import detach
 
-        ctypes.CDLL(None, use_errno=True).umount2(path.encode(), 2)  # MNT_DETACH
-    except Exception:  # noqa: BLE001
-        pass
+        detach(path)
 
 
 class SpaceWatch:
