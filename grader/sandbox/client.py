@@ -410,6 +410,9 @@ class WorkerClient:
                 if len(buffer) >= end:
                     body = bytes(buffer[protocol.HEADER_SIZE : end])
                     del buffer[:end]
+                    if self._space.exceeded():  # past the cap before the watch looked: no answer counts
+                        self._reclaim_space()
+                        raise LearnerCrashed(detail=problem_ref("crash.disk", mb=self._space.cap // (1024 * 1024)))
                     try:
                         return protocol.decode_frame(b"", body)
                     except ProtocolError as exc:

@@ -28,6 +28,10 @@ ORIGINAL = '''def batchnorm_params(channels):
 FULL, TARGET_POINTS = 16, 2
 
 
+#: Whether the worker gets the root layers here (root, and not asked for an ordinary user's only).
+ROOT_LAYERS = os.geteuid() == 0 and os.environ.get("KERASDRILL_UNPRIVILEGED_SANDBOX") != "1"
+
+
 def _reach_the_grader(action: str) -> str:
     """A body that finds the grading process in /proc and tries ``action`` on it (``pid`` is its pid).
 
@@ -36,7 +40,7 @@ def _reach_the_grader(action: str) -> str:
     so its check passes exactly when the grader is out of reach.
     """
     return (
-        "    import os\n    found, reached = [], []\n    for pid in os.listdir('/proc'):\n        if not pid.isdigit():\n            continue\n"
+        "    import os\n    found, reached = [], []\n    try:\n        pids = os.listdir('/proc')\n    except OSError:  # Landlock grants no listing of /proc\n        pids = []\n    for pid in pids:\n        if not pid.isdigit():\n            continue\n"
         "        try:\n            cmdline = open(f'/proc/{pid}/cmdline', 'rb').read()\n        except OSError:\n            continue\n"
         "        if b'-m\\x00grader\\x00exercise-04' in cmdline:\n            found.append(pid)\n"
         f"            try:\n                {action}\n                reached.append(pid)\n            except OSError:\n                pass\n"
@@ -87,7 +91,7 @@ HOSTILE_FUNCTIONS = {
     "monkeypatches pytest, grader and numpy, then answers wrongly": (
         "    import pytest, numpy, grader.sandbox.protocol\n    pytest.fail = lambda *a, **k: None\n"
         "    try:\n        import grader.checking  # not in the worker's view: only grader.sandbox is\n"
-        "        grader.checking.fail = lambda *a, **k: None\n    except ImportError:\n        pass\n"
+        "        grader.checking.fail = lambda *a, **k: None\n    except (ImportError, OSError):  # OSError: Landlock refuses the read\n        pass\n"
         "    numpy.array_equal = lambda *a, **k: True\n    return (channels, channels)",
         "failed",
         ["expected"],
@@ -132,8 +136,8 @@ HOSTILE_FUNCTIONS = {
         # and another user's: nothing is killed, and the right answer follows
         "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(1)\n"
         "    return (2 * channels, 2 * channels)",
-        "passed" if os.geteuid() == 0 else "error",
-        [] if os.geteuid() == 0 else ["stopped the process"],
+        "passed" if ROOT_LAYERS else "error",
+        [],  # otherwise "stopped the process", or PermissionError where Landlock (ABI 6) scopes signals
     ),
 }
 
