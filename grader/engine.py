@@ -100,10 +100,13 @@ class ExerciseSession:
         self.dir = new_session(f"kerasdrill-{exercise.number:02d}-")
         self.client: WorkerClient | None = None
         self.prepared: PreparedSource | None = None
+        self.module_source = ""
         self.error = ""
         self.unreadable: UnreadableSubmission | None = None  # why the learner's file could not be read at all
         try:
             self.prepared = submission.prepare(self.dir, run_all=options.run_all)
+            # what the worker will import, read before it starts: the worker can rewrite its session folder
+            self.module_source = self.prepared.path.read_text(encoding="utf-8", errors="replace")
             stale = stale_note(exercise, self.prepared.made_for)
             if stale is not None:
                 self.prepared.notes.insert(0, stale)
@@ -166,6 +169,7 @@ class ExerciseSession:
                 language=options.language,
                 call_timeout=options.call_timeout or exercise.call_timeout,
                 base_seed=options.seed,
+                module_source=self.module_source,
             )
             recipe = plot_recipe(exercise) if self.recorder is not None else None
             with trainer.recording(self.recorder):

@@ -125,3 +125,35 @@ def test_hints_have_a_nudge_and_a_formula():
     catalogue = json.loads((find_exercise(EXERCISE).directory / "messages" / "en.json").read_text(encoding="utf-8"))
     for name, entry in catalogue["checks"].items():
         assert isinstance(entry["hint"], list) and len(entry["hint"]) >= 2, name
+
+
+def test_set_seed_through_a_helper_function_and_an_alias_earns_the_points(tmp_path):
+    """The seed check loads only imports, constants, aliases and functions: a set_seed that calls a
+    helper defined at the top and uses `keras = tf.keras` (a Keras-2 habit) still works there."""
+    source = mutate(
+        solution_source(EXERCISE),
+        (
+            "def set_seed(seed):\n    random.seed(seed)\n    np.random.seed(seed)\n    tf.random.set_seed(seed)",
+            "SEEDING = tf.keras\n\n\ndef _seed_everything(seed):\n    SEEDING.utils.set_random_seed(seed)\n\n\n"
+            "def set_seed(seed):\n    _seed_everything(seed)",
+        ),
+    )
+    result = grade_source(EXERCISE, source, tmp_path)
+    assert result.score == result.max_score, describe(result)
+
+
+def test_set_seed_that_needs_other_top_level_code_is_told_why(tmp_path):
+    source = mutate(
+        solution_source(EXERCISE),
+        (
+            "def set_seed(seed):\n    random.seed(seed)\n    np.random.seed(seed)\n    tf.random.set_seed(seed)",
+            "class Seeder:\n    sources = (random.seed, np.random.seed, tf.random.set_seed)\n\n\n"
+            "def set_seed(seed):\n    for source in Seeder.sources:\n        source(seed)",
+        ),
+    )
+    result = grade_source(EXERCISE, source, tmp_path)
+    check = result.check("set_seed_makes_runs_repeatable")
+    assert check.status == "failed" and "only your imports, constants and functions" in check.message, check.message
+    assert "Seeder" in check.message and "set_seed(" in check.message, check.message
+    assert "probe" not in check.message and "random_draws" not in check.message, check.message
+    assert result.score == result.max_score - check.max_points, describe(result)

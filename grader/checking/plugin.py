@@ -13,9 +13,11 @@ and turns each test's outcome into a :class:`grader.results.CheckResult`:
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,8 +48,10 @@ class CheckCollector:
         language: str,
         call_timeout: float,
         base_seed: int = 0,
+        module_source: str = "",
     ) -> None:
         self.exercise = exercise
+        self.module_source = module_source  # the module the worker imported, as the grading side wrote it
         self.exercise_id = exercise.id
         self.client = client
         self.language = language
@@ -77,6 +81,34 @@ class CheckCollector:
         marker = request.node.get_closest_marker("check")
         timeout = (marker.kwargs.get("timeout") if marker else None) or self.call_timeout
         return Learner(self.client, timeout=timeout, seed=self.seed_for(request.node))
+
+    @pytest.fixture
+    def learner_definitions(self, request: pytest.FixtureRequest) -> Iterator[Learner]:
+        """The learner's functions in a fresh worker that imported only the module's imports, literal
+        constants and function definitions (:func:`~grader.submissions.definitions.definitions_only`).
+
+        For a check that observes a function through a probe: no module-level code of the learner's
+        can replace the probe or prepare what it observes. Costs one more worker (a fork when warm).
+        """
+        from grader.sandbox.session import new_session, remove_tree
+        from grader.submissions.definitions import definitions_only
+
+        marker = request.node.get_closest_marker("check")
+        timeout = (marker.kwargs.get("timeout") if marker else None) or self.call_timeout
+        session = new_session(f"kerasdrill-{self.exercise.number:02d}defs-")
+        try:
+            path = os.path.join(session, f"{self.exercise.module_name}.py")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(definitions_only(self.module_source))
+            client = self.client.alike(path, session)
+            try:
+                client.start()
+                yield Learner(client, timeout=timeout, seed=self.seed_for(request.node))
+            finally:
+                client.close()
+                client.captured_output()  # what set_seed printed was already shown by the full module
+        finally:
+            remove_tree(session)
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> Any:

@@ -138,6 +138,20 @@ class WorkerClient:
         self.restarts = 0
         self.timed_out_functions: dict[str, LearnerTimeout] = {}  # shared by every Learner of this submission
 
+    def alike(self, submission_path: str | os.PathLike, session_dir: str | os.PathLike) -> WorkerClient:
+        """A client for another module, with this one's limits, view and fork server (a worker of its own)."""
+        client = WorkerClient(
+            submission_path,
+            session_dir,
+            module_name=self.module_name,
+            limits=self.limits,
+            load_timeout=self.load_timeout,
+            hidden=self.hidden,
+            unprivileged=self.unprivileged,
+        )
+        client.warm = self.warm
+        return client
+
     @property
     def cgroup_name(self) -> str:
         return "kerasdrill-" + os.path.basename(self.session_dir.rstrip(os.sep))

@@ -253,3 +253,97 @@ def test_the_fallback_ipython_reader_is_linear_and_keeps_the_line_count(line):
     source = "x = 1\n" + line + "\n" + " " * 3000 + line  # (a first line of %% would make it one cell magic)
     out = fallback_transform(source)
     assert len(out.splitlines()) == len(source.splitlines())
+
+
+# ----------------------------------------------------------------------------- one class, every hostile row at once
+
+
+GRADE_SCRIPT = str(Path(sys.executable).parent / "grade")
+HOSTILE_NAMES = {  # learner folder -> what its name tries (each holds a correct file: it should score full)
+    "nl\n::error::pwned": "a GitHub Actions workflow command at the start of a CI log line",
+    "osc\x1b]52;c;cHduZWQ=\x07bell": "a terminal escape that writes the clipboard",
+    '\t=HYPERLINK("x")': "a spreadsheet formula after LibreOffice trims the tab",
+    "<script>alert(1)<\\script>": "HTML in the class report",
+    "[link](javascript:x)|cell": "a Markdown link and a table cell break",
+}
+
+
+def test_one_batch_of_every_hostile_row_leaves_the_honest_rows_as_they_were(work):
+    """Every hostile folder name and every hostile file kind in one `grade batch`, two workers, a
+    `json.py` in the folder it is started from: the honest learners' rows are exactly those of a batch
+    of the honest learners alone, the hostile names score what their files earn with their text
+    neutralised in every output, the hostile files score 0 with a note, and the whole run is bounded."""
+    klass, honest = work / "class", work / "honest"
+    for folder in (klass, honest):
+        for who in ("alice", "zoe"):
+            (folder / who).mkdir(parents=True)
+            (folder / who / f"{FILE}.py").write_text(solution_source(EXERCISE))
+    (honest / "zoe" / f"{FILE}.py").write_text(solution_source(EXERCISE).replace("return", "return 1 +", 1))
+    (klass / "zoe" / f"{FILE}.py").write_text((honest / "zoe" / f"{FILE}.py").read_text())
+    for name in HOSTILE_NAMES:
+        (klass / name).mkdir()
+        (klass / name / f"{FILE}.py").write_text(solution_source(EXERCISE))
+    refused = {"bob": "link", "carol": "link", "dave": "named pipe", "erin": "/proc/self/pagemap", "frank": "1 MB"}
+    for who in refused:
+        if who != "carol":
+            (klass / who).mkdir()
+    (klass / "bob" / f"{FILE}.py").symlink_to(klass / "alice" / f"{FILE}.py")
+    (klass / "carol").symlink_to(klass / "alice")
+    os.mkfifo(klass / "dave" / f"{FILE}.py")
+    (klass / "erin" / f"{FILE}.py").symlink_to("/proc/self/pagemap")
+    (klass / "frank" / f"{FILE}.py").write_text(solution_source(EXERCISE) + "#" * (1024 * 1024) + "\n")
+    (klass / "gina").mkdir()
+    _notebook(klass / "gina" / f"{FILE}.ipynb", solution_source(EXERCISE), deep="[" * 100_000 + "]" * 100_000)
+    (work / "cwd" / "json.py").write_text("raise SystemExit('the working folder was imported')\n")
+
+    def batch(folder: Path, out: Path) -> tuple[subprocess.CompletedProcess, dict]:
+        formats = [arg for f in ("json", "gradebook", "checks", "junit", "markdown") for arg in ("--format", f)]
+        completed = subprocess.run(  # the installed `grade` script: `python -m` itself would import ./json.py
+            [GRADE_SCRIPT, "batch", str(folder), "--out", str(out), "-e", "04", "-j", "2", *formats],
+            cwd=work / "cwd",
+            capture_output=True,
+            text=True,
+            timeout=240,  # ~20 s now; a followed pagemap or a quadratic parse ran for many minutes
+            env={**ENGLISH, "GITHUB_ACTIONS": "true", "CI": "true"},
+        )
+        assert completed.returncode == 0, (completed.returncode, completed.stderr[-3000:])
+        results = json.loads((out / "results.json").read_text())
+        return completed, {row["learner"]: row for row in results["learners"]}
+
+    _, alone = batch(honest, work / "honest-grades")
+    completed, rows = batch(klass, work / "grades")
+
+    def verdict(row: dict) -> list:
+        graded = row["exercises"][0]
+        return [
+            graded["score"],
+            graded["max_score"],
+            [(c["name"], c["status"], c["message"]) for c in graded["checks"]],
+        ]
+
+    for who in ("alice", "zoe"):
+        assert verdict(rows[who]) == verdict(alone[who]), who
+    assert rows["alice"]["exercises"][0]["score"] == FULL and rows["zoe"]["exercises"][0]["score"] < FULL
+    for name, why in HOSTILE_NAMES.items():
+        assert rows[name]["exercises"][0]["score"] == FULL, why
+    for who, word in refused.items():
+        graded = rows[who]["exercises"][0]
+        assert graded["score"] == 0 and len(graded["checks"]) == CHECKS, (who, graded)
+        assert all(word in check["message"] for check in graded["checks"]), (who, graded["checks"][0]["message"])
+    gina = rows["gina"]["exercises"][0]
+    assert gina["score"] == 0 and len(gina["checks"]) == CHECKS, gina
+
+    # what reaches a terminal or a CI log: no escape, no bell, no workflow command from a learner's name
+    for stream in (completed.stdout, completed.stderr):
+        assert "\x1b]" not in stream and "\x07" not in stream
+        assert not any(line.startswith("::error::pwned") for line in stream.splitlines())
+    out = work / "grades"
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8-sig")
+        assert "\x1b" not in text and "\x07" not in text, path.name
+        assert "<script>" not in text or path.suffix in (".json", ".csv"), path.name  # data, not a page
+        if path.suffix == ".csv":
+            for cell in (c for line in text.splitlines() for c in line.split(",")):
+                assert not cell.lstrip(' \t"').startswith(("=", "+", "-", "@")), (path.name, cell)
+        if path.suffix == ".md":
+            assert "](javascript:" not in text, path.name

@@ -571,5 +571,41 @@ def set_seed(seed):
     report, _, _ = _grade_measured(tmp_path, "exercise-11", source)
     by_name = {c["name"]: c for c in report["checks"]}
     seeded = by_name["set_seed_makes_runs_repeatable"]
-    assert seeded["status"] == "failed" and seeded["message_id"].endswith("seed_not_applied"), seeded
+    # a do-nothing set_seed draws differently each time (the probe now runs where no module code did)
+    assert seeded["status"] == "failed" and seeded["message_id"].endswith(("seed_source", "seed_not_applied")), seeded
+    assert report["score"] == report["max_score"] - 2, report
+
+
+@pytest.mark.slow
+def test_a_replaced_seed_probe_that_seeds_the_process_itself_earns_nothing(tmp_path):
+    """Exercise 11: set_seed does nothing, and module-level code replaces the grader's probe with one
+    that seeds the process itself before drawing exactly as the probe does, so its draws match a
+    process the grader seeded. The seed check now calls set_seed in a worker that imported only the
+    learner's imports and definitions: no module-level code runs there to replace anything."""
+    fake = """
+
+import grader.sandbox.probes as _probes
+
+_original = _probes.random_draws_after_set_seed
+
+
+def _self_seeding(module, seed):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return _original.__wrapped__(module, seed) if hasattr(_original, "__wrapped__") else _original(module, seed)
+
+
+_self_seeding.is_probe = True
+_probes.random_draws_after_set_seed = _self_seeding
+
+
+def set_seed(seed):
+    pass
+"""
+    source = solution_source("exercise-11") + fake
+    report, _, _ = _grade_measured(tmp_path, "exercise-11", source)
+    by_name = {c["name"]: c for c in report["checks"]}
+    seeded = by_name["set_seed_makes_runs_repeatable"]
+    assert seeded["status"] == "failed" and seeded["message_id"].endswith(("seed_source", "seed_not_applied")), seeded
     assert report["score"] == report["max_score"] - 2, report

@@ -2,7 +2,9 @@
 
 Optimizers arrive as their public config (class name + get_config()); datasets
 as their batches in numpy; seeding is observed by a grader-owned probe that
-calls the learner's set_seed twice inside the worker and compares the draws, with
+calls the learner's set_seed twice inside a worker that loaded only the module's
+imports, constants and functions (the ``learner_definitions`` fixture: no other
+top-level code can replace the probe) and compares the draws, with
 each other and with those of a process the grader seeds itself (a trainer,
 :func:`grader.checking.trainer.seeded_draws`): the worker's account is never trusted alone.
 """
@@ -14,6 +16,7 @@ import numpy as np
 from grader.checking import (
     DatasetSample,
     KerasObjectSpec,
+    LearnerProblem,
     LearnerRaised,
     check,
     expect,
@@ -262,6 +265,13 @@ SOURCE_NAMES = {  # each a catalogue message: "Keras weight-initialisation" read
 }
 
 
+def _problem_text(problem: LearnerProblem, seed: int) -> object:
+    """What went wrong in the learner's set_seed, as the catalogue tells it (not the probe's name or traceback)."""
+    params = {k: v for k, v in problem.params.items() if k not in ("traceback", "function")}
+    params["call"] = f"set_seed({seed})"
+    return message_ref(problem.message_id, **params)
+
+
 def _draws(learner, seed: int) -> dict:
     """The probe's draws after set_seed(seed), checked as plain data (the worker is untrusted)."""
     draws = learner.probe("random_draws_after_set_seed", seed)
@@ -271,15 +281,20 @@ def _draws(learner, seed: int) -> dict:
 
 
 @check(points=2)
-def test_set_seed_makes_runs_repeatable(learner, rng):
+def test_set_seed_makes_runs_repeatable(learner, learner_definitions, rng):
     seed = int(rng.integers(0, 10_000))
     learner.set_seed(seed)  # the ordinary call path first: a missing or unfinished set_seed is reported as such
-    first = _draws(learner, seed)
-    second = _draws(learner, seed)
+    # The probe runs where only the module's imports, constants and functions were loaded: no other
+    # top-level code can replace the probe or seed the process for a set_seed that does nothing.
+    try:
+        first = _draws(learner_definitions, seed)
+    except LearnerProblem as problem:
+        fail("seed_needs_own_definitions", error=_problem_text(problem, seed))
+    second = _draws(learner_definitions, seed)
     for source in SOURCES:
         if first[source] != second[source]:
             fail("seed_source", source=SOURCE_NAMES[source], seed=seed)
-    other = _draws(learner, seed + 1)
+    other = _draws(learner_definitions, seed + 1)
     expect(other != first, "seed_constant", seed=seed)
     # The worker's draws are its own account; what a seeded process draws is computed here, so a
     # replaced probe or random function that repeats itself earns nothing.
