@@ -19,6 +19,7 @@ reply as untrusted data.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import random
@@ -127,9 +128,14 @@ class Worker:
         errors: list[dict] = []
         for unit in units:
             first, last = int(unit[0]), int(unit[1])
-            source = "\n" * (first - 1) + "\n".join(lines[first - 1 : last]) + "\n"
             try:
-                code = compile(source, path, "exec", flags=future, dont_inherit=True)
+                try:  # parsed alone, then moved to its place in the file: linear however many cells come before
+                    tree = ast.parse("\n".join(lines[first - 1 : last]) + "\n", path)
+                except SyntaxError as exc:
+                    exc.lineno = (exc.lineno or 1) + first - 1
+                    raise
+                ast.increment_lineno(tree, first - 1)
+                code = compile(tree, path, "exec", flags=future, dont_inherit=True)
                 future |= code.co_flags & every_future
                 exec(code, module.__dict__)  # noqa: S102 - the learner's cell, in the worker only
             except BaseException as exc:  # as a kernel: the cell stops, the notebook goes on

@@ -146,9 +146,11 @@ class _Chooser:
     def _why_skipped(self, stmt: ast.stmt) -> Skip | None:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             module = stmt.module if isinstance(stmt, ast.ImportFrom) else stmt.names[0].name
+            if self._in_try:  # ``try: import google.colab`` / ``except ImportError:``: the fallback is the point
+                return None
             if (module or "").split(".")[:2] == ["google", "colab"]:
                 return self._skip(stmt, "colab")
-            if not self._in_try and self.absent(stmt):
+            if self.absent(stmt):
                 return self._skip(stmt, "absent")  # noted once by the loader, with the module's name
             return None
         if isinstance(stmt, _DEFINITIONS):
