@@ -562,10 +562,10 @@ HONGONG_KERAS = CourseNotebook(
                 "def flatten_images(images):\n    images = np.asarray(images)\n"
                 "    return images.reshape(images.shape[0], -1)  # (샘플 수, 28*28)\n\n"
                 "def min_max_scale(train, *others):\n    train = np.asarray(train, dtype=float)\n"
-                "    lo, hi = train.min(axis=0), train.max(axis=0)\n    span = np.where(hi - lo > 0, hi - lo, 1.0)\n"
+                "    lo, hi = train.min(axis=0), train.max(axis=0)\n    span = np.where(hi - lo > 1e-12, hi - lo, 1.0)\n"
                 "    return tuple((np.asarray(x, dtype=float) - lo) / span for x in (train,) + others)\n\n"
                 "def standardize(train, *others):\n    train = np.asarray(train, dtype=float)\n"
-                "    mean, std = train.mean(axis=0), train.std(axis=0)\n    std = np.where(std > 0, std, 1.0)\n"
+                "    mean, std = train.mean(axis=0), train.std(axis=0)\n    std = np.where(std > 1e-12, std, 1.0)\n"
                 "    return tuple((np.asarray(x, dtype=float) - mean) / std for x in (train,) + others)"
             ),
             code(

@@ -9,6 +9,7 @@ import pytest
 from course_notebooks import ALL, CourseNotebook
 from support import failing, grade_file, solution_source
 
+from grader.engine import GradeOptions
 from grader.registry import find_exercise
 
 
@@ -20,12 +21,17 @@ def _write(case: CourseNotebook, tmp_path):
     return exercise, case.write(tmp_path, f"{exercise.module_name}.ipynb")
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else []) for c in ALL]
-)  # fmt: skip
-def test_a_course_notebook_gets_the_score_a_fair_instructor_gives(case, tmp_path):
+CASES = [
+    pytest.param(case, seed, id=f"{case.name}-seed{seed}", marks=[pytest.mark.slow] if case.slow else [])
+    for case in ALL
+    for seed in ((0, 1, 2) if not case.slow else (0,))
+]
+
+
+@pytest.mark.parametrize("case, seed", CASES)
+def test_a_course_notebook_gets_the_score_a_fair_instructor_gives(case, seed, tmp_path):
     exercise, path = _write(case, tmp_path)
-    result = grade_file(exercise, path)
+    result = grade_file(exercise, path, options=GradeOptions(seed=seed))
     assert not result.internal_error, result.error
     assert failing(result) == case.failing, [(c.name, c.message) for c in result.checks if not c.passed]
     expected = exercise.max_score - sum(c.max_points for c in result.checks if c.name in case.failing)
