@@ -140,7 +140,11 @@ class Worker:
                 exec(code, module.__dict__)  # noqa: S102 - the learner's cell, in the worker only
             except BaseException as exc:  # as a kernel: the cell stops, the notebook goes on
                 if len(errors) < MAX_CELL_ERRORS:
-                    errors.append({**self.describe(exc), "unit": [first, last], "line": self.failed_line(exc, first)})
+                    try:
+                        line = self.failed_line(exc, first)
+                    except Exception:  # a lying exception object: the cell's first line
+                        line = first
+                    errors.append({**self.describe(exc), "line": line})
         return errors
 
     def failed_line(self, exc: BaseException, first: int) -> int:
