@@ -11,9 +11,16 @@ The code cells, in order, become one module the worker imports:
    (``!pip install``, ``%%bash``, ``%%writefile``; a ``get_ipython()`` stand-in answers them
    when ``--run-all`` keeps them).
 3. **Top-level work is not run** (:mod:`.top_level`): definitions, imports and constants stay;
-   training, downloads, plots and prints at the top level are skipped and listed for the learner.
+   data loading, downloads, training, plots and prints at the top level are skipped, each kind
+   with its own note; inside a kept ``if``/``try``/``with`` the same rule holds, and
+   ``if __name__ == "__main__":`` is read as true, as in a kernel. A kept statement is the
+   learner's own lines, with what is left out inside a block made ``pass`` (line numbers kept).
+   An import of a module this Python lacks is left out (its text too) and named once.
 4. A cell with a **syntax error** is left out, and the note says "cell 7, line 3: SyntaxError:
    ...", as a kernel would fail that cell alone and run the rest.
+5. **Each cell is a unit** (:attr:`PreparedSource.units`): the worker runs the units one after
+   another, and a unit that raises stops only itself, as a kernel's cell does
+   (:mod:`.feedback` turns what stopped into the learner's notes).
 
 The line map sends each line of the module back to its cell and line, so a traceback speaks of
 the learner's cells.
@@ -200,7 +207,8 @@ def _load(source: Intake, session_dir: Path, *, run_all: bool) -> PreparedSource
         cells = cell_list(sorted({number for number, _ in not_run}))
         notes.append(message_ref("notebook.not_run", cells=cells, code="; ".join(dict.fromkeys(c for _, c in not_run))))
     absent: list[str] = []  # modules this Python lacks, each named once, in the order first imported
-    selection = top_level.select(parsed, run_all=run_all, absent=lambda stmt: _imports_absent(stmt, absent))
+    found: dict[str, bool] = {}  # a module name -> whether this Python has it (asked once per notebook)
+    selection = top_level.select(parsed, run_all=run_all, absent=lambda stmt: _imports_absent(stmt, absent, found))
     if absent:
         notes.append(message_ref("notebook.not_installed", modules=", ".join(absent)))
     notes += _skip_notes(selection.skipped)
@@ -404,7 +412,7 @@ def _strip_options(line: str) -> str:
     return rest
 
 
-def _imports_absent(stmt: ast.stmt, absent: list[str]) -> bool:
+def _imports_absent(stmt: ast.stmt, absent: list[str], found: dict[str, bool]) -> bool:
     """Whether ``stmt`` imports a module this Python does not have (matplotlib for the lesson's plots,
     google.colab); each such module is added to ``absent`` once. In a kernel it worked; here it would
     fail its cell, so it is left out and noted, and what uses it is left out as reading an unmade name."""
@@ -417,18 +425,15 @@ def _imports_absent(stmt: ast.stmt, absent: list[str]) -> bool:
         names = [stmt.module.split(".")[0]]
     missing = []
     for name in names:
-        if name not in _FOUND:
+        if name not in found:
             try:
-                _FOUND[name] = importlib.util.find_spec(name) is not None  # a top-level name: found, never imported
+                found[name] = importlib.util.find_spec(name) is not None  # a top-level name: found, never imported
             except (ImportError, ValueError):
-                _FOUND[name] = False
-        if not _FOUND[name]:
+                found[name] = False
+        if not found[name]:
             missing.append(name)
     absent.extend(name for name in missing if name not in absent)
     return bool(missing)
-
-
-_FOUND: dict[str, bool] = {}  # a module name -> whether this Python has it (asked once per process)
 
 
 def _short(text: str) -> str:
