@@ -417,6 +417,10 @@ def test_definitions_under_main_run_as_in_a_kernel_and_its_lesson_calls_do_not(t
     assert result.score == result.max_score, _summary(result)
     assert "main ran" not in result.output and "kernel ran" not in result.output
     assert {"notebook.skipped_output", "notebook.skipped_loop"} <= set(_note_ids(result))
+    from grader.engine import GradeOptions
+
+    ran = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [cell]), options=GradeOptions(run_all=True))
+    assert "main ran" in ran.output and ran.score == ran.max_score  # --run-all: the whole block, as a kernel
 
 
 def test_a_try_import_fallback_keeps_its_definitions_even_when_their_bodies_print(tmp_path):

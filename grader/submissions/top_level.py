@@ -98,8 +98,9 @@ def select(
     """``cells`` (cell number, parsed cell) in notebook order -> what to run (see the module docstring).
     ``absent(stmt)``: whether an import statement names a module this Python lacks (already noted)."""
     everything = [(number, stmt) for number, module in cells for stmt in module.body]
-    if run_all:
-        return Selection(kept=[stmt for _, stmt in everything])
+    if run_all:  # everything, and ``__main__`` blocks too, as a kernel runs them
+        mains = {id(s): [s.test] for _, s in everything if isinstance(s, ast.If) and _is_main_test(s.test)}
+        return Selection(kept=[stmt for _, stmt in everything], main_tests=mains)
     # the notebook's own functions and classes are the lesson's to call, the checks' to grade
     working = {s.name for _, s in everything if isinstance(s, _DEFINITIONS)}
     work = WORK | working  # once: every statement below is judged in time linear in its own size
