@@ -647,6 +647,73 @@ KERAS_IO_CONVNET = CourseNotebook(
     slow=True,
 )
 
+# ----------------------------------------------------------------------------- Hands-On ML 3rd ed. ch.10, Keras
+HANDSON_CH10_KERAS = CourseNotebook(
+    "handson_ch10_keras_regression",
+    "exercise-02",
+    notebook(
+        [
+            markdown("## Building a Regression MLP Using the Sequential API"),
+            code("import tensorflow as tf\n\ntf.__version__"),
+            code(
+                "from sklearn.datasets import fetch_california_housing\n"
+                "from sklearn.model_selection import train_test_split\n\n"
+                "housing = fetch_california_housing()\n"
+                "X_train_full, X_test, y_train_full, y_test = train_test_split(\n"
+                "    housing.data, housing.target, random_state=42)\n"
+                "X_train, X_valid, y_train, y_valid = train_test_split(\n"
+                "    X_train_full, y_train_full, random_state=42)"
+            ),
+            code(
+                "tf.random.set_seed(42)\n"
+                "norm_layer = tf.keras.layers.Normalization(input_shape=X_train.shape[1:])\n"
+                "model = tf.keras.Sequential([\n    norm_layer,\n"
+                '    tf.keras.layers.Dense(50, activation="relu"),\n'
+                '    tf.keras.layers.Dense(50, activation="relu"),\n'
+                '    tf.keras.layers.Dense(50, activation="relu"),\n'
+                "    tf.keras.layers.Dense(1)\n])\n"
+                "optimizer = tf.keras.optimizers.Adam(learning_rate=1e-3)\n"
+                'model.compile(loss="mse", optimizer=optimizer, metrics=["RootMeanSquaredError"])\n'
+                "norm_layer.adapt(X_train)\n"
+                "history = model.fit(X_train, y_train, epochs=20,\n"
+                "                    validation_data=(X_valid, y_valid))\n"
+                "mse_test, rmse_test = model.evaluate(X_test, y_test)\n"
+                "X_new = X_test[:3]\ny_pred = model.predict(X_new)"
+            ),
+            code("rmse_test"),
+            code("y_pred"),
+            markdown("## The exercise"),
+            code(
+                "def build_linear_regression(n_features):\n"
+                "    return tf.keras.Sequential([tf.keras.layers.Input(shape=[n_features]), tf.keras.layers.Dense(1)])\n\n\n"
+                "def build_mlp_regression(n_features, hidden_units=(64, 32)):\n"
+                "    model = tf.keras.Sequential()\n"
+                "    model.add(tf.keras.layers.Input(shape=[n_features]))\n"
+                "    for n_units in hidden_units:\n"
+                '        model.add(tf.keras.layers.Dense(n_units, activation="relu"))\n'
+                "    model.add(tf.keras.layers.Dense(1))\n"
+                "    return model\n\n\n"
+                "def compile_regression(model, learning_rate=0.001):\n"
+                "    optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate)\n"
+                '    model.compile(loss="mse", optimizer=optimizer)\n'
+                "    return model\n\n\n"
+                "def train(model, x, y, epochs=20, validation_split=0.2):\n"
+                "    history = model.fit(x, y, epochs=epochs, validation_split=validation_split, verbose=0)\n"
+                "    return history.history"
+            ),
+            code(
+                "import matplotlib.pyplot as plt\nimport pandas as pd\n\n"
+                "pd.DataFrame(history.history).plot(\n"
+                '    figsize=(8, 5), xlim=[0, 29], ylim=[0, 1], grid=True, xlabel="Epoch",\n'
+                '    style=["r--", "r--.", "b-", "b-*"])\nplt.show()'
+            ),
+        ],
+        JUPYTERLAB,
+    ),
+    slow=True,
+)
+
+
 FAST = [HONGONG_SCALING, HANDSON_CH10, KAGGLE, COLAB_DRIVE, VSCODE_MAIN, JUPYTERLAB_STOPPED, NBFORMAT3]
-WITH_TENSORFLOW = [HONGONG_KERAS, KERAS_IO_CONVNET]
+WITH_TENSORFLOW = [HONGONG_KERAS, KERAS_IO_CONVNET, HANDSON_CH10_KERAS]
 ALL = FAST + WITH_TENSORFLOW
