@@ -237,9 +237,16 @@ class ExerciseSession:
         if check.message_id == "engine.missing_function":
             explained = feedback.explain_missing(prepared, str(check.params.get("function", "")), stopped)
         elif check.message_id in feedback.RAISED and "place" not in check.params:
+            params = dict(check.params)
             place = feedback.place_of(check.details)
             if place is not None:
-                explained = check.message_id, {**check.params, "place": place}
+                params["place"] = place
+            if params.get("error_type") == "NameError" and "tip" not in params:
+                why = feedback.explain_name_error(prepared, str(params.get("error", "")), stopped)
+                if why is not None:
+                    params["tip"] = why
+            if params != check.params:
+                explained = check.message_id, params
         if explained is None:
             return check
         message_id, params = explained

@@ -564,3 +564,20 @@ def test_a_large_notebook_of_blocks_is_prepared_in_linear_time(tmp_path):
     assert completed.stdout.split()[0] == "4001"
     result = grade_file("exercise-05", path)
     assert result.score == result.max_score, _summary(result)
+
+
+def test_a_name_only_the_lessons_skipped_code_makes_is_explained_when_a_function_needs_it(tmp_path):
+    from test_korean import english_left
+
+    from grader.checking.localize import localized
+
+    data = "from sklearn.datasets import load_digits\ndigits = load_digits()\nN_PIXELS = digits.images.shape[1]\n"
+    source = solution_source("exercise-05").replace(
+        "def to_4d(images):\n", "def to_4d(images):\n    assert N_PIXELS > 0\n"
+    )
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [data, source]))
+    check = next(c for c in result.checks if c.name == "to_4d_adds_channel_axis")
+    assert check.params["tip"]["$message"] == "notebook.name_not_run", check.message
+    assert "`N_PIXELS` is made in cell 2 (line 3)" in check.message
+    korean = next(c for c in localized(result, "ko").checks if c.name == check.name)
+    assert not english_left(korean.message, korean.params), korean.message

@@ -8,7 +8,8 @@ side, from those facts only:
 * a function the checks did not find is explained when the notebook does bind it: its cell stopped
   before the ``def``, a later cell bound the name again (``scale = 255`` after ``def scale``), or
   its ``def`` was not run (its decorator does the lesson's work) -- instead of "check the spelling";
-* a function that raised says in which cell and line (the deepest of the learner's frames).
+* a function that raised says in which cell and line (the deepest of the learner's frames), and a
+  ``NameError`` for a name the notebook makes only in code that did not run says so.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from grader.submissions.prepared import PreparedSource
 #: Checks whose message is about a learner's function that raised: their place is named.
 RAISED = frozenset({"engine.raised", "engine.exited", "engine.memory"})
 _PLACE = re.compile(r"In cell (\d+), line (\d+)")
+_UNDEFINED = re.compile(r"name '(\w{1,100})' is not defined")
 
 
 def stopped_cells(prepared: PreparedSource, errors: list[dict]) -> dict[int, tuple[int, str]]:
@@ -92,6 +94,25 @@ def place_of(details: str) -> MessageRef | None:
         return None
     cell, line = found[-1]
     return message_ref("notebook.place", cell=int(cell), line=int(line))
+
+
+def explain_name_error(prepared: PreparedSource, error: str, stopped: dict[int, tuple[int, str]]) -> MessageRef | None:
+    """Why a function's global name (``NameError: name 'X' is not defined``) is missing although the
+    notebook makes it: only code not run while grading makes it (the lesson's data), or its cell
+    stopped before it. ``None`` for a name the notebook never makes (a misspelling)."""
+    match = _UNDEFINED.search(error or "")
+    places = prepared.bindings.get(match.group(1), []) if match else []
+    if not places:
+        return None
+    name, place = match.group(1), places[-1]
+    if place.kept and _stopped_before(place, stopped):
+        failed_line = stopped[place.cell][0]
+        return message_ref(
+            "notebook.name_cell_stopped", name=name, cell=place.cell, line=place.line, failed_line=failed_line
+        )
+    if not any(p.kept for p in places):
+        return message_ref("notebook.name_not_run", name=name, cell=place.cell, line=place.line)
+    return None
 
 
 def _stopped_before(place: Any, stopped: dict[int, tuple[int, str]]) -> bool:
