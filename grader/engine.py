@@ -40,7 +40,7 @@ from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
 from grader.sandbox.protocol import printable
 from grader.sandbox.session import new_session, remove_tree
-from grader.submissions import PreparedSource, Submission, UnreadableSubmission
+from grader.submissions import PreparedSource, Submission, UnreadableSubmission, feedback
 
 
 @dataclass
@@ -119,6 +119,7 @@ class ExerciseSession:
                 warm_tensorflow=exercise.needs_tf and options.warm_tensorflow,
                 warm_numpy=not exercise.needs_tf and options.warm_numpy,
                 hidden=hidden_from_worker(exercise, submission, options.hidden),
+                units=self.prepared.units or None,
             )
             self.client.start()  # the worker imports the submission while pytest starts here
         except UnreadableSubmission as exc:
@@ -196,9 +197,19 @@ class ExerciseSession:
             result.duration_s = time.perf_counter() - self.started
             fail_closed(result, exercise, options.language)  # every declared check, each within its points
             if self.prepared is not None:
-                result.notes = [dict(note) for note in self.prepared.notes]
-                result.checks = [self._in_learner_terms(check) for check in result.checks]
+                stopped = self._stopped_cells()
+                result.notes = [dict(note) for note in [*self.prepared.notes, *feedback.cell_notes(stopped)]]
+                result.checks = [self._in_learner_terms(check, stopped, catalogue) for check in result.checks]
         return result
+
+    def _stopped_cells(self) -> dict[int, tuple[int, str]]:
+        """A notebook's cells that stopped while the worker ran them (cell -> line, error)."""
+        if self.client is None or self.prepared is None or not self.prepared.units:
+            return {}
+        try:
+            return feedback.stopped_cells(self.prepared, self.client.cell_errors())
+        except Exception:  # noqa: BLE001 - a note less, never a result less
+            return {}
 
     def _run_recipe(self, recipe: Callable[..., Any]) -> None:
         """The exercise's ``plot.py``: build the learner's model through the worker and offer it for the plot."""
@@ -214,16 +225,39 @@ class ExerciseSession:
             else:
                 self.recipe_failure = message_ref("plots.reason_error", error_type=type(exc).__name__, error=str(exc))
 
-    def _in_learner_terms(self, check: CheckResult) -> CheckResult:
-        """A notebook's check with "line N" of the generated module told as the learner's cell and line."""
+    def _in_learner_terms(self, check: CheckResult, stopped: dict, catalogue: Any) -> CheckResult:
+        """A notebook's check with "line N" of the generated module told as the learner's cell and line;
+        a function not found explained by the notebook's cells, a function that raised with its place."""
         prepared = self.prepared
         if prepared is None or not prepared.line_map:
             return check
-        return replace(
+        check = replace(
             check,
             message=prepared.in_learner_terms(check.message),
             details=prepared.in_learner_terms(check.details),
             params=prepared.in_learner_terms(check.params),
+        )
+        explained = None
+        if check.message_id == "engine.missing_function":
+            explained = feedback.explain_missing(prepared, str(check.params.get("function", "")), stopped)
+        elif check.message_id in feedback.RAISED and "place" not in check.params:
+            params = dict(check.params)
+            place = feedback.place_of(check.details)
+            if place is not None:
+                params["place"] = place
+            if params.get("error_type") == "NameError" and "tip" not in params:
+                why = feedback.explain_name_error(prepared, str(params.get("error", "")), stopped)
+                if why is not None:
+                    params["tip"] = why
+            if params != check.params:
+                explained = check.message_id, params
+        if explained is None:
+            return check
+        message_id, params = explained
+        if check.visibility == "hidden":
+            return replace(check, message_id=message_id, params=params)
+        return replace(
+            check, message_id=message_id, params=params, message=catalogue.render_check_message(message_id, params)
         )
 
     def close(self) -> None:

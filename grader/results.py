@@ -15,6 +15,20 @@ from typing import Any
 
 from grader.outcomes import STATUSES, Status  # noqa: F401  (STATUSES: re-exported for writers)
 
+#: Check messages about the file, not about what a function answered: no check's hint addresses them.
+FILE_LEVEL = frozenset(
+    {
+        "engine.load_failed",
+        "engine.load_timeout",
+        "engine.unreadable",
+        "engine.refused_file",
+        "engine.missing_function",
+        "notebook.missing_rebound",
+        "notebook.missing_cell_stopped",
+        "notebook.missing_not_run",
+    }
+)
+
 
 @dataclass
 class CheckResult:
@@ -93,6 +107,14 @@ class ExerciseResult:
     @property
     def first_failure(self) -> CheckResult | None:
         return next((c for c in self.checks if not c.passed), None)
+
+    @property
+    def hint_check(self) -> CheckResult | None:
+        """The failed check whose hint helps: the first that failed on what a function did, not because
+        the file or the function could not be reached (an import that failed, a function not found, a
+        notebook cell that stopped); ``None`` if every failure is of that kind (its hint would be another
+        check's subject)."""
+        return next((c for c in self.checks if not c.passed and c.message_id not in FILE_LEVEL), None)
 
     def check(self, name: str) -> CheckResult:
         """The result of the check called ``name``; :class:`KeyError` if there is none."""

@@ -14,7 +14,7 @@ from support import grade_file, solution_source, stub_source
 
 from grader.notebooks import course_cells
 from grader.registry import all_exercises, find_exercise
-from grader.submissions import Submission, locate
+from grader.submissions import Submission, export_source, locate
 from grader.submissions.ipython_syntax import fallback_transform, transform_cell
 
 
@@ -352,3 +352,232 @@ def test_reading_ipython_syntax_does_not_import_the_ipython_shell():
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert completed.stdout.strip() == "False", completed.stderr
+
+
+# ----------------------------------------------------------------------------- a kernel's rules (issue #26)
+
+
+def _notebook_file(tmp_path, exercise: str, cells: list[str]):
+    return write_notebook(tmp_path / f"{find_exercise(exercise).module_name}.ipynb", cells)
+
+
+def _note_ids(result) -> list[str]:
+    return [note["$message"] for note in result.notes]
+
+
+def _rendered_notes(result, language: str = "en") -> list[str]:
+    from grader.messages import catalogue_for
+
+    catalogue = catalogue_for(None, language)
+    return [catalogue.render(note["$message"], **note["params"]) for note in result.notes]
+
+
+def test_data_loading_and_downloads_at_the_top_level_are_not_run(tmp_path):
+    # Hands-On ML ch.10: load_iris(as_frame=True) needs pandas, fetch_california_housing downloads
+    lesson = (
+        "from sklearn.datasets import load_iris, fetch_california_housing, fetch_openml\n"
+        "iris = load_iris(as_frame=True)\nhousing = fetch_california_housing()\n"
+        "mnist = fetch_openml('mnist_784', as_frame=False)\nX, y = mnist.data, mnist.target\n"
+    )
+    result = grade_file(
+        "exercise-05", _notebook_file(tmp_path, "exercise-05", [lesson, solution_source("exercise-05")])
+    )
+    assert result.score == result.max_score, _summary(result)
+    data_note = next(text for text in _rendered_notes(result) if "loading or downloading" in text)
+    assert "load_iris(as_frame=True)" in data_note and "fetch_california_housing()" in data_note
+
+
+def test_a_module_that_is_not_installed_is_noted_once_and_never_pasted_back(tmp_path):
+    cells = [
+        "import numpy as np\nimport kerasdrill_missing_plots as kmp\nfrom kerasdrill_missing_plots import style\n"
+        "LIMIT = 3\n",
+        solution_source("exercise-05"),
+        "import kerasdrill_missing_plots\nWIDTH = 4\n",
+    ]
+    path = _notebook_file(tmp_path, "exercise-05", cells)
+    exported, notes = export_source(path)
+    assert "kerasdrill_missing_plots" not in exported and "LIMIT = 3" in exported and "WIDTH = 4" in exported
+    assert [n["params"]["modules"] for n in notes if n["$message"] == "notebook.not_installed"] == [
+        "kerasdrill_missing_plots"
+    ]
+    result = grade_file("exercise-05", path)
+    assert result.score == result.max_score, _summary(result)
+
+
+def _indented(source: str) -> str:
+    return textwrap.indent(source, "    ")
+
+
+def test_definitions_under_main_run_as_in_a_kernel_and_its_lesson_calls_do_not(tmp_path):
+    body = (
+        solution_source("exercise-05") + "\nfor size in (28, 14):\n    print('kernel ran', size)\nprint('main ran')\n"
+    )
+    cell = 'if __name__ == "__main__":\n' + _indented(body)
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [cell]))
+    assert result.score == result.max_score, _summary(result)
+    assert "main ran" not in result.output and "kernel ran" not in result.output
+    assert {"notebook.skipped_output", "notebook.skipped_loop"} <= set(_note_ids(result))
+    from grader.engine import GradeOptions
+
+    ran = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [cell]), options=GradeOptions(run_all=True))
+    assert "main ran" in ran.output and ran.score == ran.max_score  # --run-all: the whole block, as a kernel
+
+
+def test_a_try_import_fallback_keeps_its_definitions_even_when_their_bodies_print(tmp_path):
+    solution = solution_source("exercise-05").replace(
+        "def to_4d(images):\n",
+        "def to_4d(images):\n    print('adding a channel axis')\n    for _ in range(1):\n        pass\n",
+    )
+    cell = (
+        "try:\n    import kerasdrill_fast_backend as backend\n    FAST = True\n"
+        "except ImportError:\n    FAST = False\n" + _indented(solution)
+    )
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [cell]))
+    assert result.score == result.max_score, _summary(result)
+    assert not [text for text in _rendered_notes(result) if "kerasdrill_fast_backend" in text or "training" in text]
+
+
+def test_a_failing_line_stops_its_own_cell_only_and_is_named_without_verbose(tmp_path):
+    from grader.outputs.text import render_text
+
+    source = solution_source("exercise-05")
+    head, marker, rest = source.partition("def to_4d(")
+    cells = [head, "SHAPE = (28, 28)\nSIDE = SHAPE[2]\n" + marker + rest]
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", cells))
+    lost = {c.name for c in result.checks if not c.passed}
+    assert lost == {c.name for c in result.checks if c.name.startswith(("to_4d", "output_shapes"))}, _summary(result)
+    report = render_text(result)
+    assert "cell 3, line 2: IndexError: tuple index out of range" in " ".join(report.split())
+    to_4d = next(c for c in result.checks if c.name == "to_4d_adds_channel_axis")
+    assert to_4d.message_id == "notebook.missing_cell_stopped" and "Check the spelling" not in to_4d.message
+    assert "Hint (" not in report  # every failure is about the file: no check's hint is about it
+
+
+def test_the_hint_is_that_of_a_check_that_failed_on_its_answer(tmp_path):
+    from grader.outputs.text import render_text
+
+    source = solution_source("exercise-05").replace(
+        "return (size - pool_size) // strides + 1", "return size // pool_size"
+    )
+    head, marker, rest = source.partition("def pool_output_size(")
+    assert marker
+    cells = ["import math\nimport numpy as np\nBROKEN = 1 / 0\n" + head, marker + rest]
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", cells))
+    assert result.hint_check is not None and result.hint_check.name.startswith("pool")
+    assert f"Hint ({result.hint_check.title})" in render_text(result)
+
+
+def test_a_function_rebound_in_a_later_cell_is_explained_not_a_spelling_mistake(tmp_path):
+    from test_korean import english_left
+
+    from grader.checking.localize import localized
+
+    later = "import numpy as np\nz = np.linspace(-5, 5, 100)\nsigmoid = 1 / (1 + np.exp(-z))\nplt.plot(z, sigmoid)\n"
+    path = _notebook_file(tmp_path, "exercise-06", [solution_source("exercise-06"), later])
+    result = grade_file("exercise-06", path)
+    check = next(c for c in result.checks if c.name == "sigmoid")
+    assert check.message_id == "notebook.missing_rebound", check.message
+    assert check.params["cell"] == 2 and check.params["rebound_cell"] == 3 and check.params["rebound_line"] == 3
+    korean = next(c for c in localized(result, "ko").checks if c.name == "sigmoid")
+    assert not english_left(korean.message, korean.params), korean.message
+
+
+def test_a_statement_that_uses_a_name_from_a_later_cell_is_left_out_and_says_so(tmp_path):
+    cells = [solution_source("exercise-05"), "PADDED = SIZE + 2\n", "SIZE = 28\n"]
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", cells))
+    assert result.score == result.max_score
+    later = next(n for n in result.notes if n["$message"] == "notebook.skipped_later")
+    assert {key: later["params"][key] for key in ("cell", "line", "names", "later")} == {
+        "cell": 3,
+        "line": 1,
+        "names": "SIZE",
+        "later": 4,
+    }
+
+
+def test_each_skipped_block_is_labelled_by_what_it_is():
+    from grader.submissions.notebook import _skip_notes
+    from grader.submissions.top_level import select
+
+    cells = [
+        "import numpy as np\nfrom sklearn.datasets import load_iris\n",
+        "X = load_iris().data\nmodel = build()\nmodel.fit(X)\nplt.plot(X)\nfor i in range(3):\n    pass\n",
+        "def build():\n    return 1\n",
+        "try:\n    import kerasdrill_missing\nexcept ImportError:\n    kerasdrill_missing = None\n",
+        "from google.colab import drive\ndrive.mount('/content/drive')\nundefined_thing.run()\nY = nowhere + 1\n",
+    ]
+    selection = select([(n, ast.parse(c)) for n, c in enumerate(cells, start=1)])
+    kinds = {(s.cell, s.text.split("(")[0]): s.kind for s in selection.skipped}
+    assert kinds[(2, "X = load_iris")] == "data" and kinds[(2, "model = build")] == "work"
+    assert kinds[(2, "model.fit")] == "work" and kinds[(2, "plt.plot")] == "output"
+    assert kinds[(2, "for i in range")] == "loop" and kinds[(5, "from google.colab import drive")] == "colab"
+    assert kinds[(5, "Y = nowhere + 1")] == "undefined"
+    assert not [s for s in selection.skipped if s.cell == 4]  # the try: import block is kept whole
+    ids = [note["$message"] for note in _skip_notes(selection.skipped)]
+    assert len(ids) == len(set(ids)) and "notebook.skipped_data" in ids and "notebook.skipped_loop" in ids
+
+
+def test_korean_notes_are_wholly_korean_however_many_cells(tmp_path):
+    from test_korean import english_left
+
+    cells = [solution_source("exercise-05")] + [f"print({i})\n" for i in range(12)]
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", cells))
+    notes = _rendered_notes(result, "ko")
+    assert notes and all("more" not in text for text in notes), notes
+    assert not [text for note, text in zip(result.notes, notes) if english_left(text, note["params"])], notes
+    assert any("외 4개" in text for text in notes), notes
+
+
+def test_a_function_that_raises_names_its_cell_and_line_in_the_message(tmp_path):
+    source = solution_source("exercise-05").replace("def to_4d(", "def _old_to_4d(", 1)
+    late = "import numpy as np\n\n\ndef to_4d(images):\n    images = np.asarray(images)\n    raise ValueError('oops')\n"
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [source, late]))
+    check = next(c for c in result.checks if c.name.startswith("to_4d"))
+    assert check.message.endswith("(cell 3, line 6)"), check.message
+
+
+def test_a_from_future_import_in_a_cell_holds_for_later_cells_as_in_ipython(tmp_path):
+    cells = ["import numpy as np\n", "from __future__ import annotations\n" + solution_source("exercise-05")]
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", cells))
+    assert result.score == result.max_score, _summary(result)
+
+
+def test_a_large_notebook_of_blocks_is_prepared_in_linear_time(tmp_path):
+    """Every kind of skip and kept block, 4,000 cells of them: quadratic work here took minutes."""
+    import subprocess
+    import sys
+
+    cell = (
+        "try:\n    import numpy as np\nexcept ImportError:\n    np = None\n"
+        'if __name__ == "__main__":\n    def f{i}(x):\n        print(x)\n        return x\n    print(f{i}(1))\n'
+        "c{i} = LATE_{i}\nplt.plot([1])\nX{i} = load_iris()\n"
+    )
+    cells = [solution_source("exercise-05")] + [cell.format(i=i) for i in range(4000)]
+    path = _notebook_file(tmp_path, "exercise-05", cells)
+    code = (
+        "import sys, tempfile; from grader.submissions import Submission; "
+        f"p = Submission(__import__('pathlib').Path({str(path)!r})).prepare(tempfile.mkdtemp()); "
+        "print(len(p.units), len(p.line_map))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split()[0] == "4001"
+    result = grade_file("exercise-05", path)
+    assert result.score == result.max_score, _summary(result)
+
+
+def test_a_name_only_the_lessons_skipped_code_makes_is_explained_when_a_function_needs_it(tmp_path):
+    from test_korean import english_left
+
+    from grader.checking.localize import localized
+
+    data = "from sklearn.datasets import load_digits\ndigits = load_digits()\nN_PIXELS = digits.images.shape[1]\n"
+    source = solution_source("exercise-05").replace(
+        "def to_4d(images):\n", "def to_4d(images):\n    assert N_PIXELS > 0\n"
+    )
+    result = grade_file("exercise-05", _notebook_file(tmp_path, "exercise-05", [data, source]))
+    check = next(c for c in result.checks if c.name == "to_4d_adds_channel_axis")
+    assert check.params["tip"]["$message"] == "notebook.name_not_run", check.message
+    assert "`N_PIXELS` is made in cell 2 (line 3)" in check.message
+    korean = next(c for c in localized(result, "ko").checks if c.name == check.name)
+    assert not english_left(korean.message, korean.params), korean.message

@@ -121,14 +121,17 @@ class Catalogue:
         return self._render(key, params, _MAX_NESTING)
 
     def render_check_message(self, key: str, params: dict[str, Any]) -> str:
-        """A check's message: ``key`` with ``params``, then the teaching tip in ``params["tip"]``
-        (a :func:`message_ref`), if any.
+        """A check's message: ``key`` with ``params``, then the place in ``params["place"]`` and the
+        teaching tip in ``params["tip"]`` (each a :func:`message_ref`), if any.
 
         This is how a stored :class:`~grader.results.CheckResult` (``message_id`` + ``params``) is re-rendered.
         """
         from grader.sandbox.protocol import printable  # stdlib only; stored messages are plain text
 
         text = self.render(key, **params)
+        place = params.get("place")  # where in a notebook it happened (cell and line), said after the message
+        if is_message_ref(place):
+            text += " " + self._render(place[MESSAGE_REF_KEY], place.get("params", {}), _MAX_NESTING)
         tip = params.get("tip")
         if is_message_ref(tip):
             text += "\n" + self._render(tip[MESSAGE_REF_KEY], tip.get("params", {}), _MAX_NESTING)

@@ -88,8 +88,8 @@ def render_text(
             f"{catalogue.render('report.score')}: {result.score}/{result.max_score} ({result.percent:.0f}%)", bold=True
         )
     )
-    failure = result.first_failure and for_learner(result.first_failure, catalogue)
-    if failure is None and result.checks and not result.error:
+    failure = result.hint_check and for_learner(result.hint_check, catalogue)  # the hint of a check about an answer
+    if result.first_failure is None and result.checks and not result.error:
         lines.append(style(catalogue.render("report.all_passed"), fg="green"))
     elif failure is not None and failure.hints:
         shown = failure.hints if verbose else failure.hints[:1]

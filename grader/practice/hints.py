@@ -83,7 +83,7 @@ def hint_for(
         if check.passed:
             return HintAnswer([origin, catalogue.render("hint.passed_check", check=check.title)])
     else:
-        check = result.first_failure
+        check = result.hint_check or result.first_failure  # a check that failed on its answer, when there is one
         if check is None:
             return HintAnswer([origin, catalogue.render("hint.all_passed", exercise=ex)])
     shown = for_learner(check, catalogue)

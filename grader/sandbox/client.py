@@ -109,7 +109,9 @@ class WorkerClient:
         warm_numpy: bool = False,
         hidden: list[str] | tuple[str, ...] = (),
         unprivileged: bool = False,
+        units: list[tuple[int, int]] | None = None,
     ) -> None:
+        self.units = units  # a notebook's cells as line ranges, run one by one (None: import the file whole)
         self.session_dir = os.path.abspath(session_dir)
         os.makedirs(self.session_dir, exist_ok=True)
         self.submission_path = _inside_session(os.path.abspath(submission_path), self.session_dir)
@@ -168,6 +170,27 @@ class WorkerClient:
             if not self._space.enforced:
                 told["session size watched"] = True
         return told
+
+    def cell_errors(self) -> list[dict]:
+        """The notebook cells that stopped while the submission was imported (see ``units``), as the
+        worker told them: ``{"line", "type", "message", "traceback"}``, checked and made plain (the
+        reply is learner-controlled data). Empty before the import's reply, or for a ``.py``."""
+        reply = self._load_reply if isinstance(self._load_reply, dict) else {}
+        found = reply.get("cell_errors")
+        errors: list[dict] = []
+        for error in found[:50] if isinstance(found, list) else []:
+            if not isinstance(error, dict) or not isinstance(error.get("line"), int):
+                continue
+            plain = _error_of({"error": error})
+            errors.append(
+                {
+                    "line": error["line"],
+                    "type": str(plain.get("type", ""))[:100],
+                    "message": str(plain.get("message", ""))[:500],
+                    "traceback": str(plain.get("traceback", ""))[:4000],
+                }
+            )
+        return errors
 
     def captured_output(self) -> tuple[str, int]:
         """What the learner's code printed (see :func:`~grader.sandbox.capture.read_output`); then lets the file go."""
@@ -239,6 +262,8 @@ class WorkerClient:
         self._worker_pid = None
         self._load_deadline = FairDeadline(self.load_timeout, self._worker)  # from now: the import's limit
         load = {"op": "load", "path": self.submission_path, "module": self.module_name}
+        if self.units is not None:
+            load["units"] = [list(unit) for unit in self.units]
         self._send(load, FairDeadline(5, lambda: None, start=self._load_deadline.start))
 
     def stop(self) -> None:

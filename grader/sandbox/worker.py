@@ -6,7 +6,8 @@ Before any learner code runs it moves the protocol onto the two inherited pipe
 descriptors, points stdout/stderr at a capture file, applies resource limits and
 changes into a scratch folder. Then it serves requests:
 
-* ``{"op": "load", "path": ..., "module": ...}`` imports the submission;
+* ``{"op": "load", "path": ..., "module": ..., "units": [[first, last], ...]}`` imports the submission
+  (with ``units``, a notebook's cells: each range of lines run on its own, a failure stopping only it);
 * ``{"op": "call", "func": ..., "args": [...], "kwargs": {...}}`` calls one of
   its functions and replies with the value (or the learner's exception);
 * ``{"op": "exit"}`` stops.
@@ -18,6 +19,7 @@ reply as untrusted data.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import random
@@ -36,6 +38,7 @@ from grader.sandbox.protocol import Codec, ProtocolError, read_message, write_me
 _monotonic = time.monotonic  # taken before any learner code can replace time.monotonic
 
 MAX_TRACEBACK_CHARS = 4000
+MAX_CELL_ERRORS = 50  # a notebook's failed cells reported (a course notebook has ~100 cells)
 
 
 class Worker:
@@ -92,7 +95,10 @@ class Worker:
                 raise ImportError(f"cannot import {path}")
             module = importlib.util.module_from_spec(spec)
             sys.modules[request["module"]] = module
-            spec.loader.exec_module(module)
+            units = request.get("units")
+            cell_errors = self.run_units(module, path, units) if isinstance(units, list) else []
+            if not isinstance(units, list):
+                spec.loader.exec_module(module)
         except BaseException as exc:  # SyntaxError, ImportError, SystemExit, ...
             return {"ok": False, "error": self.describe(exc)}
         self.module = module
@@ -100,7 +106,56 @@ class Worker:
         # when the import ended, on the machine's monotonic clock (shared with the grading process): a
         # reply read late (a batch begins learners ahead) is judged by it. Told by learner-run code, so
         # it could be forged, to gain only that an import which is over anyway counts as in time.
-        return {"ok": True, "functions": functions, "sandbox": self.layers, "done_at": _monotonic()}
+        reply = {"ok": True, "functions": functions, "sandbox": self.layers, "done_at": _monotonic()}
+        if cell_errors:
+            reply["cell_errors"] = cell_errors
+        return reply
+
+    def run_units(self, module: ModuleType, path: str, units: list) -> list[dict]:
+        """A notebook's cells, each a range of the file's lines, run in order in the module's namespace as
+        a kernel runs cells: a failure stops the rest of its cell only, and is reported with the line of
+        the file (the grading side maps it to the learner's cell and line). Each range is compiled with
+        the file's name and its own line numbers, so tracebacks and ``inspect.getsource`` see the file;
+        a ``from __future__`` import holds for the later cells, as in IPython."""
+        import __future__
+
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+        future = 0
+        every_future = 0
+        for feature in __future__.all_feature_names:
+            every_future |= getattr(__future__, feature).compiler_flag
+        errors: list[dict] = []
+        for unit in units:
+            first, last = int(unit[0]), int(unit[1])
+            try:
+                try:  # parsed alone, then moved to its place in the file: linear however many cells come before
+                    tree = ast.parse("\n".join(lines[first - 1 : last]) + "\n", path)
+                except SyntaxError as exc:
+                    exc.lineno = (exc.lineno or 1) + first - 1
+                    raise
+                ast.increment_lineno(tree, first - 1)
+                code = compile(tree, path, "exec", flags=future, dont_inherit=True)
+                future |= code.co_flags & every_future
+                exec(code, module.__dict__)  # noqa: S102 - the learner's cell, in the worker only
+            except BaseException as exc:  # as a kernel: the cell stops, the notebook goes on
+                if len(errors) < MAX_CELL_ERRORS:
+                    try:
+                        line = self.failed_line(exc, first)
+                    except Exception:  # a lying exception object: the cell's first line
+                        line = first
+                    errors.append({**self.describe(exc), "line": line})
+        return errors
+
+    def failed_line(self, exc: BaseException, first: int) -> int:
+        """The line of the file where a cell stopped: the cell's own statement that raised (its outermost
+        frame in the file), or a syntax error's line."""
+        if isinstance(exc, SyntaxError) and exc.lineno:
+            return int(exc.lineno)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if os.path.realpath(frame.filename) == self.module_path and frame.lineno:
+                return int(frame.lineno)
+        return first
 
     def call(self, request: dict) -> dict:
         if self.module is None:

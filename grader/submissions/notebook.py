@@ -11,9 +11,16 @@ The code cells, in order, become one module the worker imports:
    (``!pip install``, ``%%bash``, ``%%writefile``; a ``get_ipython()`` stand-in answers them
    when ``--run-all`` keeps them).
 3. **Top-level work is not run** (:mod:`.top_level`): definitions, imports and constants stay;
-   training, downloads, plots and prints at the top level are skipped and listed for the learner.
+   data loading, downloads, training, plots and prints at the top level are skipped, each kind
+   with its own note; inside a kept ``if``/``try``/``with`` the same rule holds, and
+   ``if __name__ == "__main__":`` is read as true, as in a kernel. A kept statement is the
+   learner's own lines, with what is left out inside a block made ``pass`` (line numbers kept).
+   An import of a module this Python lacks is left out (its text too) and named once.
 4. A cell with a **syntax error** is left out, and the note says "cell 7, line 3: SyntaxError:
    ...", as a kernel would fail that cell alone and run the rest.
+5. **Each cell is a unit** (:attr:`PreparedSource.units`): the worker runs the units one after
+   another, and a unit that raises stops only itself, as a kernel's cell does
+   (:mod:`.feedback` turns what stopped into the learner's notes).
 
 The line map sends each line of the module back to its cell and line, so a traceback speaks of
 the learner's cells.
@@ -29,7 +36,7 @@ from grader.bounded_json import json_depth
 from grader.messages import message_ref
 from grader.submissions import ipython_syntax, top_level
 from grader.submissions.intake import Intake
-from grader.submissions.prepared import PreparedSource, SourceLine, UnreadableSubmission
+from grader.submissions.prepared import Binding, PreparedSource, SourceLine, UnreadableSubmission
 
 SUFFIX = ".ipynb"
 # Bounds, so that reading a notebook is linear in its size (README: "Grading-side bounds"). A course
@@ -197,48 +204,153 @@ def _load(source: Intake, session_dir: Path, *, run_all: bool) -> PreparedSource
         parsed.append((number, module))
         texts[number] = text.splitlines()
     if not_run:
-        cells = _cell_list(sorted({number for number, _ in not_run}))
+        cells = cell_list(sorted({number for number, _ in not_run}))
         notes.append(message_ref("notebook.not_run", cells=cells, code="; ".join(dict.fromkeys(c for _, c in not_run))))
-    if not run_all:  # before the selection, so that what needs a missing module is skipped too
-        absent: list[str] = []
-        for _, module in parsed:
-            module.body = _installed_imports_only(module.body, absent)
-        if absent:
-            notes.append(message_ref("notebook.not_installed", modules=", ".join(absent)))
-    selection = top_level.select(parsed, run_all=run_all)
-    skipped = [(n, text) for n, text in selection.skipped if "get_ipython()" not in text]  # noted above
-    if skipped:
-        cells = _cell_list(sorted({number for number, _ in skipped}))
-        examples = "; ".join(list(dict.fromkeys(text for _, text in skipped))[:3])
-        notes.append(message_ref("notebook.skipped_top_level", cells=cells, examples=examples))
+    absent: list[str] = []  # modules this Python lacks, each named once, in the order first imported
+    found: dict[str, bool] = {}  # a module name -> whether this Python has it (asked once per notebook)
+    selection = top_level.select(parsed, run_all=run_all, absent=lambda stmt: _imports_absent(stmt, absent, found))
+    if absent:
+        notes.append(message_ref("notebook.not_installed", modules=", ".join(absent)))
+    notes += _skip_notes(selection.skipped)
     kept = {id(stmt) for stmt in selection.kept}
     lines: list[str] = []
     line_map: dict[int, SourceLine] = {}
+    units: list[tuple[int, int]] = []
     calls = any("get_ipython" in "\n".join(lines_of) for lines_of in texts.values())  # a cheap look first
     if calls and any(_calls_ipython(stmt) for stmt in selection.kept):
         lines += [*SHELL_STANDIN.splitlines(), ""]
+        units.append((1, len(lines)))
     for number, module in parsed:
         body = module.body
+        start = len(lines) + 1
         for index, stmt in enumerate(body):
             if id(stmt) not in kept:
                 continue
-            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
-            last = stmt.end_lineno or stmt.lineno
-            before = (body[index - 1].end_lineno or 0) if index else 0
-            after = body[index + 1].lineno if index + 1 < len(body) else last + 1
-            if getattr(stmt, "_kerasdrill_unwrapped", False) or before >= first or after <= last:
-                block = ast.unparse(stmt).splitlines()  # a %time body, or "a = 1; print(a)": its own lines
-                origins = [stmt.lineno] * len(block)
-            else:  # the learner's own lines, with the blank lines and comments just above
-                block = texts[number][before:last]
-                origins = list(range(before + 1, last + 1))
+            block, origins = _statement_lines(stmt, index, body, texts[number], selection)
             for text, line in zip(block, origins):
                 lines.append(text)
                 line_map[len(lines)] = SourceLine(cell=number, line=line)
+        if len(lines) >= start:
+            units.append((start, len(lines)))  # a cell runs as a kernel runs it: a failure stops only the cell
     session_dir.mkdir(parents=True, exist_ok=True)
     target = session_dir / f"{source.stem}.py"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return PreparedSource(path=target, line_map=line_map, notes=notes, made_for=made_for)
+    return PreparedSource(
+        path=target,
+        line_map=line_map,
+        notes=notes,
+        made_for=made_for,
+        units=units,
+        bindings=_bindings(parsed, kept),
+    )
+
+
+def _statement_lines(
+    stmt: ast.stmt, index: int, body: list[ast.stmt], text: list[str], selection: top_level.Selection
+) -> tuple[list[str], list[int]]:
+    """A kept statement's lines and the cell line each came from: the learner's own lines (with the
+    blank lines and comments just above), with the statements left out inside a block made ``pass``
+    and ``__name__ == "__main__"`` read as ``True``; rewritten from its syntax tree where its lines
+    are shared (``a = 1; print(a)``) or it came from a ``%time`` line."""
+    first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+    last = stmt.end_lineno or stmt.lineno
+    before = (body[index - 1].end_lineno or 0) if index else 0
+    after = body[index + 1].lineno if index + 1 < len(body) else last + 1
+    dropped = selection.dropped.get(id(stmt), [])
+    tests = selection.main_tests.get(id(stmt), [])
+    if not getattr(stmt, "_kerasdrill_unwrapped", False) and before < first and after > last:
+        block = _edited(text[before:last], before, dropped, tests)
+        if block is not None:
+            return block, list(range(before + 1, last + 1))
+    if dropped or tests:
+        _edit_tree(stmt, dropped, tests)
+    block = ast.unparse(stmt).splitlines()  # a %time body, or "a = 1; print(a)": its own lines
+    return block, [stmt.lineno] * len(block)
+
+
+def _edited(lines: list[str], offset: int, dropped: list[ast.stmt], tests: list[ast.expr]) -> list[str] | None:
+    """``lines`` (cell lines ``offset + 1`` on) with each of ``dropped`` replaced by ``pass`` at its own
+    indentation and each of ``tests`` by ``True``; ``None`` where a statement shares a line with another."""
+    lines = list(lines)
+    for stmt in dropped:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))]) - offset - 1
+        last = (stmt.end_lineno or stmt.lineno) - offset - 1
+        head, tail = lines[first].encode(), lines[last].encode()[stmt.end_col_offset or 0 :].strip()
+        indent = head[: stmt.col_offset]
+        if indent.strip() or (tail and not tail.startswith(b"#")) or len(head) <= stmt.col_offset:
+            return None
+        lines[first] = indent.decode() + "pass"
+        for line in range(first + 1, last + 1):
+            lines[line] = ""
+    for test in tests:
+        if test.lineno != test.end_lineno:
+            return None
+        line = lines[test.lineno - offset - 1].encode()
+        lines[test.lineno - offset - 1] = (line[: test.col_offset] + b"True" + line[test.end_col_offset :]).decode()
+    return lines
+
+
+def _edit_tree(stmt: ast.stmt, dropped: list[ast.stmt], tests: list[ast.expr]) -> None:
+    """The same edits as :func:`_edited`, on the syntax tree (the statement is not used afterwards)."""
+    gone, true = {id(s) for s in dropped}, {id(t) for t in tests}
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.If) and id(node.test) in true:
+            node.test = ast.copy_location(ast.Constant(True), node.test)
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, list) and any(id(item) in gone for item in value):
+                setattr(node, name, [ast.copy_location(ast.Pass(), s) if id(s) in gone else s for s in value])
+
+
+def _bindings(parsed: list[tuple[int, ast.Module]], kept: set[int]) -> dict[str, list[Binding]]:
+    """Each top-level name: where it is bound (cell, line), whether by a definition, and whether kept."""
+    found: dict[str, list[Binding]] = {}
+    for number, module in parsed:
+        for stmt in module.body:
+            definition = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            for name in top_level.bound_names(stmt):
+                found.setdefault(name, []).append(Binding(number, stmt.lineno, definition, id(stmt) in kept))
+    return found
+
+
+_SKIP_MESSAGES = {
+    "work": "notebook.skipped_work",
+    "data": "notebook.skipped_data",
+    "output": "notebook.skipped_output",
+    "loop": "notebook.skipped_loop",
+    "needs": "notebook.skipped_needs",
+    "undefined": "notebook.skipped_undefined",
+    "colab": "notebook.skipped_colab",
+    "other": "notebook.skipped_other",
+}
+MAX_LATER_NOTES = 5
+
+
+def _skip_notes(skipped: list[top_level.Skip]) -> list:
+    """One note per kind of skipped code (which cells, up to three examples), and one per statement
+    left out because it uses a name first made in a later cell (up to :data:`MAX_LATER_NOTES`)."""
+    notes: list = []
+    shown = [s for s in skipped if "get_ipython()" not in s.text and s.kind != "absent"]  # those are noted above
+    for kind, message_id in _SKIP_MESSAGES.items():
+        of_kind = [s for s in shown if s.kind == kind]
+        if not of_kind:
+            continue
+        examples = "; ".join(list(dict.fromkeys(s.text for s in of_kind))[:3])
+        params = {"cells": cell_list(sorted({s.cell for s in of_kind})), "examples": examples}
+        if kind in ("needs", "undefined"):
+            params["names"] = ", ".join(dict.fromkeys(n for s in of_kind for n in s.names))
+        notes.append(message_ref(message_id, **params))
+    for skip in [s for s in shown if s.kind == "later"][:MAX_LATER_NOTES]:
+        notes.append(
+            message_ref(
+                "notebook.skipped_later",
+                cell=skip.cell,
+                line=skip.line,
+                code=skip.text,
+                names=", ".join(skip.names),
+                later=skip.later,
+            )
+        )
+    return notes
 
 
 def _unwrap_timing(body: list[ast.stmt], not_run: list[tuple[int, str]], cell: int) -> list[ast.stmt]:
@@ -300,32 +412,28 @@ def _strip_options(line: str) -> str:
     return rest
 
 
-def _installed_imports_only(body: list[ast.stmt], absent: list[str]) -> list[ast.stmt]:
-    """``body`` without the top-level imports of modules this Python does not have (matplotlib for
-    the lesson's plots, google.colab), which are added to ``absent``: in a kernel they worked, here
-    they would fail the whole file."""
+def _imports_absent(stmt: ast.stmt, absent: list[str], found: dict[str, bool]) -> bool:
+    """Whether ``stmt`` imports a module this Python does not have (matplotlib for the lesson's plots,
+    google.colab); each such module is added to ``absent`` once. In a kernel it worked; here it would
+    fail its cell, so it is left out and noted, and what uses it is left out as reading an unmade name."""
     import importlib.util
 
-    out = []
-    for stmt in body:
-        names = []
-        if isinstance(stmt, ast.Import):
-            names = [alias.name.split(".")[0] for alias in stmt.names]
-        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
-            names = [stmt.module.split(".")[0]]
-        missing = []
-        for name in names:
+    names = []
+    if isinstance(stmt, ast.Import):
+        names = [alias.name.split(".")[0] for alias in stmt.names]
+    elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+        names = [stmt.module.split(".")[0]]
+    missing = []
+    for name in names:
+        if name not in found:
             try:
-                found = importlib.util.find_spec(name) is not None  # a top-level name: found, never imported
+                found[name] = importlib.util.find_spec(name) is not None  # a top-level name: found, never imported
             except (ImportError, ValueError):
-                found = False
-            if not found:
-                missing.append(name)
-        if missing:
-            absent.extend(name for name in missing if name not in absent)
-        else:
-            out.append(stmt)
-    return out
+                found[name] = False
+        if not found[name]:
+            missing.append(name)
+    absent.extend(name for name in missing if name not in absent)
+    return bool(missing)
 
 
 def _short(text: str) -> str:
@@ -337,6 +445,9 @@ def _calls_ipython(stmt: ast.stmt) -> bool:
     return any(isinstance(n, ast.Name) and n.id == "get_ipython" for n in ast.walk(stmt))
 
 
-def _cell_list(cells: list[int]) -> str:
+def cell_list(cells: list[int]) -> str | dict:
+    """``"2, 3, 5"``; past eight cells, a message (``"2, 3, ... and 11 more"`` in the reader's language)."""
     shown = ", ".join(map(str, cells[:8]))
-    return shown + (f" and {len(cells) - 8} more" if len(cells) > 8 else "")
+    if len(cells) <= 8:
+        return shown
+    return message_ref("notebook.cells_and_more", cells=shown, more=len(cells) - 8)

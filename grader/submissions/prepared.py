@@ -30,6 +30,17 @@ class SourceLine:
     cell: int | None = None
 
 
+@dataclass(frozen=True)
+class Binding:
+    """Where a notebook binds a top-level name: its cell and line, whether by a ``def``/``class``, and
+    whether that statement is run while grading."""
+
+    cell: int
+    line: int
+    definition: bool
+    kept: bool
+
+
 @dataclass
 class PreparedSource:
     """A submission made ready for the worker.
@@ -38,12 +49,19 @@ class PreparedSource:
     that file to the learner's own place (empty: the lines are the learner's, as
     for a ``.py``). ``notes`` are catalogue messages (:func:`~grader.messages.message_ref`)
     about what the loader changed, e.g. a shell line it did not run.
+
+    ``units`` (a notebook's cells): the line ranges of :attr:`path`, first and last line, that the
+    worker runs one after another as a kernel runs cells, a failure stopping only its own range;
+    empty: the file is imported whole, as Python imports a ``.py``. ``bindings``: where each
+    top-level name is bound, to explain a function the checks did not find.
     """
 
     path: Path
     line_map: dict[int, SourceLine] = field(default_factory=dict)
     notes: list[Any] = field(default_factory=list)
     made_for: dict[str, Any] = field(default_factory=dict)  # a generated notebook's metadata.kerasdrill
+    units: list[tuple[int, int]] = field(default_factory=list)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
 
     def locate(self, line: int) -> SourceLine:
         """Where line ``line`` of :attr:`path` came from in the learner's file."""
