@@ -171,6 +171,7 @@ class ExerciseSession:
                 call_timeout=options.call_timeout or exercise.call_timeout,
                 base_seed=options.seed,
                 module_source=self.module_source,
+                module_units=self.prepared.units if self.prepared is not None else None,
             )
             recipe = plot_recipe(exercise) if self.recorder is not None else None
             with trainer.recording(self.recorder):

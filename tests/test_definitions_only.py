@@ -99,3 +99,10 @@ def test_a_rebound_import_name_is_no_longer_an_alias_root():
 def test_a_source_that_does_not_parse_gives_an_empty_module():
     assert definitions_only("def broken(:\n") == ""
     assert definitions_only("x = " + "(" * 10_000 + ")" * 10_000) in ("", "\n")
+
+
+def test_a_notebooks_cells_are_reduced_one_by_one_and_a_cell_that_does_not_parse_is_left_out():
+    source = "import random\ndef broken(:\n    pass\ndef set_seed(seed):\n    random.seed(seed)\n"
+    assert definitions_only(source) == ""  # a .py that does not parse is not importable either
+    reduced = definitions_only(source, units=[(1, 1), (2, 3), (4, 5)])
+    assert "def set_seed" in reduced and "import random" in reduced and "broken" not in reduced, reduced

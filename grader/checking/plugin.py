@@ -49,9 +49,11 @@ class CheckCollector:
         call_timeout: float,
         base_seed: int = 0,
         module_source: str = "",
+        module_units: list[tuple[int, int]] | None = None,
     ) -> None:
         self.exercise = exercise
         self.module_source = module_source  # the module the worker imported, as the grading side wrote it
+        self.module_units = module_units or []  # a notebook's cells, as line ranges of module_source
         self.exercise_id = exercise.id
         self.client = client
         self.language = language
@@ -99,7 +101,7 @@ class CheckCollector:
         try:
             path = os.path.join(session, f"{self.exercise.module_name}.py")
             with open(path, "w", encoding="utf-8") as handle:
-                handle.write(definitions_only(self.module_source))
+                handle.write(definitions_only(self.module_source, self.module_units))
             client = self.client.alike(path, session)
             try:
                 client.start()

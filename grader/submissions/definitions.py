@@ -20,26 +20,37 @@ grading side already prepared and parsed within its bounds; it is parsed again h
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 __all__ = ["definitions_only"]
 
 
-def definitions_only(source: str) -> str:
+def definitions_only(source: str, units: Sequence[tuple[int, int]] = ()) -> str:
     """``source`` with only its imports, literal constants and undecorated function definitions.
 
-    A source that does not parse gives ``""`` (the full module could not be imported either).
+    ``units`` (a notebook's cells as first and last line, see ``PreparedSource.units``) are parsed
+    one by one, as the worker runs them: a cell that does not parse is left out, the others kept.
+    A ``.py`` that does not parse gives ``""`` (the full module could not be imported either).
     """
+    lines = source.splitlines()
+    parts = ["\n".join(lines[first - 1 : last]) for first, last in units] if units else [source]
+    body: list[ast.stmt] = []
+    for part in parts:
+        try:
+            body.extend(ast.parse(part).body)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            if not units:
+                return ""
     try:
-        return _reduced(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _reduced(body)
+    except (ValueError, RecursionError, MemoryError):
         return ""
 
 
-def _reduced(source: str) -> str:
-    tree = ast.parse(source)
+def _reduced(body: list[ast.stmt]) -> str:
     kept: list[ast.stmt] = []
     imported: set[str] = set()  # names bound (so far) by a kept import or alias of one
-    for node in tree.body:
+    for node in body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             kept.append(node)
             imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
