@@ -31,6 +31,7 @@ from typing import Any
 
 from grader.checking.api import fail, type_name
 from grader.checking.model_budget import TooLarge, copy_archive, inspect_archive
+from grader.checking.safe_names import map_archive_aliases, refused_parts
 from grader.messages import message_ref
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.protocol import ModelFile, Opaque, printable
@@ -89,12 +90,14 @@ def learner_model(value: Any, call: str, *, compiled: bool = False, built: bool 
             inspect_archive(copy.path)  # before Keras builds anything the learner described
         except TooLarge as refused:
             fail(refused.message_id, call=call, **refused.params)
+        map_archive_aliases(copy.path)  # tf.nn.softmax (saved as softmax_v2) is Keras's softmax
         try:
             model = load_model(copy)
         except Exception as exc:  # refused by safe mode, a class of the learner's own, a corrupt file
             text = f"{type(exc).__name__}: {str(exc)[:300]}"
-            if any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
-                fail("model.unsafe", call=call, error=text)
+            parts = [message_ref(f"model.refused_{kind}", **params) for kind, params in refused_parts(copy.path)]
+            if parts or any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
+                fail("model.unsafe", call=call, refused=parts or [message_ref("model.refused_unknown", error=text)])
             fail("model.unloadable", call=call, error=text)
     if built and (not model.built or not model.layers):
         fail("model.not_built", call=call)
