@@ -16,6 +16,15 @@ first element; both work. The loss (손실 함수) 'mse' is the mean squared err
 (평균 제곱 오차). The optimizer's (옵티마이저) default learning_rate (학습률)
 is 0.001; in Keras 3 write `Adam(learning_rate=0.01)` (the old `lr=` is gone).
 
+Any keras.Model counts: keras.Sequential, the functional API, or your own
+subclass of keras.Model (서브클래싱 API, as in Deep Learning with Python and
+Hands-On ML). The grader never runs your class's code itself (safe mode, 안전 모드):
+for a subclass, your file reports its layers, weights and outputs; the layer
+table is compared as usual, and call() must apply the layers you create in
+__init__, in that order (the grader runs the same layers with your weights on
+the same inputs). It is trained where your class exists, with the grader's
+settings, and scored on held-out rows it cannot look up.
+
 Replace each `raise NotImplementedError` with your code, then run:
 
     grade exercise-02

@@ -36,6 +36,10 @@ def build_binary_classifier(n_features, hidden_units=4):
     sigmoid (시그모이드). Compile (컴파일) with the Adam optimizer (옵티마이저),
     Adam(learning_rate=0.01) (학습률 0.01), loss "binary_crossentropy" (이진
     크로스 엔트로피) and metrics ["accuracy"] (정확도); return the model.
+
+    Return a keras.Sequential or functional model: the grader rebuilds it from a .keras file in
+    safe mode (안전 모드), where the code of your own subclass of keras.Model cannot run, so a
+    subclass is refused here (it is judged only in exercise 02, whose checks need no compile settings).
     """
     # TODO
     raise NotImplementedError

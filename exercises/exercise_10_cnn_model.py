@@ -46,6 +46,10 @@ def build_cnn(input_shape=(28, 28, 1), n_classes=10):
     Compile (컴파일) with Adam(learning_rate=0.001) (학습률), loss
     "sparse_categorical_crossentropy", metrics ["accuracy"] (정확도). Return the
     compiled model.
+
+    Return a keras.Sequential or functional model: the grader rebuilds it from a .keras file in
+    safe mode (안전 모드), where the code of your own subclass of keras.Model cannot run, so a
+    subclass is refused here (it is judged only in exercise 02, whose checks need no compile settings).
     """
     # TODO: build the Sequential model, compile it, return it
     raise NotImplementedError

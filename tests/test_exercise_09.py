@@ -14,6 +14,15 @@ WRONG_ANSWERS = {
         [('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')],
         {"loss_matches_integer_labels"},  # the loss costs its own check; "learns digits" judges the layers
     ),
+    "from_logits=True on a softmax head": (
+        [
+            (
+                'loss="sparse_categorical_crossentropy"',
+                "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+            )
+        ],
+        {"loss_matches_integer_labels"},  # learns_digits keeps the learner's from_logits: it still learns
+    ),
     "sigmoid output": (
         [
             (

@@ -338,6 +338,11 @@ def test_an_uncompiled_or_lambda_model_fails_with_a_teaching_message(mc, tmp_pat
         ("ModuleNotFoundError", "No module named 'keras.layers.core'", "keras.layers"),
         ("ImportError", "cannot import name 'np_utils' from 'keras.utils'", "to_categorical"),
         ("ValueError", "Cannot convert '3' to a shape.", "(13,)"),
+        (
+            "ValueError",
+            "Expected `metrics` argument to be a list, tuple, or dict. Received instead: metrics=accuracy of type <class 'str'>",
+            "metrics=['accuracy']",
+        ),
         ("KeyError", "'acc'", "history['accuracy']"),
     ],
 )

@@ -54,6 +54,8 @@ RULES: list[Rule] = [
     Rule("ValueError", r"You must pass a `shape` argument", "explain.input_dim"),
     Rule("KeyError", r"^'(val_)?acc'$", "explain.history_acc"),
     Rule("ValueError", r"You must call `compile\(\)` before", "explain.not_compiled_fit"),
+    # Keras 2 took compile(metrics='accuracy'); Keras 3 wants a list (혼공머신 writes the bare string)
+    Rule("ValueError", r"Expected `metrics` argument to be a list, tuple, or dict", "explain.metrics_list"),
 ]
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from grader.checking.api import fail, type_name
 from grader.checking.model_budget import TooLarge, copy_archive, inspect_archive
+from grader.checking.safe_names import map_archive_aliases, refused_parts
 from grader.messages import message_ref
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.protocol import ModelFile, Opaque, printable
@@ -89,12 +90,14 @@ def learner_model(value: Any, call: str, *, compiled: bool = False, built: bool 
             inspect_archive(copy.path)  # before Keras builds anything the learner described
         except TooLarge as refused:
             fail(refused.message_id, call=call, **refused.params)
+        map_archive_aliases(copy.path)  # tf.nn.softmax (saved as softmax_v2) is Keras's softmax
         try:
             model = load_model(copy)
         except Exception as exc:  # refused by safe mode, a class of the learner's own, a corrupt file
             text = f"{type(exc).__name__}: {str(exc)[:300]}"
-            if any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
-                fail("model.unsafe", call=call, error=text)
+            parts = [message_ref(f"model.refused_{kind}", **params) for kind, params in refused_parts(copy.path)]
+            if parts or any(word in text.lower() for word in ("safe_mode", "lambda", "custom", "deserializ")):
+                fail("model.unsafe", call=call, refused=parts or [message_ref("model.refused_unknown", error=text)])
             fail("model.unloadable", call=call, error=text)
     if built and (not model.built or not model.layers):
         fail("model.not_built", call=call)
@@ -273,7 +276,13 @@ def expect_same_layers(
     fails: no ``zip``). A separate activation layer counts as its layer's
     activation (see :func:`layer_table`).
     """
-    found = layer_table(model, merge_activations=True)
+    return expect_same_rows(layer_table(model, merge_activations=True), expected, call, fields)
+
+
+def expect_same_rows(
+    found: list[Row], expected: list[Row], call: str, fields: tuple[str, ...] = ROW_FIELDS
+) -> list[Row]:
+    """:func:`expect_same_layers` for a table already read (a subclassed model's, reported by the worker)."""
     index = compare_tables(expected, found, fields)
     if index is not None:
         unshown = {f: None for f in ROW_FIELDS if f not in fields}
@@ -848,3 +857,121 @@ def record_for_plot(
     name = str(getattr(model, "name", "") or "")
     settings = {"seed": seed, "epochs": epochs, "batch_size": batch_size, "metric": metric}
     return recorder.offer(archive_bytes(model), data, model_name=name, **settings) is not None
+
+
+# ----------------------------------------------------------------------------- subclassed models
+
+#: A subclassed model's table has no per-layer output shapes (only the worker's call() knows them);
+#: its outputs are compared instead (:func:`expect_subclass_layers`).
+SUBCLASS_FIELDS = tuple(f for f in ROW_FIELDS if f != "output_shape")
+
+
+def is_subclassed(value: Any) -> bool:
+    """Whether a learner function returned a ``keras.Model`` of the learner's own class (which safe mode
+    cannot rebuild here: it arrives as an :class:`~grader.sandbox.protocol.Opaque`)."""
+    from grader.sandbox.keras_codec import SUBCLASSED_MODEL
+
+    return isinstance(value, Opaque) and value.reason == SUBCLASSED_MODEL
+
+
+@dataclass(frozen=True)
+class SubclassedModel:
+    """What the worker reported about a subclassed model (:func:`grader.sandbox.probes.subclassed_model`)."""
+
+    class_name: str
+    rows: list
+    weights: list
+    outputs: Any
+    x_probe: Any
+
+
+def subclassed_report(
+    learner: Any, function: str, args: list, kwargs: dict, call: str, x_probe: Any
+) -> SubclassedModel:
+    """Have the worker build the learner's subclassed model (``function(*args, **kwargs)``), run it on
+    ``x_probe`` and report its layers, weights and outputs; a report that is not what the probe sends
+    (the worker is the learner's) is a failed check."""
+    report = learner.probe("subclassed_model", function, list(args), dict(kwargs), x_probe, _shown=call)
+    try:
+        rows = [
+            Row(
+                kind=str(r["kind"])[:80],
+                units=None if r.get("units") is None else int(r["units"]),
+                activation=None if r.get("activation") is None else str(r["activation"])[:80],
+                kernel=None if r.get("kernel") is None else tuple(int(k) for k in r["kernel"]),
+                padding=None if r.get("padding") is None else str(r["padding"])[:20],
+                params=int(r["params"]),
+            )
+            for r in report["rows"][:1000]
+        ]
+        weights = [np.asarray(w, dtype=np.float64) for w in report["weights"][:1000]]
+        outputs = np.asarray(report["outputs"], dtype=np.float64)
+        return SubclassedModel(str(report.get("class_name", ""))[:80], rows, weights, outputs, x_probe)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        fail("model.subclass_unreadable", call=call)
+
+
+def _reference_with_weights(reference: Any, weights: list, outputs: Any, x_probe: Any, call: str, class_name: str):
+    """``reference`` (the contract's model, built here) given the learner's ``weights``; fails unless it
+    computes the ``outputs`` the learner's ``call()`` gave for ``x_probe``."""
+    from grader.checking.api import close
+
+    model = keras.models.clone_model(reference)
+    if [tuple(np.shape(w)) for w in weights] != [tuple(w.shape) for w in model.get_weights()]:
+        fail("model.subclass_call_differs", call=call, class_name=class_name)
+    model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+    if not close(outputs, predict(model, np.asarray(x_probe, dtype=np.float32)), atol=1e-4, rtol=1e-4):
+        fail("model.subclass_call_differs", call=call, class_name=class_name)
+    return model
+
+
+def expect_subclass_layers(report: SubclassedModel, reference: Any, call: str) -> None:
+    """Fail unless the subclassed model's layers are ``reference``'s (a Keras model built here), in order,
+    and its ``call()`` computes what they do: ``reference`` given the learner's weights must produce the
+    outputs the worker reported for the grader's inputs (a layer declared but skipped, or applied out of
+    order, does not)."""
+    expect_same_rows(report.rows, layer_table(reference), call, SUBCLASS_FIELDS)
+    _reference_with_weights(reference, report.weights, report.outputs, report.x_probe, call, report.class_name)
+
+
+def subclassed_held_out_score(
+    learner: Any,
+    function: str,
+    args: list,
+    kwargs: dict,
+    data: Any,
+    reference: Any,
+    x_probe: Any,
+    *,
+    call: str,
+    seed: int,
+    epochs: int,
+    learning_rate: float,
+    loss: str,
+    metric: str = "accuracy",
+    batch_size: int = 32,
+    class_name: str = "",
+) -> float:
+    """The held-out score of the learner's subclassed model, trained where its class exists: in the worker,
+    compiled with the grader's optimizer and ``loss``, seeded, on the training rows only. Its trained
+    weights come back and go into ``reference`` (the contract's model, built here), which must compute
+    what the learner's ``call()`` computed on ``x_probe`` (rows no dataset holds); that model is scored
+    here on the held-out rows, which never reach the worker."""
+    from grader.checking.api import as_array
+
+    settings = {"seed": seed, "epochs": epochs, "learning_rate": learning_rate, "loss": loss, "batch_size": batch_size}
+    shown = {"x_train": data.x_train, "y_train": data.y_train, "x_probe": x_probe}
+    report = learner.probe("subclassed_fit", function, list(args), dict(kwargs), shown, settings, _shown=call)
+    try:
+        weights = [np.asarray(w, dtype=np.float64) for w in report["weights"][:1000]]
+        outputs = np.asarray(report["outputs"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        fail("model.subclass_unreadable", call=call)
+    as_array(outputs, call)
+    model = _reference_with_weights(reference, weights, outputs, x_probe, call, class_name)
+    found = predict(model, data.x_test)
+    if metric == "r2":
+        return r2_score(data.y_test, found)
+    predicted = classes_of(found)
+    y = np.asarray(data.y_test).reshape(-1)
+    return float(np.mean(predicted == y)) if predicted.shape == y.shape else 0.0

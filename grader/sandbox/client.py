@@ -586,9 +586,12 @@ class Learner:
         """The same learner, seeding the worker with ``seed`` before each call (``None``: no seeding)."""
         return Learner(self._client, timeout=self._timeout, seed=seed)
 
-    def probe(self, name: str, *args: Any) -> Any:
-        """Run the grader-owned probe ``grader.sandbox.probes.<name>`` in the worker and return its value."""
-        shown = f"{name}(...)"
+    def probe(self, name: str, *args: Any, _shown: str | None = None) -> Any:
+        """Run the grader-owned probe ``grader.sandbox.probes.<name>`` in the worker and return its value.
+
+        ``_shown``: the call a learner reads in a failure (a probe that calls the learner's function names
+        that call, never the probe)."""
+        shown = _shown or f"{name}(...)"
         reply = self._exchange(name, shown, lambda: self._client.probe(name, args, timeout=self._timeout))
         return self._decode(shown, reply.get("value"))
 

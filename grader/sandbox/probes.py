@@ -51,3 +51,84 @@ def random_draws_after_set_seed(module: ModuleType, seed: int) -> dict:
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3), keras.layers.Dense(2)])
     draws["keras_init"] = [float(v) for weights in model.get_weights() for v in numpy.ravel(weights)]
     return draws
+
+
+def _own_model(module: ModuleType, function: str, args: list, kwargs: dict) -> Any:
+    """The model the learner's ``function`` returns, if it is a ``keras.Model`` of the learner's own class
+    (a subclass safe mode cannot rebuild in the grader); ``TypeError`` otherwise."""
+    import keras
+
+    model = getattr(module, function)(*args, **kwargs)
+    if not isinstance(model, keras.Model) or type(model).__module__.startswith("keras"):
+        raise TypeError(f"{function} did not return a subclassed keras.Model")
+    return model
+
+
+@probe
+def subclassed_model(module: ModuleType, function: str, args: list, kwargs: dict, x_probe: Any) -> dict:
+    """Call the learner's ``function(*args, **kwargs)``, which returns a subclassed ``keras.Model``, on
+    ``x_probe`` (the grader's random inputs) and report what the grader cannot rebuild: its layers in the
+    order it tracks them (class, units, activation, kernel size, padding, parameters), its weights in
+    ``get_weights()`` order, and its outputs for ``x_probe``. The grader compares the table with the
+    contract's, and the outputs with its own Sequential of that table given these weights: a ``call()``
+    that does not apply the layers it declares, in order, does not match."""
+    import numpy
+
+    model = _own_model(module, function, args, kwargs)
+    outputs = numpy.asarray(model(numpy.asarray(x_probe), training=False))
+    rows = []
+    for layer in model.layers:
+        config = layer.get_config()
+        activation = config.get("activation")
+        if isinstance(activation, dict):
+            activation = (activation.get("config") or {}).get("name") or activation.get("config")
+        rows.append(
+            {
+                "kind": type(layer).__name__,
+                "units": config.get("units", config.get("filters")),
+                "activation": None if activation is None else str(activation),
+                "kernel": config.get("kernel_size") or config.get("pool_size"),
+                "padding": config.get("padding") if isinstance(config.get("padding"), str) else None,
+                "params": int(layer.count_params()) if layer.built else 0,
+            }
+        )
+    return {
+        "class_name": type(model).__name__,
+        "rows": rows,
+        "weights": [numpy.asarray(w) for w in model.get_weights()],
+        "outputs": outputs,
+    }
+
+
+@probe
+def subclassed_fit(
+    module: ModuleType,
+    function: str,
+    args: list,
+    kwargs: dict,
+    data: dict,
+    settings: dict,
+) -> dict:
+    """Build the learner's subclassed model, compile it with the grader's ``settings`` (optimizer Adam at
+    ``learning_rate``, ``loss``), fit it seeded on ``data["x_train"]``/``data["y_train"]``, and report its
+    trained weights and its outputs for ``data["x_probe"]`` (rows no dataset holds). The grader puts the
+    weights in its own model of the same layers, checks it computes those outputs, and scores that model
+    on held-out rows that never reach the worker."""
+    import keras
+    import numpy
+
+    keras.utils.set_random_seed(int(settings["seed"]) % 2**31)
+    model = _own_model(module, function, args, kwargs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=float(settings["learning_rate"])), loss=settings["loss"]
+    )
+    model.fit(
+        numpy.asarray(data["x_train"]),
+        numpy.asarray(data["y_train"]),
+        epochs=int(settings["epochs"]),
+        batch_size=int(settings["batch_size"]),
+        shuffle=True,
+        verbose=0,
+    )
+    outputs = numpy.asarray(model(numpy.asarray(data["x_probe"]), training=False))
+    return {"weights": [numpy.asarray(w) for w in model.get_weights()], "outputs": outputs}

@@ -1,14 +1,16 @@
 """Hidden checks for exercise 01: min-max scaling, standardisation, pixels, flattening.
 
 Expected values are computed here with numpy in float64; the project's tests
-prove they equal scikit-learn's MinMaxScaler and StandardScaler.
+prove they equal scikit-learn's MinMaxScaler and StandardScaler. The contract fixes float32
+only for scale_pixels: a float32 scaling (Keras's Normalization layer) is judged at float32
+precision, relative to the size of the numbers it was computed from (:func:`grader.checking.close`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import as_array, check, expect, fail, type_name
+from grader.checking import as_array, check, close, expect, fail, type_name
 
 TOLERANCE = 1e-6
 CONSTANT = 1e-12
@@ -42,12 +44,15 @@ def _tuple(value, call: str, count: int) -> tuple:
     return tuple(value)
 
 
-def _close(found: np.ndarray, expected: np.ndarray) -> bool:
-    return (
-        found.shape == expected.shape
-        and bool(np.all(np.isfinite(found)))
-        and np.allclose(found, expected, atol=TOLERANCE, rtol=1e-6)
-    )
+def _close(found: np.ndarray, expected: np.ndarray, magnitude: np.ndarray | None = None) -> bool:
+    """``magnitude``: the size of the numbers the answer was computed from, in its units (float32's rounding)."""
+    return bool(np.all(np.isfinite(found))) and close(found, expected, atol=TOLERANCE, rtol=1e-6, magnitude=magnitude)
+
+
+def _magnitude(data: np.ndarray, shift: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """How large ``(data - shift) / spread``'s inputs are in its own units: float32 rounds ``data`` and
+    ``shift`` to ~1e-7 of themselves before the subtraction cancels them."""
+    return (np.abs(data) + np.abs(shift)) / spread
 
 
 def _min_max_with(data: np.ndarray, *, fitted_on: np.ndarray) -> np.ndarray:
@@ -82,7 +87,7 @@ def test_min_max_train(learner, rng):
         found, _ = _scaled(learner, "min_max_scale", [train, val], call)
         low, spread = fit_min_max(train)
         expected = (train - low) / spread
-        if not _close(found, expected):
+        if not _close(found, expected, _magnitude(train, low, spread)):
             if np.isfinite(found).all() and np.allclose(found, (train - train.mean(0)) / train.std(0), atol=1e-4):
                 fail("min_max_standardized", call=call)
             fail("min_max_train_wrong", call=call, found=found[:2], expected=expected[:2])
@@ -98,12 +103,13 @@ def test_min_max_others_use_train_statistics(learner, rng):
         _, found_val, found_test = _scaled(learner, "min_max_scale", [train, val, test], call)
         for found, data, label in ((found_val, val, "val"), (found_test, test, "test")):
             expected = _min_max_with(data, fitted_on=train)
-            if _close(found, expected):
+            size = _magnitude(data, *fit_min_max(train))
+            if _close(found, expected, size):
                 continue
-            if _close(found, _min_max_with(data, fitted_on=data)):
+            if _close(found, _min_max_with(data, fitted_on=data), size):
                 fail("min_max_own_statistics", call=call, which=label)
             if any(
-                _close(found, _min_max_with(data, fitted_on=np.concatenate(parts)))
+                _close(found, _min_max_with(data, fitted_on=np.concatenate(parts)), size)
                 for parts in ([train, val, test], [train, data])
             ):
                 fail("min_max_leakage", call=call, which=label)
@@ -126,10 +132,11 @@ def test_standardize_train(learner, rng):
         call = f"standardize(train of shape {train.shape}, val)"
         found, _ = _scaled(learner, "standardize", [train, val], call)
         mean, std = fit_standard(train)
-        if _close(found, (train - mean) / std):
+        size = _magnitude(train, mean, std)
+        if _close(found, (train - mean) / std, size):
             continue
         sample_mean, sample_std = fit_standard(train, ddof=1)
-        if _close(found, (train - sample_mean) / sample_std):
+        if _close(found, (train - sample_mean) / sample_std, size):
             fail("standardize_sample_std", call=call)
         fail("standardize_train_wrong", call=call, found=found[:2], expected=((train - mean) / std)[:2])
 
@@ -142,14 +149,15 @@ def test_standardize_others_use_train_statistics(learner, rng):
         call = f"standardize(train {train.shape}, val {val.shape})"
         _, found = _scaled(learner, "standardize", [train, val], call)
         mean, std = fit_standard(train)
-        if _close(found, (val - mean) / std):
+        size = _magnitude(val, mean, std)
+        if _close(found, (val - mean) / std, size):
             continue
-        if _close(found, (val - val.mean(0)) / fit_standard(val)[1]):
+        if _close(found, (val - val.mean(0)) / fit_standard(val)[1], size):
             fail("standardize_own_statistics", call=call)
         everything = np.concatenate([train, val])
-        if _close(found, (val - everything.mean(0)) / fit_standard(everything)[1]):
+        if _close(found, (val - everything.mean(0)) / fit_standard(everything)[1], size):
             fail("standardize_leakage", call=call)
-        if _close(found, (val - mean) / fit_standard(train, ddof=1)[1]):
+        if _close(found, (val - mean) / fit_standard(train, ddof=1)[1], size):
             fail("standardize_sample_std", call=call)
         fail("standardize_others_wrong", call=call, found=found[:2], expected=((val - mean) / std)[:2])
 

@@ -13,6 +13,16 @@ Measured (held-out R² on the check seeds of base seeds 0-7): the contract MLP
 nearly linear, so only the layer table catches missing hidden activations);
 ``train`` on a 16-unit MLP at learning rate 0.01 for 4-8 epochs 0.29-0.37,
 with x shuffled apart from y at most 0.01.
+
+The contract asks for a ``keras.Model``, so a subclassed model (Deep Learning with Python's and
+Hands-On ML's subclassing API) is a model too, though safe mode cannot rebuild its class here. The
+worker, where its class exists, reports its layers, weights and outputs for the grader's random
+inputs: the layer table is compared like any other (without per-layer output shapes), and the
+contract's Sequential given the learner's weights must compute the same outputs, so a ``call()``
+that skips or reorders its layers fails. Its learning: it is trained in the worker (where its class
+exists) with the grader's settings on the training rows; its trained weights come back, go into the
+contract's MLP built here (which must compute what its call() computed on rows no dataset holds),
+and that model is scored here on the held-out patients, who never reach the worker.
 """
 
 from __future__ import annotations
@@ -24,15 +34,20 @@ import numpy as np
 from grader import datasets
 from grader.checking import as_number, check, expect, fail, type_name
 from grader.checking.models import (
+    dataset_name,
     deterministic,
     expect_compiled,
     expect_same_layers,
+    expect_subclass_layers,
     fit_and_score,
     held_out_score,
+    is_subclassed,
     keras,
     layer_table,
     learner_model,
     predict,
+    subclassed_held_out_score,
+    subclassed_report,
 )
 
 EPOCHS = 20
@@ -49,13 +64,22 @@ def reference(n_features: int, hidden_units: tuple = ()):
     return keras.Sequential(layers)
 
 
+def _expect_layers(learner, rng, function: str, args: list, kwargs: dict, call: str, expected) -> None:
+    """The learner's model has ``expected``'s layers: loaded here, or, for a subclassed model, as the
+    worker reports them and computes with them."""
+    value = learner.call(function, *args, **kwargs)
+    if is_subclassed(value):
+        x_probe = rng.normal(size=(16, args[0])).astype(np.float32)
+        expect_subclass_layers(subclassed_report(learner, function, args, kwargs, call, x_probe), expected, call)
+        return
+    expect_same_layers(learner_model(value, call), layer_table(expected), call)
+
+
 @check(points=2)
 def test_linear_regression_layers(learner, rng):
     for n_features in (int(rng.integers(1, 30)), 10):
         call = f"build_linear_regression({n_features})"
-        expect_same_layers(
-            learner_model(learner.build_linear_regression(n_features), call), layer_table(reference(n_features)), call
-        )
+        _expect_layers(learner, rng, "build_linear_regression", [n_features], {}, call, reference(n_features))
 
 
 @check(points=3)
@@ -64,16 +88,14 @@ def test_mlp_layers(learner, rng):
         n_features = int(rng.integers(1, 30))
         hidden = tuple(int(u) for u in rng.integers(2, 80, size=int(rng.integers(1, 4))))
         call = f"build_mlp_regression({n_features}, hidden_units={hidden})"
-        model = learner_model(learner.build_mlp_regression(n_features, hidden_units=hidden), call)
-        expect_same_layers(model, layer_table(reference(n_features, hidden)), call)
+        kwargs = {"hidden_units": hidden}
+        _expect_layers(learner, rng, "build_mlp_regression", [n_features], kwargs, call, reference(n_features, hidden))
 
 
 @check(points=1)
-def test_mlp_default_hidden_units(learner):
+def test_mlp_default_hidden_units(learner, rng):
     call = "build_mlp_regression(10)"
-    expect_same_layers(
-        learner_model(learner.build_mlp_regression(10), call), layer_table(reference(10, (64, 32))), call
-    )
+    _expect_layers(learner, rng, "build_mlp_regression", [10], {}, call, reference(10, (64, 32)))
 
 
 @check(points=2)
@@ -170,11 +192,43 @@ def test_train_fits_the_given_model(learner, rng, seed):
         )
 
 
+def probe_rows(data, seed: int, count: int = 64) -> np.ndarray:
+    """Patients no dataset holds (a blend of two training rows plus noise): what a subclassed model's
+    outputs are compared on; the held-out rows never reach the worker."""
+    rng = np.random.default_rng(seed)
+    first, second = rng.integers(0, len(data.x_train), size=(2, count))
+    blend = rng.uniform(0.0, 1.0, size=(count, 1))
+    rows = blend * data.x_train[first] + (1 - blend) * data.x_train[second]
+    return (rows + rng.normal(0.0, 0.1, size=rows.shape)).astype(np.float32)
+
+
 @check(points=3, timeout=120)
 def test_mlp_beats_the_mean_on_diabetes(learner, seed):
     data = datasets.diabetes(SPLIT)
     call = f"build_mlp_regression({data.x_train.shape[1]})"
-    model = learner_model(learner.build_mlp_regression(data.x_train.shape[1]), call)
+    value = learner.build_mlp_regression(data.x_train.shape[1])
+    if is_subclassed(value):  # trained where its class exists; its weights scored here on held-out rows
+        r2 = subclassed_held_out_score(
+            learner,
+            "build_mlp_regression",
+            [data.x_train.shape[1]],
+            {},
+            data,
+            reference(data.x_train.shape[1], (64, 32)),
+            probe_rows(data, seed),
+            call=call,
+            seed=seed,
+            epochs=EPOCHS,
+            learning_rate=0.001,
+            loss="mse",
+            metric="r2",
+            class_name=value.type_name,
+        )
+        if not np.isfinite(r2) or r2 < MIN_R2:
+            found = round(r2, 3) if np.isfinite(r2) else str(r2)
+            fail("model.too_weak_r2", data=dataset_name(data), epochs=EPOCHS, seed=seed, found=found, expected=MIN_R2)
+        return
+    model = learner_model(value, call)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="mse"
     )  # the grader's settings, not the learner's

@@ -12,7 +12,7 @@ Nothing here is scored; :func:`record` runs only when ``--plot`` asked for a plo
 from __future__ import annotations
 
 from grader import datasets
-from grader.checking.models import keras, learner_model, record_for_plot
+from grader.checking.models import compile_settings, keras, learner_model, record_for_plot
 
 EPOCHS = 20  # Keras costs ~0.25 s an epoch with validation here: ~5 s for the learner's curve
 TRAIN_ROWS = 400  # few enough that regularisation visibly matters
@@ -33,6 +33,9 @@ def record(learner, seed: int) -> None:
     call = f"build_regularized_mlp({n_features}, {n_classes}, dropout={DROPOUT}, l2={L2}, batch_norm=True)"
     value = learner.build_regularized_mlp(n_features, n_classes, dropout=DROPOUT, l2=L2, batch_norm=True)
     keras.utils.set_random_seed(seed % 2**31)
-    model = keras.models.clone_model(learner_model(value, call))  # its configuration, freshly initialised here
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="sparse_categorical_crossentropy")
+    loaded = learner_model(value, call)
+    model = keras.models.clone_model(loaded)  # its configuration, freshly initialised here
+    # the course's compile, keeping the learner's from_logits (a head without softmax trains on logits)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=compile_settings(loaded).from_logits)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss=loss)
     record_for_plot(model, data, seed=seed, epochs=EPOCHS)

@@ -1,0 +1,86 @@
+"""A subclassed keras.Model, where the contract asks for a keras.Model, is a model (issue 26, item 6):
+Deep Learning with Python's subclassing API in exercise 02 gets full marks, and a call() that does not
+compute the layers it declares loses exactly the layer checks, with the reason."""
+
+from __future__ import annotations
+
+import pytest
+from support import describe, failing, grade_source, mutate
+
+from grader.engine import GradeOptions
+
+pytestmark = pytest.mark.slow
+
+# Deep Learning with Python (2nd ed., ch. 7) / Hands-On ML (3rd ed., ch. 10): the subclassing API
+DLWP_SUBCLASS = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class LinearRegression(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+class MLPRegressor(keras.Model):
+    def __init__(self, hidden_units=(64, 32)):
+        super().__init__()
+        self.hidden = [layers.Dense(units, activation="relu") for units in hidden_units]
+        self.regressor = layers.Dense(1)
+
+    def call(self, inputs):
+        x = inputs
+        for layer in self.hidden:
+            x = layer(x)
+        return self.regressor(x)
+
+
+def build_linear_regression(n_features):
+    model = LinearRegression()
+    model.build((None, n_features))
+    return model
+
+
+def build_mlp_regression(n_features, hidden_units=(64, 32)):
+    return MLPRegressor(hidden_units)
+
+
+def compile_regression(model, learning_rate=0.001):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
+    return model
+
+
+def train(model, x, y, epochs=20, validation_split=0.2):
+    history = model.fit(x, y, epochs=epochs, validation_split=validation_split, verbose=0)
+    return history.history
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_subclassed_model_gets_full_marks(tmp_path, seed):
+    result = grade_source("exercise-02", DLWP_SUBCLASS, tmp_path, options=GradeOptions(seed=seed))
+    assert result.score == result.max_score, describe(result)
+
+
+def test_a_call_that_skips_its_hidden_layers_loses_the_layer_checks(tmp_path):
+    source = mutate(DLWP_SUBCLASS, ("        for layer in self.hidden:\n            x = layer(x)\n", ""))
+    result = grade_source("exercise-02", source, tmp_path)
+    # the skipped layers are never built (0 parameters), and one Dense(1) at the contract's Adam 0.001 for
+    # 20 epochs does not beat the mean
+    assert failing(result) == {"mlp_layers", "mlp_default_hidden_units", "mlp_beats_the_mean_on_diabetes"}, describe(
+        result
+    )
+    assert "layer 1 differs" in result.check("mlp_layers").message, describe(result)
+
+
+@pytest.mark.parametrize("language, word", [("en", "call()"), ("ko", "call()이")])
+def test_a_call_that_changes_what_its_layers_compute_is_told_so(tmp_path, language, word):
+    source = mutate(DLWP_SUBCLASS, ("            x = layer(x)\n", "            x = layer(x) * 2.0\n"))
+    result = grade_source("exercise-02", source, tmp_path, options=GradeOptions(language=language))
+    assert {"mlp_layers", "mlp_default_hidden_units"} <= failing(result), describe(result)
+    assert failing(result) <= {"mlp_layers", "mlp_default_hidden_units", "mlp_beats_the_mean_on_diabetes"}
+    assert word in result.check("mlp_layers").message, describe(result)
