@@ -454,7 +454,9 @@ def test_junit_xml_has_a_suite_per_learner_and_never_reports_a_missed_check_as_s
     assert bob and all(f.get("type") == "not attempted" and f.text for f in bob[:1])
     frank = {c.get("name"): c for c in suites["frank"].findall("testcase")}
     assert frank["exercise-04.batchnorm"].find("error").get("type") == "timeout"
-    assert all(c.get("classname") in ("kerasdrill.exercise-04", "kerasdrill.exercise-05") for c in frank.values())
+    assert all(
+        c.get("classname") in ("kerasdrill.frank.exercise-04", "kerasdrill.frank.exercise-05") for c in frank.values()
+    )
 
 
 def test_junit_text_holds_no_character_xml_cannot_hold():
