@@ -243,7 +243,7 @@ class_formats_option = click.option(
     "formats",
     multiple=True,
     type=click.Choice(list(CLASS_WRITERS)),
-    help=f"Output to write (repeat for more; default: {', '.join(DEFAULT_CLASS_FORMATS)}).",
+    help=f"Output to write instead of the default set (repeat for more; default: {', '.join(DEFAULT_CLASS_FORMATS)}).",
 )
 class_fail_under_option = click.option(
     "--fail-under",

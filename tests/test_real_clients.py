@@ -9,7 +9,11 @@ Classroom's grading reporter (classroom-resources/autograding-grading-reporter@4
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
+
+import pytest
 
 from grader.outputs import WRITERS, WriteContext
 from grader.results import CheckResult, ClassResult, ExerciseResult, LearnerResult, RunResult
@@ -85,3 +89,64 @@ def test_a_failing_row_says_whose_it_is_where_only_the_classname_is_shown():
     failing = {classname for classname, _, result in rows if any(isinstance(r, (Failure, Error)) for r in result)}
     assert failing == {"kerasdrill.bob.exercise-05", "kerasdrill.김민준.exercise-05"}
     assert parsed.tests == 9 and parsed.failures == 4 and parsed.errors == 1
+
+
+# ----------------------------------------------------------------------------- CSV gradebooks
+
+
+def _gradebook_file(tmp_path: Path, graded: ClassResult | None = None) -> Path:
+    path = tmp_path / "gradebook.csv"
+    path.write_text(WRITERS["gradebook"].render_class(graded or _class(), WriteContext()), encoding="utf-8")
+    return path
+
+
+def test_pandas_reads_every_gradebook_row_as_a_learner(tmp_path):
+    """pandas (as an instructor computes a class mean) and an LMS import read each row under the header
+    as a learner: no "(max points)" row may be among them. The points possible are in the header."""
+    pandas = pytest.importorskip("pandas")  # not in the test extra: the csv module below states the same rule
+
+    frame = pandas.read_csv(_gradebook_file(tmp_path))
+    assert list(frame["learner"]) == ["alice", "bob", "김민준"]  # BOM stripped, Hangul intact
+    assert list(frame.columns[:3]) == ["learner", "exercise-05 (6 pts)", "total (6 pts)"]
+    assert frame["total (6 pts)"].mean() == pytest.approx((6 + 2 + 0) / 3)
+
+
+def test_every_gradebook_row_is_a_learner_for_csv_readers(tmp_path):
+    """Moodle's grade import stops at a row whose id is no user; the csv module reads as Moodle does."""
+    rows = list(csv.DictReader(io.StringIO(_gradebook_file(tmp_path).read_text(encoding="utf-8-sig"))))
+    assert [row["learner"] for row in rows] == ["alice", "bob", "김민준"]
+    assert [row["total (6 pts)"] for row in rows] == ["6", "2", "0"]
+
+
+def test_the_csv_files_start_with_a_bom_so_excel_on_korean_windows_reads_utf8(tmp_path):
+    """Excel decodes a CSV without a BOM in the ANSI code page (cp949 in Korea): Hangul becomes mojibake."""
+    for name in ("gradebook", "checks"):
+        data = WRITERS[name].render_class(_class(), WriteContext()).encode("utf-8")
+        assert data.startswith(b"\xef\xbb\xbf"), name
+        assert data.count(b"\xef\xbb\xbf") == 1 and "김민준".encode() in data
+
+
+def test_a_formula_learner_id_is_still_shown_not_run_after_the_bom(tmp_path):
+    graded = _class()
+    graded.learners[0].learner = '=HYPERLINK("http://evil")'
+    rows = list(csv.reader(io.StringIO(WRITERS["gradebook"].render_class(graded, WriteContext()))))
+    assert rows[0][0] == "\ufefflearner" and not rows[1][0].lstrip().startswith(("=", "+", "-", "@"))
+
+
+def test_batch_format_markdown_writes_what_the_readme_says(tmp_path):
+    """README: "`--format` replaces that default set: `--format markdown` writes only `summary.md`"."""
+    import subprocess
+    import sys
+
+    from support import stub_source
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "`--format markdown` writes only `summary.md`" in " ".join(readme.split())
+    learner = tmp_path / "class" / "ann"
+    learner.mkdir(parents=True)
+    (learner / "exercise_04_parameter_counts.py").write_text(stub_source("exercise-04"), encoding="utf-8")
+    out = tmp_path / "grades"
+    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out)]
+    completed = subprocess.run([*command, "--format", "markdown", "--workers", "1"], capture_output=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert sorted(path.name for path in out.iterdir()) == ["summary.md"]

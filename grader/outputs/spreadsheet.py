@@ -1,4 +1,9 @@
-"""CSV cells a spreadsheet opens safely, and the rows both CSV writers share."""
+"""CSV cells a spreadsheet opens safely, and the rows both CSV writers share.
+
+A CSV file starts with a UTF-8 byte order mark: Excel opens a CSV without one in the system's
+code page (cp949 on Korean Windows), so Hangul names and titles became mojibake. pandas, Python's
+``csv`` with ``encoding="utf-8-sig"``, Canvas and Moodle (which strips it) read it as the UTF-8 it is.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,13 @@ def cell(value: object) -> object:
     return sanitize.csv(value)  # the cell as a whole: a note joins learner text to the grader's
 
 
+BOM = "\ufeff"
+
+
 def to_csv(rows: Iterable[Iterable[object]]) -> str:
+    """``rows`` as CSV text, BOM first (see the module docstring), every cell through :func:`cell`."""
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
         writer.writerow([cell(value) for value in row])
