@@ -624,7 +624,12 @@ def ci_github_command(
 
     try:
         written = write_workflow(
-            out, exercises=_exercises(exercise_names), matrix=matrix, class_dir=class_dir, wheel=wheel
+            out,
+            exercises=_exercises(exercise_names),
+            matrix=matrix,
+            class_dir=class_dir,
+            wheel=wheel,
+            language=_language(),
         )
     except WheelError as error:
         click.echo(f"grade ci github: {error}", err=True)

@@ -150,3 +150,133 @@ def test_batch_format_markdown_writes_what_the_readme_says(tmp_path):
     completed = subprocess.run([*command, "--format", "markdown", "--workers", "1"], capture_output=True, timeout=300)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert sorted(path.name for path in out.iterdir()) == ["summary.md"]
+
+
+# ----------------------------------------------------------------------------- GitHub Classroom's reporter
+
+REPORTER = "classroom-resources/autograding-grading-reporter@43c2d9f"
+
+
+def _worst_korean_run() -> RunResult:
+    """Every exercise, every check failed, in Korean, each with a long message, a hint and printed output:
+    the largest result a learner's push can make."""
+    from grader.messages import catalogue_for
+    from grader.registry import all_exercises
+
+    exercises = []
+    long_message = "예상한 값은 (176, 176)인데 (88, 0)을 돌려주었습니다: 감마와 베타, 이동 평균과 분산. " * 30
+    for exercise in all_exercises():
+        catalogue = catalogue_for(exercise, "ko")
+        checks = [
+            CheckResult(
+                name,
+                catalogue.check_title(name),
+                "failed",
+                0,
+                points,
+                message=long_message,
+                hints=["채널마다 네 개의 수: 감마와 베타는 학습되고 이동 평균과 분산은 학습되지 않습니다."] * 2,
+            )
+            for name, points in exercise.declared_checks()
+        ]
+        exercises.append(
+            ExerciseResult(
+                exercise.id,
+                exercise.slug,
+                catalogue.title(),
+                "exercises/x.py",
+                checks=checks,
+                output="출력" * 400,
+                language="ko",
+            )
+        )
+    return RunResult(exercises=exercises)
+
+
+def _reporter_console(results: dict) -> list[str]:
+    """What the reporter prints for one runner (``src/console-results.js``, restated line by line, colours left out):
+    pass -> "✅ name" (+ " - line N" when ``test.line_no !== 0``: an absent line_no prints "line undefined");
+    error -> "Error: message"; otherwise "❌ name" (+ line); then "Test code:\\n<test_code>" whenever it is set.
+    A failed test's ``message`` is never printed."""
+    lines = []
+    for test in results["tests"]:
+        line = f" - line {test.get('line_no', 'undefined')}" if test.get("line_no", "undefined") != 0 else ""
+        if test["status"] == "pass":
+            lines.append(f"✅ {test['name']}{line}")
+        elif test["status"] == "error":
+            fallback = "Failed to run test '" + test["name"] + "'"
+            lines.append(f"Error: {test.get('message') or fallback}")
+        else:
+            lines.append(f"❌ {test['name']}{line}")
+        if test.get("test_code"):
+            lines.append(f"Test code:\n{test['test_code']}\n")
+    return lines
+
+
+def _reporter_points(results: dict) -> tuple[float, int]:
+    """``src/notify-classroom.js``: Σ tests[].score of max_score (the notice Classroom records)."""
+    return sum(test["score"] for test in results["tests"]), results["max_score"]
+
+
+def _decoded(line: str) -> dict:
+    """``src/main.js``: ``Buffer.from(env, "base64")`` then ``JSON.parse``."""
+    import base64
+    import json
+
+    assert line.startswith("result=")
+    return json.loads(base64.b64decode(line.removeprefix("result=")).decode("utf-8"))
+
+
+def test_the_learner_reads_why_a_check_failed_in_the_reporters_log():
+    from grader.outputs.classroom import github_output_line
+
+    results = _decoded(github_output_line(_run("passed", "failed", "timeout")))
+    printed = "\n".join(_reporter_console(results))
+    assert "line undefined" not in printed
+    assert printed.count("expected 26, found 28: the padding was counted twice") == 2  # once per failing check
+    assert _reporter_points(results) == (2, 6)
+
+
+def test_the_result_variable_fits_linuxs_limit_in_the_worst_korean_case():
+    """The workflow hands the result to the reporter as one environment variable: over 131,072 bytes, Linux
+    refuses to start it (E2BIG) and no score is recorded. Started for real here, with the worst Korean result."""
+    import subprocess
+
+    from grader.outputs.classroom import github_output_line
+
+    run = _worst_korean_run()
+    line = github_output_line(run)
+    value = line.removeprefix("result=")
+    completed = subprocess.run(["env"], env={"KERASDRILL_RESULTS": value}, capture_output=True, timeout=60)
+    assert completed.returncode == 0
+    results = _decoded(line)
+    assert _reporter_points(results) == (0, run.max_score)  # every test and the score kept
+    assert len(results["tests"]) == sum(max(c.max_points, 1) for e in run.exercises for c in e.checks)
+
+
+def test_the_job_summary_holds_each_failing_checks_message_and_hint():
+    run = _run("passed", "failed", "not attempted")
+    run.exercises[0].checks[1].hints = ["Count the padding once."]
+    summary = WRITERS["markdown"].render(run, WriteContext())
+    assert summary.count("expected 26, found 28") == 2 and "Hint: Count the padding once." in summary
+
+
+def test_grade_ci_github_lang_ko_writes_a_korean_workflow(tmp_path):
+    import re
+
+    import yaml
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    wheel = tmp_path / "kerasdrill-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"")  # copied as it is: only its name matters to the workflow
+    made = CliRunner().invoke(
+        main, ["ci", "github", "--lang", "ko", "--out", str(tmp_path / "repo"), "--wheel", str(wheel)]
+    )
+    assert made.exit_code == 0, made.output
+    text = (tmp_path / "repo/.github/workflows/classroom.yml").read_text(encoding="utf-8")
+    steps = yaml.safe_load(text)["jobs"]["run-autograding-tests"]["steps"]
+    grade = next(step for step in steps if step.get("id"))
+    assert "--lang ko" in grade["run"] and "--verbose" in grade["run"]
+    assert all(re.search("[가-힣]", step["name"]) for step in steps), [step["name"] for step in steps]
