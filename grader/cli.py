@@ -613,7 +613,7 @@ def ci_group() -> None:
     "--wheel",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="The kerasdrill wheel to ship (default: built from this checkout).",
+    help="The kerasdrill wheel to ship (default: built from this checkout, else packed from the installed kerasdrill).",
 )
 def ci_github_command(
     exercise_names: tuple[str, ...], out: Path, matrix: int | None, class_dir: str, wheel: Path | None
@@ -665,7 +665,7 @@ def ci_github_command(
     "--wheel",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="The kerasdrill wheel to ship (default: built from this checkout).",
+    help="The kerasdrill wheel to ship (default: built from this checkout, else packed from the installed kerasdrill).",
 )
 def ci_gradescope_command(
     exercise_name: str, extra_checks: Path | None, extra_visibility: str, out: Path | None, wheel: Path | None

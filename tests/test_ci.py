@@ -295,3 +295,53 @@ def test_a_killed_autograder_still_leaves_a_results_json(autograder):
 
     declared = len(find_exercise("exercise-04").declared_checks()) + 1  # and the private check
     assert data["score"] == 0 and "did not finish" in data["output"] and len(data["tests"]) == declared
+
+
+# ----------------------------------------------------------------------------- from a pip install, no checkout
+
+
+@pytest.mark.slow
+def test_grade_ci_from_a_pip_install_ships_the_installed_kerasdrill_as_a_wheel(tmp_path, wheel):
+    """An instructor's `pip install .` (not editable, no checkout on the path): `grade ci github` and
+    `grade ci gradescope` used to exit 2 ("pass --wheel"). Now they pack the installed distribution; the wheel
+    installs into a fresh venv and grades, and holds the same files as the one built from the checkout."""
+    root = Path(__file__).resolve().parents[1]
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    installed = tmp_path / "instructor"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(installed)], check=True, timeout=300)
+    pip = [str(installed / "bin/python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    done = subprocess.run([*pip, str(root)], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    where = subprocess.run(
+        [str(installed / "bin/python"), "-c", "import grader; print(grader.__file__)"],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert where.stdout.startswith(str(installed)), where.stdout  # the installed copy, not a checkout
+    grade = str(installed / "bin/grade")
+    made = subprocess.run(
+        [grade, "ci", "github", "--out", "repo", "-e", "exercise-04"], capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    shipped = next((tmp_path / "repo/.github/kerasdrill").glob("kerasdrill-*.whl"))
+    bundle = subprocess.run(
+        [grade, "ci", "gradescope", "-e", "exercise-04", "--out", "autograder.zip"], capture_output=True, text=True,
+        env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert bundle.returncode == 0, bundle.stderr
+
+    def contents(path: Path) -> set[str]:
+        with zipfile.ZipFile(path) as archive:
+            return {name for name in archive.namelist() if not name.endswith("/RECORD")}
+
+    assert contents(shipped) == contents(wheel)
+    learner = tmp_path / "learner"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(learner)], check=True, timeout=300)
+    pip = [str(learner / "bin/python"), "-m", "pip", "install", "--quiet", "--no-deps", str(shipped)]
+    assert subprocess.run(pip, capture_output=True, env=env, timeout=600).returncode == 0
+    graded = subprocess.run(
+        [str(learner / "bin/grade"), "exercise-04", "--solutions", "--format", "json"], capture_output=True,
+        text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    result = json.loads(graded.stdout)
+    assert result["score"] == result["max_score"] > 0
