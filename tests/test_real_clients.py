@@ -280,3 +280,57 @@ def test_grade_ci_github_lang_ko_writes_a_korean_workflow(tmp_path):
     grade = next(step for step in steps if step.get("id"))
     assert "--lang ko" in grade["run"] and "--verbose" in grade["run"]
     assert all(re.search("[가-힣]", step["name"]) for step in steps), [step["name"] for step in steps]
+
+
+# ----------------------------------------------------------------------------- no English left under --lang ko
+
+ENGLISH_LEFT = ("namespace", "network", "learner(s)", "graded ", "results in", "points", "empty folder", "no file")
+
+
+def test_grade_verbose_names_the_sandbox_layers_in_korean():
+    from grader.messages import catalogue_for
+
+    layers = dict.fromkeys(["pid namespace", "mount namespace", "no network", "own IPC", "allowlisted files"], True)
+    layers.update(dict.fromkeys(["read-only files", "unprivileged user", "no capabilities", "session size cap"], False))
+    run = _run("failed")
+    run.exercises[0].sandbox = layers
+    context = WriteContext(verbose=True, catalogue=catalogue_for(None, "ko"))
+    line = WRITERS["text"].render(run, context).strip().splitlines()[-1]
+    assert line.startswith("코드 실행 샌드박스") and not any(word in line for word in ENGLISH_LEFT), line
+    assert not any(word in line for word in ("files", "user", "capabilities", "IPC ", "size")), line
+
+
+def test_gradescopes_top_line_is_korean():
+    import json
+
+    from grader.messages import catalogue_for
+
+    data = json.loads(
+        WRITERS["gradescope"].render(_run("passed", "failed"), WriteContext(catalogue=catalogue_for(None, "ko")))
+    )
+    assert data["output"].endswith("2/4점") and "points" not in data["output"]
+
+
+def test_grade_batch_lang_ko_speaks_korean_in_its_log_and_gradebook_notes(tmp_path):
+    import subprocess
+    import sys
+
+    from support import stub_source
+
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    (tmp_path / "class" / "ann" / "exercise_04_parameter_counts.py").write_text(stub_source("exercise-04"), "utf-8")
+    (tmp_path / "class" / "bo").mkdir()  # an empty folder
+    (tmp_path / "class" / "cy").mkdir()
+    (tmp_path / "class" / "cy" / "homework.py").write_text("x = 1\n", encoding="utf-8")
+    out = tmp_path / "grades"
+    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "-e", "04"]
+    completed = subprocess.run(
+        [*command, "--lang", "ko", "--workers", "1"], capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    log = completed.stderr
+    assert "학습자 3명" in log and not any(word in log for word in ENGLISH_LEFT), log
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8-sig"))))
+    notes = {row["learner"]: row["note"] for row in rows}
+    assert notes["bo"].startswith("빈 폴더") and notes["cy"].startswith("어느 연습 문제와도"), notes
+    assert not any(word in note for note in notes.values() for word in ENGLISH_LEFT + ("named like",)), notes

@@ -31,7 +31,7 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
         points = [results[e].score if e in results else "" for e in graded.exercises]
         total = sum(p for p in points if isinstance(p, int))
         percent = round(100.0 * total / graded.max_score, 1) if graded.max_score else 0.0
-        rows.append([learner.learner, *points, total, percent, learner_note(learner, graded)])
+        rows.append([learner.learner, *points, total, percent, learner_note(learner, graded, context.catalogue)])
     return to_csv(rows)
 
 
