@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -334,3 +336,42 @@ def test_grade_batch_lang_ko_speaks_korean_in_its_log_and_gradebook_notes(tmp_pa
     notes = {row["learner"]: row["note"] for row in rows}
     assert notes["bo"].startswith("빈 폴더") and notes["cy"].startswith("어느 연습 문제와도"), notes
     assert not any(word in note for note in notes.values() for word in ENGLISH_LEFT + ("named like",)), notes
+
+
+# The reporter's own source, where a checkout of it is at hand (git clone classroom-resources/autograding-grading-reporter
+# and set KERASDRILL_REPORTER_SRC to its src/): run with node, its two npm dependencies replaced by the few calls it makes.
+REPORTER_SRC = Path(
+    os.environ.get("KERASDRILL_REPORTER_SRC", "/work/.mirror/classroom-resources+autograding-grading-reporter/src")
+)
+ACTIONS_CORE = """exports.getInput = (name) => process.env[`INPUT_${name.toUpperCase()}`] || "";
+exports.notice = (message, properties) => console.log(`::notice title=${properties.title}::${message}`);
+exports.setFailed = (message) => { console.log(`::error::${message}`); process.exitCode = 1; };
+"""
+CLI_TABLE = """module.exports = class Table { constructor() { this.rows = []; } push(row) { this.rows.push(row); }
+  toString() { return this.rows.map((row) => row.join(" | ")).join("\\n"); } };
+"""
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (REPORTER_SRC / "main.js").is_file(),
+    reason="needs node and the reporter's src/ (KERASDRILL_REPORTER_SRC); its restatement above always runs",
+)
+def test_the_reporters_own_code_shows_the_message_and_records_the_points(tmp_path):
+    import subprocess
+
+    from grader.outputs.classroom import github_output_line
+
+    shutil.copytree(REPORTER_SRC, tmp_path / "src")
+    for package, code in (("@actions/core", ACTIONS_CORE), ("cli-table3", CLI_TABLE)):
+        (tmp_path / "node_modules" / package).mkdir(parents=True)
+        (tmp_path / "node_modules" / package / "index.js").write_text(code, encoding="utf-8")
+    for run, points in ((_run("passed", "failed", "timeout"), "Points 2/6"), (_worst_korean_run(), "Points 0/")):
+        value = github_output_line(run).removeprefix("result=")
+        env = {"PATH": os.environ["PATH"], "INPUT_RUNNERS": "kerasdrill", "KERASDRILL_RESULTS": value}
+        completed = subprocess.run(["node", "src/main.js"], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert f"::notice title=Autograding complete::{points}" in completed.stdout, completed.stderr
+        assert "line undefined" not in completed.stdout
+    assert "expected 26, found 28" in subprocess.run(
+        ["node", "src/main.js"], cwd=tmp_path, capture_output=True, text=True,
+        env={**env, "KERASDRILL_RESULTS": github_output_line(_run("failed")).removeprefix("result=")},
+    ).stdout  # fmt: skip
