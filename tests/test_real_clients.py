@@ -340,9 +340,7 @@ def test_grade_batch_lang_ko_speaks_korean_in_its_log_and_gradebook_notes(tmp_pa
 
 # The reporter's own source, where a checkout of it is at hand (git clone classroom-resources/autograding-grading-reporter
 # and set KERASDRILL_REPORTER_SRC to its src/): run with node, its two npm dependencies replaced by the few calls it makes.
-REPORTER_SRC = Path(
-    os.environ.get("KERASDRILL_REPORTER_SRC", "/work/.mirror/classroom-resources+autograding-grading-reporter/src")
-)
+REPORTER_SRC = Path(os.environ.get("KERASDRILL_REPORTER_SRC", "autograding-grading-reporter/src"))
 ACTIONS_CORE = """exports.getInput = (name) => process.env[`INPUT_${name.toUpperCase()}`] || "";
 exports.notice = (message, properties) => console.log(`::notice title=${properties.title}::${message}`);
 exports.setFailed = (message) => { console.log(`::error::${message}`); process.exitCode = 1; };
