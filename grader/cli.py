@@ -243,7 +243,7 @@ class_formats_option = click.option(
     "formats",
     multiple=True,
     type=click.Choice(list(CLASS_WRITERS)),
-    help=f"Output to write (repeat for more; default: {', '.join(DEFAULT_CLASS_FORMATS)}).",
+    help=f"Output to write instead of the default set (repeat for more; default: {', '.join(DEFAULT_CLASS_FORMATS)}).",
 )
 class_fail_under_option = click.option(
     "--fail-under",
@@ -613,7 +613,7 @@ def ci_group() -> None:
     "--wheel",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="The kerasdrill wheel to ship (default: built from this checkout).",
+    help="The kerasdrill wheel to ship (default: built from this checkout, else packed from the installed kerasdrill).",
 )
 def ci_github_command(
     exercise_names: tuple[str, ...], out: Path, matrix: int | None, class_dir: str, wheel: Path | None
@@ -624,7 +624,12 @@ def ci_github_command(
 
     try:
         written = write_workflow(
-            out, exercises=_exercises(exercise_names), matrix=matrix, class_dir=class_dir, wheel=wheel
+            out,
+            exercises=_exercises(exercise_names),
+            matrix=matrix,
+            class_dir=class_dir,
+            wheel=wheel,
+            language=_language(),
         )
     except WheelError as error:
         click.echo(f"grade ci github: {error}", err=True)
@@ -660,7 +665,7 @@ def ci_github_command(
     "--wheel",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="The kerasdrill wheel to ship (default: built from this checkout).",
+    help="The kerasdrill wheel to ship (default: built from this checkout, else packed from the installed kerasdrill).",
 )
 def ci_gradescope_command(
     exercise_name: str, extra_checks: Path | None, extra_visibility: str, out: Path | None, wheel: Path | None

@@ -4,7 +4,8 @@ Never maintained by hand: each notebook is built from its stub (or, for the self
 source with the same functions). A markdown cell with the lesson (the module docstring); a
 Colab setup cell, commented out so it never runs by surprise; the imports; for each function a
 markdown cell (its signature and docstring) and a code cell (the function, its body the stub's
-``raise NotImplementedError``); a last cell that grades the notebook itself. Cell ids are
+``raise NotImplementedError``); a last cell that grades the notebook itself, as the kernel runs it
+(:mod:`grader.practice.notebook_cell`: any file name, any kernel, Colab, unsaved edits caught). Cell ids are
 deterministic, so the same stub gives the same file byte for byte, and ``metadata.kerasdrill``
 records the exercise and a fingerprint of the stub: a notebook made from an older stub is named
 in its report (:func:`stale_note`).
@@ -19,6 +20,7 @@ from typing import Any
 
 from grader.content import stubs_dir
 from grader.registry import Exercise
+from grader.submissions.notebook import GRADE_CELL_IMPORT
 
 COLAB_INSTALL = "# !pip install -q KERASDRILL"
 
@@ -68,8 +70,7 @@ def build_notebook(exercise: Exercise, source: str | None = None, language: str 
     cells.append(
         ("markdown", f"### {heading}\n\n" + catalogue.render("notebook_cells.grade_text", exercise=exercise.id))
     )
-    lang = "" if language == "en" else f" --lang {language}"
-    cells.append(("code", f"!grade {exercise.id} --submission {exercise.module_name}.ipynb{lang}"))
+    cells.append(("code", grade_cell(exercise, catalogue)))
     notebook = nbformat.v4.new_notebook()
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -87,6 +88,22 @@ def build_notebook(exercise: Exercise, source: str | None = None, language: str 
         cell["id"] = f"{exercise.id}-{index:02d}"  # deterministic: the same stub, the same file
         notebook.cells.append(cell)
     return notebook
+
+
+def grade_cell(exercise: Exercise, catalogue: Any) -> str:
+    """The last cell: grade the notebook the kernel runs (:mod:`grader.practice.notebook_cell`), with the
+    kernel's own Python, whatever the file is called; a kernel without kerasdrill is told how to install it."""
+    missing = catalogue.render("notebook_cells.not_installed")
+    return "\n".join(
+        [
+            "try:",
+            f"    {GRADE_CELL_IMPORT}",
+            "except ImportError:",
+            f"    print({missing!r})",
+            "else:",
+            f"    grade_this_notebook({exercise.id!r}, language={catalogue.language!r});",
+        ]
+    )
 
 
 def write_notebooks(

@@ -100,7 +100,7 @@ def write_github_output(run: RunResult, context: WriteContext | None = None) -> 
     and the Markdown score table to ``$GITHUB_STEP_SUMMARY`` when GitHub Actions sets it."""
     from grader.outputs.classroom import github_output_line
 
-    line = github_output_line(run) + "\n"
+    line = github_output_line(run, context) + "\n"
     path = os.environ.get("GITHUB_OUTPUT")
     if path:
         with open(path, "a", encoding="utf-8") as handle:

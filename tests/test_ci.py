@@ -94,10 +94,11 @@ def _assert_real_commands(workflow: dict) -> None:
                     assert option in help_run.stdout, f"grade {words[1]} has no {option}"
 
 
-def _run_steps(steps: list[dict], cwd: Path, venv: Path, env: dict[str, str], shard: str = "") -> None:
-    """The run: steps in order, as bash would on the runner, with the venv's python first on PATH."""
+def _run_steps(steps: list[dict], cwd: Path, venv: Path, env: dict[str, str], shard: str = "") -> str:
+    """The run: steps in order, as bash would on the runner, with the venv's python first on PATH; their log."""
     environment = {**os.environ, **env, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     environment.pop("PYTHONPATH", None)
+    log = []
     for step in steps:
         if "run" not in step:
             continue
@@ -106,6 +107,8 @@ def _run_steps(steps: list[dict], cwd: Path, venv: Path, env: dict[str, str], sh
             ["bash", "-e", "-c", script], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600
         )
         assert completed.returncode == 0, (step, completed.stdout[-2000:], completed.stderr[-2000:])
+        log.append(completed.stdout + completed.stderr)
+    return "\n".join(log)
 
 
 def test_the_classroom_workflow_runs_and_the_reporter_gets_points_that_agree(tmp_path, wheel, venv):
@@ -128,7 +131,7 @@ def test_the_classroom_workflow_runs_and_the_reporter_gets_points_that_agree(tmp
     }
 
     outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
-    _run_steps(job["steps"], repo, venv, {"GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)})
+    log = _run_steps(job["steps"], repo, venv, {"GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)})
     line = next(line for line in outputs.read_text(encoding="utf-8").splitlines() if line.startswith("result="))
     result = json.loads(base64.b64decode(line.split("=", 1)[1]))
     alone = json.loads(_grade("exercise-04", "--submission", str(repo / "exercises"), "--format", "json").stdout)
@@ -136,7 +139,10 @@ def test_the_classroom_workflow_runs_and_the_reporter_gets_points_that_agree(tmp
     notice = sum(test["score"] for test in result["tests"])  # what the reporter's notice adds up
     table = sum(test["status"] == "pass" for test in result["tests"]) / len(result["tests"]) * result["max_score"]
     assert notice == table == alone["score"]
-    assert json.loads((repo / "kerasdrill-results.json").read_text(encoding="utf-8")) == result
+    why = "one each per channel"  # the failing check's message: in the step's log, the summary and the reporter's rows
+    assert why in " ".join(log.split()) and why in summary.read_text(encoding="utf-8")  # the log wraps lines
+    assert any(why in test["test_code"] for test in result["tests"] if test["status"] == "fail")
+    assert all(test["line_no"] == 0 for test in result["tests"])  # the reporter prints no "line undefined"
     suites = ET.parse(repo / "kerasdrill-junit.xml").getroot()
     assert suites.tag == "testsuites" and int(suites[0].get("tests")) == len(alone["checks"])
     assert f"{alone['score']}/{alone['max_score']} points" in summary.read_text(encoding="utf-8")
@@ -289,3 +295,53 @@ def test_a_killed_autograder_still_leaves_a_results_json(autograder):
 
     declared = len(find_exercise("exercise-04").declared_checks()) + 1  # and the private check
     assert data["score"] == 0 and "did not finish" in data["output"] and len(data["tests"]) == declared
+
+
+# ----------------------------------------------------------------------------- from a pip install, no checkout
+
+
+@pytest.mark.slow
+def test_grade_ci_from_a_pip_install_ships_the_installed_kerasdrill_as_a_wheel(tmp_path, wheel):
+    """An instructor's `pip install .` (not editable, no checkout on the path): `grade ci github` and
+    `grade ci gradescope` used to exit 2 ("pass --wheel"). Now they pack the installed distribution; the wheel
+    installs into a fresh venv and grades, and holds the same files as the one built from the checkout."""
+    root = Path(__file__).resolve().parents[1]
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    installed = tmp_path / "instructor"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(installed)], check=True, timeout=300)
+    pip = [str(installed / "bin/python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    done = subprocess.run([*pip, str(root)], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    where = subprocess.run(
+        [str(installed / "bin/python"), "-c", "import grader; print(grader.__file__)"],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert where.stdout.startswith(str(installed)), where.stdout  # the installed copy, not a checkout
+    grade = str(installed / "bin/grade")
+    made = subprocess.run(
+        [grade, "ci", "github", "--out", "repo", "-e", "exercise-04"], capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    shipped = next((tmp_path / "repo/.github/kerasdrill").glob("kerasdrill-*.whl"))
+    bundle = subprocess.run(
+        [grade, "ci", "gradescope", "-e", "exercise-04", "--out", "autograder.zip"], capture_output=True, text=True,
+        env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert bundle.returncode == 0, bundle.stderr
+
+    def contents(path: Path) -> set[str]:
+        with zipfile.ZipFile(path) as archive:
+            return {name for name in archive.namelist() if not name.endswith("/RECORD")}
+
+    assert contents(shipped) == contents(wheel)
+    learner = tmp_path / "learner"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(learner)], check=True, timeout=300)
+    pip = [str(learner / "bin/python"), "-m", "pip", "install", "--quiet", "--no-deps", str(shipped)]
+    assert subprocess.run(pip, capture_output=True, env=env, timeout=600).returncode == 0
+    graded = subprocess.run(
+        [str(learner / "bin/grade"), "exercise-04", "--solutions", "--format", "json"], capture_output=True,
+        text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    result = json.loads(graded.stdout)
+    assert result["score"] == result["max_score"] > 0

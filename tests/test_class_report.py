@@ -231,6 +231,74 @@ def test_in_a_real_browser_the_page_renders_and_the_injected_script_never_runs(g
     assert shot.is_file() and shot.stat().st_size > 20_000
 
 
+PHONE = 375  # px: an iPhone's width, the narrowest the page must fit
+
+
+def _widths_at(page: Path, width: int, tmp_path: Path) -> tuple[int, int]:
+    """(scrollWidth, clientWidth) of ``page`` laid out ``width`` px wide in headless Chromium. Headless
+    windows are at least ~500 px wide, so the page is shown in an iframe of ``width`` px: a real viewport
+    (media queries apply), measured by the wrapper's script once the page has loaded."""
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    shutil.copy(page, folder / "page.html")
+    probe = (
+        '<!DOCTYPE html><body style="margin:0"><iframe id="f" src="page.html" '
+        f'style="width:{width}px;height:800px;border:0"></iframe><script>'
+        'document.getElementById("f").addEventListener("load", function () {'
+        "var d = this.contentDocument.documentElement;"
+        'document.body.setAttribute("data-scroll-width", d.scrollWidth);'
+        'document.body.setAttribute("data-client-width", d.clientWidth); });</script></body>'
+    )
+    (folder / "frame.html").write_text(probe, encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
+    flags += [f"--user-data-dir={tmp_path / 'profile-phone'}", "--window-size=800,900", "--virtual-time-budget=3000"]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", (folder / "frame.html").as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    ).stdout
+    scroll = re.search(r'data-scroll-width="(\d+)"', dom)
+    client = re.search(r'data-client-width="(\d+)"', dom)
+    assert scroll and client, dom[-2000:]
+    shot = tmp_path / "phone.png"  # kept for a person to look at when this fails
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", (folder / "frame.html").as_uri()], timeout=120, env=env)
+    return int(scroll.group(1)), int(client.group(1))
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="needs Chromium: `apt-get install chromium` (Debian; .ci/run installs it) or set PATH to a chromium",
+)
+def test_at_a_phones_375_px_the_page_never_scrolls_sideways(graded, tmp_path):
+    root = graded[0]
+    scroll, client = _widths_at(root / "report.html", PHONE, tmp_path)
+    assert client <= PHONE and scroll <= client, f"the page is {scroll} px wide in a {client} px viewport"
+
+
+def test_the_css_the_narrow_layout_relies_on():
+    """Without a browser: the rules the 375 px test depends on. Below 700 px the two columns become
+    one; no grid column has a minimum wider than a phone; the histogram and learners tables scroll in
+    a box of their own; long words break; the sorted column says so (aria-sort)."""
+    template = (ROOT / "grader/outputs/templates/class_report.html").read_text(encoding="utf-8")
+    narrow = re.search(r"@media \(max-width: (\d+)px\) \{(.*?)\n  \}", template, re.S)
+    assert narrow and 600 <= int(narrow.group(1)) <= 800
+    assert re.search(r"\.grid \{ grid-template-columns: minmax\(0, 1fr\);", narrow.group(2))
+    for minimum in re.findall(r"minmax\((\d+)px", template):
+        assert int(minimum) <= PHONE - 48, minimum
+    assert ".scroll { overflow-x: auto;" in template
+    for table in ('<table class="histogram-table">', '<table class="learners sortable">'):
+        before = template[: template.index(table)]
+        assert before.rstrip().endswith('tabindex="0" aria-label="{{ t.learners }}">') or before.rstrip().endswith(
+            'aria-label="{{ ex.histogram.label }}">'
+        ), table
+    assert "overflow-wrap: anywhere" in template and 'setAttribute("aria-sort"' in template
+    assert "svg.histogram { max-width: 100%; height: auto; }" in template
+
+
 def test_learning_curves_in_the_results_are_drawn_in_the_page():
     from grader.batch.analysis import summarize
     from grader.messages import catalogue_for

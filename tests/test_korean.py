@@ -236,5 +236,5 @@ def test_a_korean_notebook_has_korean_markdown_and_grades_in_korean(workspace):
     notebook = json.loads((out / "exercise_05_cnn_shapes.ipynb").read_text(encoding="utf-8"))
     markdown = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
     assert "CNN 형태 계산" in markdown and "작성한 코드 확인하기" in markdown
-    assert "".join(notebook["cells"][-1]["source"]).endswith("--lang ko")
+    assert "".join(notebook["cells"][-1]["source"]).endswith("language='ko');")
     assert notebook["metadata"]["kerasdrill"]["language"] == "ko"

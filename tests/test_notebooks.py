@@ -264,10 +264,11 @@ def test_a_generated_notebook_is_valid_deterministic_and_agrees_with_its_stub(ex
     notebook = build_notebook(found)
     nbformat.validate(notebook)
     assert nbformat.writes(notebook) == nbformat.writes(build_notebook(found))
-    code = "\n\n".join(c.source for c in notebook.cells[:-1] if c.cell_type == "code")  # the last: !grade
+    code = "\n\n".join(c.source for c in notebook.cells[:-1] if c.cell_type == "code")  # the last grades
     assert _signatures(code) == _signatures(stub_source(found))
     assert notebook.metadata["kerasdrill"]["exercise"] == found.id
-    assert notebook.cells[-1].source.startswith(f"!grade {found.id} --submission ")
+    assert f"grade_this_notebook({found.id!r}" in notebook.cells[-1].source  # the kernel's own Python grades
+    assert "!grade" not in notebook.cells[-1].source  # `grade` may not be on the kernel's PATH
 
 
 @pytest.mark.parametrize("exercise", PLAIN)  # the model exercises' solutions as notebooks are trained above
@@ -325,8 +326,9 @@ def test_grade_batch_reads_notebooks_in_a_class_folder(tmp_path):
     command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--workers", "1"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
-    rows = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
-    assert [(row["learner"], row["exercise-04"]) for row in rows[1:]] == [
+    rows = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8-sig")))
+    column = f"exercise-04 ({exercise.max_score} pts)"
+    assert [(row["learner"], row[column]) for row in rows] == [
         ("ann", str(exercise.max_score)),
         ("ben", "0"),
     ]
@@ -581,3 +583,84 @@ def test_a_name_only_the_lessons_skipped_code_makes_is_explained_when_a_function
     assert "`N_PIXELS` is made in cell 2 (line 3)" in check.message
     korean = next(c for c in localized(result, "ko").checks if c.name == check.name)
     assert not english_left(korean.message, korean.params), korean.message
+
+
+# ----------------------------------------------------------------------------- the grade cell in a real kernel
+
+KERNEL_EXERCISE = "exercise-04"  # plain data: a kernel and a grading in a few seconds
+
+
+def _in_kernel(notebook, cwd, env: dict[str, str] | None = None) -> str:
+    """Run ``notebook`` top to bottom in a real IPython kernel (nbclient + ipykernel) whose folder is ``cwd``, as
+    Jupyter does; the grade cell's printed text. ``env`` replaces the kernel's environment (PATH without
+    ``grade``)."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    environment = {key: value for key, value in os.environ.items() if key != "JPY_SESSION_NAME"}
+    environment.update({"PATH": "/usr/bin:/bin", **(env or {})})  # no venv bin/, so no `grade` command
+    client.execute(env=environment)
+    outputs = notebook.cells[-1].get("outputs", [])
+    return "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
+
+
+def _generated(source: str | None = None, language: str = "en"):
+    from grader.notebooks import build_notebook
+
+    return build_notebook(find_exercise(KERNEL_EXERCISE), source, language=language)
+
+
+def test_in_a_real_kernel_a_renamed_copy_in_another_folder_is_graded_without_grade_on_path(tmp_path):
+    exercise = find_exercise(KERNEL_EXERCISE)
+    folder = tmp_path / "Downloads"  # not where `grade init` wrote it, and renamed as Jupyter's "Make a copy" does
+    folder.mkdir()
+    notebook = _generated(solution_source(exercise))
+    (folder / f"Copy of {exercise.module_name}.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    printed = _in_kernel(notebook, folder)
+    assert f"Score: {exercise.max_score}/{exercise.max_score}" in printed, printed
+    assert "command not found" not in printed
+
+
+def test_in_a_real_kernel_unsaved_edits_are_never_graded_from_the_stale_file(tmp_path):
+    exercise = find_exercise(KERNEL_EXERCISE)
+    on_disk = _generated()  # the stub, as saved
+    (tmp_path / f"{exercise.module_name}.ipynb").write_text(nbformat.writes(on_disk), encoding="utf-8")
+    in_kernel = _generated(solution_source(exercise))  # every function filled in and run, not saved
+    printed = _in_kernel(in_kernel, tmp_path)
+    assert "Save the notebook first" in printed and "Score:" not in printed, printed
+
+
+def test_in_a_real_kernel_the_file_jupyter_names_is_graded_from_any_folder(tmp_path):
+    exercise = find_exercise(KERNEL_EXERCISE)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    notebook = _generated(solution_source(exercise), language="ko")
+    path = tmp_path / "notes" / "내 과제.ipynb"
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    printed = _in_kernel(notebook, tmp_path / "elsewhere", {"JPY_SESSION_NAME": str(path)})  # Jupyter Server sets it
+    assert f"{exercise.max_score}/{exercise.max_score}" in printed and "점수" in printed, printed
+
+
+def test_in_a_real_kernel_no_file_found_says_what_to_do_never_grade_init(tmp_path):
+    printed = _in_kernel(_generated(), tmp_path)
+    assert "Could not find this notebook's file" in printed and "grade init" not in printed, printed
+
+
+COLAB_FRONTEND = """import json, sys, types
+# Colab's frontend, as google.colab._message.blocking_request("get_ipynb") answers: {"ipynb": <the live notebook>}
+_message = types.ModuleType("google.colab._message")
+_message.blocking_request = lambda request, timeout_sec=None: {"ipynb": json.loads(LIVE)} if request == "get_ipynb" else None
+colab = types.ModuleType("google.colab")
+colab._message = _message
+sys.modules.update({"google": types.ModuleType("google"), "google.colab": colab, "google.colab._message": _message})
+"""
+
+
+def test_in_a_real_kernel_on_colab_the_live_notebook_is_graded(tmp_path):
+    exercise = find_exercise(KERNEL_EXERCISE)
+    live = _generated(solution_source(exercise))  # nothing saved in the kernel's folder (/content on Colab)
+    notebook = _generated(solution_source(exercise))
+    frontend = f"LIVE = {nbformat.writes(live)!r}\n" + COLAB_FRONTEND
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(frontend))
+    printed = _in_kernel(notebook, tmp_path)
+    assert f"Score: {exercise.max_score}/{exercise.max_score}" in printed, printed

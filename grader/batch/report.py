@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -49,16 +49,18 @@ def grade_and_write(
     only the k-th of n parts of the class (``grade merge`` joins the parts' outputs).
     """
     stream = stream or sys.stderr
+    context = context or WriteContext()
+    say = context.catalogue.render  # progress and summary in the instructor's language (--lang)
     out = Path(out)
-    previous = _previous(out, stream) if resume else None
+    previous = _previous(out, stream, say) if resume else None
     everyone = find_learners(class_dir, skip=(out,))
     learners = shard_of(everyone, *shard)
     chosen = list(exercises) if exercises else exercises_submitted(everyone, all_exercises())
     if workers is None:
         workers, why = default_workers(chosen)
         if why:
-            _say(stream, f"grading with {why}")
-    progress = _Progress(stream, len(learners))
+            _say(stream, say("batch.fewer_workers", **why["params"]))
+    progress = _Progress(stream, len(learners), say)
     graded = ClassResult(exercises=[e.id for e in chosen], complete=False)
     try:
         graded = grade_class(
@@ -70,18 +72,16 @@ def grade_and_write(
             previous=previous,
             shard=shard,
             on_learner=progress.learner_done,
-            on_interrupt=lambda running: _say(
-                stream, f"\nstopping: finishing the {running} learner(s) being graded (Ctrl-C again to stop now)"
-            ),
+            on_interrupt=lambda running: _say(stream, "\n" + say("batch.stopping", running=running)),
         )
     finally:
         progress.close()
-        write_outputs(graded, out, formats, context or WriteContext())
-    _say(stream, _summary(graded, out))
+        write_outputs(graded, out, formats, context)
+    _say(stream, _summary(graded, out, say))
     return graded
 
 
-def _previous(out: Path, stream: TextIO) -> ClassResult | None:
+def _previous(out: Path, stream: TextIO, say: Callable[..., str]) -> ClassResult | None:
     import json
 
     path = out / CLASS_WRITERS["json"].filename
@@ -90,7 +90,7 @@ def _previous(out: Path, stream: TextIO) -> ClassResult | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        _say(stream, f"--resume: {path} could not be read; grading everyone")
+        _say(stream, say("batch.resume_unreadable", path=path))
         return None
 
 
@@ -103,13 +103,13 @@ def write_outputs(graded: ClassResult, out: str | os.PathLike, formats: Sequence
         (folder / writer.filename).write_text(encodable(writer.render_class(graded, context)), encoding="utf-8")
 
 
-def _summary(graded: ClassResult, out: Path) -> str:
+def _summary(graded: ClassResult, out: Path, say: Callable[..., str]) -> str:
     faults = [ci_log(learner.learner) for learner in graded.learners if learner.internal_error]
-    text = f"graded {len(graded.learners)} learner(s) in {graded.duration_s:.1f} s; results in {out}/"
+    text = say("batch.done", count=len(graded.learners), seconds=f"{graded.duration_s:.1f}", out=out)
     if not graded.complete:
-        text += " (incomplete: interrupted)"
+        text += say("batch.incomplete")
     if faults:
-        text += f"\nthe grader itself failed for: {', '.join(faults)} (see the note column)"
+        text += "\n" + say("batch.faults", learners=", ".join(faults))
     return text
 
 
@@ -121,8 +121,8 @@ def _say(stream: TextIO, text: str) -> None:
 class _Progress:
     """A bar on a terminal, a line per learner elsewhere; safe to call from the grading threads."""
 
-    def __init__(self, stream: TextIO, total: int) -> None:
-        self.stream, self.total = stream, total
+    def __init__(self, stream: TextIO, total: int, say: Callable[..., str]) -> None:
+        self.stream, self.total, self.say = stream, total, say
         self.lock = threading.Lock()
         self.last = ""
         self.bar = None
@@ -130,7 +130,7 @@ class _Progress:
             import click
 
             self.bar = click.progressbar(
-                length=total, label="grading", file=stream, show_eta=True, item_show_func=lambda _: self.last
+                length=total, label=say("batch.bar"), file=stream, show_eta=True, item_show_func=lambda _: self.last
             )
             self.bar.__enter__()
 
@@ -141,7 +141,7 @@ class _Progress:
             if self.bar is not None:
                 self.bar.update(1)
             else:
-                flag = " (grader fault)" if result.internal_error else ""
+                flag = self.say("batch.fault_flag") if result.internal_error else ""
                 _say(
                     self.stream,
                     f"[{done:>{len(str(total))}}/{total}] {ci_log(result.learner)}: {run.score}/{run.max_score}{flag}",

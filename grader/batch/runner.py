@@ -30,6 +30,7 @@ from typing import Any
 from grader.batch.layout import LearnerFolder, find_learners
 from grader.batch.pool import GradingProcess, fault_result, learners_at_once, options_to_dict, stop_all
 from grader.engine import GradeOptions
+from grader.messages import message_ref
 from grader.registry import Exercise, all_exercises, exercise_version
 from grader.results import ClassResult, LearnerResult
 
@@ -38,18 +39,17 @@ PLAIN_PROCESS_MB = 300
 PROCESS_STOPPED = "the grading process stopped"
 
 
-def default_workers(exercises: Sequence[Exercise]) -> tuple[int, str]:
-    """How many grading processes to run: one per CPU, fewer if memory is short; and why, if fewer."""
+def default_workers(exercises: Sequence[Exercise]) -> tuple[int, Any]:
+    """How many grading processes to run: one per CPU, fewer if memory is short; and why, if fewer
+    (a :func:`~grader.messages.message_ref`, shown in the instructor's language), else ``None``."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     each = MODEL_PROCESS_MB if any(e.needs_tf for e in exercises) else PLAIN_PROCESS_MB
     available = _available_mb()
     by_memory = max(1, available // each) if available else cpus
     if by_memory < cpus:
-        return (
-            by_memory,
-            f"{by_memory} of {cpus} CPUs: {available:,} MB of memory free, ~{each:,} MB per grading process",
-        )
-    return cpus, ""
+        why = message_ref("batch.fewer_workers", workers=by_memory, cpus=cpus, free=f"{available:,}", each=f"{each:,}")
+        return by_memory, why
+    return cpus, None
 
 
 def _available_mb() -> int:

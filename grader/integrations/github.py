@@ -6,18 +6,23 @@ kerasdrill by name) and install it with setup-python's pip cache, keyed on the w
 
 The Classroom workflow has the trigger, guard and permissions GitHub Classroom itself generates
 (``on: [push, repository_dispatch]``, skip ``github-classroom[bot]``, ``checks: write`` for the
-reporter's notices). One step grades with ``--format classroom --github-output``: the reporter
-reads the base64 result from ``$KERASDRILL_RESULTS``, the step summary gets a score table,
-and the JUnit XML is uploaded as an artifact. The learner's points agree both ways the
+reporter's notices). One step grades with ``grade all --verbose --github-output`` (in the
+workflow's language, ``--lang``): its log holds each exercise's full report (what failed, why,
+a hint), the reporter reads the base64 result from ``$KERASDRILL_RESULTS`` (each failing check's
+message in the ``test_code`` it prints), the job summary gets the score table and every failing
+check's message, and the JUnit XML is uploaded as an artifact. Step names are in the workflow's
+language too: learners read them on the Actions page. The learner's points agree both ways the
 reporter counts them: its notice sums the tests' scores, its table takes passed/total x
 max_score; the classroom writer gives every test one point, so the two are the same number.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+from grader.messages import Catalogue, catalogue_for
 from grader.registry import Exercise
 
 WHEEL_DIR = ".github/kerasdrill"
@@ -27,25 +32,34 @@ CLASSROOM_WORKFLOW = ".github/workflows/classroom.yml"
 CLASS_WORKFLOW = ".github/workflows/kerasdrill-class.yml"
 
 
-def _setup_steps(indent: str) -> str:
-    steps = f"""- name: Check out
+def _name(catalogue: Catalogue, key: str) -> str:
+    """A step's name in the catalogue's language, quoted (YAML reads a double-quoted JSON string as is)."""
+    return json.dumps(catalogue.render(key), ensure_ascii=False)
+
+
+def _setup_steps(indent: str, catalogue: Catalogue | None = None) -> str:
+    catalogue = catalogue or catalogue_for(None)
+    steps = f"""- name: {_name(catalogue, "ci.step_checkout")}
   uses: actions/checkout@v4
-- name: Set up Python
+- name: {_name(catalogue, "ci.step_python")}
   uses: actions/setup-python@v5
   with:
     python-version: '{PYTHON_VERSION}'
     cache: pip
     cache-dependency-path: {WHEEL_DIR}/*.whl
-- name: Install kerasdrill
+- name: {_name(catalogue, "ci.step_install")}
   run: python -m pip install --disable-pip-version-check {WHEEL_DIR}/kerasdrill-*.whl
 """
     return "".join(indent + line if line.strip() else line for line in steps.splitlines(keepends=True))
 
 
-def classroom_workflow(exercises: list[Exercise] | None = None) -> str:
-    """The learner repository's ``classroom.yml``: grade ``exercises`` (default: all) on every push."""
+def classroom_workflow(exercises: list[Exercise] | None = None, language: str = "en") -> str:
+    """The learner repository's ``classroom.yml``: grade ``exercises`` (default: all) on every push,
+    learners reading the reports and step names in ``language``."""
+    catalogue = catalogue_for(None, language)
     chosen = "".join(f" -e {exercise.id}" for exercise in exercises or [])
-    return f"""# Made by `grade ci github`: GitHub Classroom grading with kerasdrill.
+    lang = "" if language == "en" else f" --lang {language}"
+    return f"""# {catalogue.render("ci.workflow_comment")}
 name: Autograding Tests
 'on': [push, repository_dispatch]
 permissions:
@@ -58,18 +72,18 @@ jobs:
     if: github.actor != 'github-classroom[bot]'
     timeout-minutes: 30
     steps:
-{_setup_steps("      ")}      - name: Grade
+{_setup_steps("      ", catalogue)}      - name: {_name(catalogue, "ci.step_grade")}
         id: {STEP_ID}
         run: >-
-          grade all{chosen} --format classroom --output kerasdrill-results.json
+          grade all{chosen}{lang} --verbose
           --junit-xml kerasdrill-junit.xml --github-output --fail-under 0
-      - name: Upload the JUnit XML
+      - name: {_name(catalogue, "ci.step_junit")}
         if: always()
         uses: actions/upload-artifact@v4
         with:
           name: kerasdrill-junit
           path: kerasdrill-junit.xml
-      - name: Autograding Reporter
+      - name: {_name(catalogue, "ci.step_reporter")}
         if: always()
         uses: classroom-resources/autograding-grading-reporter@v1
         env:
@@ -142,14 +156,15 @@ def write_workflow(
     matrix: int | None = None,
     class_dir: str = "class",
     wheel: str | os.PathLike | None = None,
+    language: str = "en",
 ) -> list[Path]:
     """Write the workflow (Classroom's, or with ``matrix`` the sharded class's) and the wheel into the
-    repository folder ``out``; the paths written."""
+    repository folder ``out``; the paths written. ``language``: what Classroom's learners read."""
     from grader.integrations.wheel import kerasdrill_wheel
 
     root = Path(out)
     if matrix is None:
-        path, text = root / CLASSROOM_WORKFLOW, classroom_workflow(exercises)
+        path, text = root / CLASSROOM_WORKFLOW, classroom_workflow(exercises, language)
     else:
         path, text = root / CLASS_WORKFLOW, class_workflow(matrix, class_dir, exercises)
     for old in (root / WHEEL_DIR).glob("kerasdrill-*.whl"):

@@ -49,8 +49,10 @@ def render(run: RunResult, context: WriteContext) -> str:
     data = {
         "score": run.score,
         "execution_time": round(run.duration_s, 3),
-        "output": f"kerasdrill {grader.__version__}: {run.score}/{run.max_score} points"
-        + ("" if run.complete else " (grading was interrupted)"),
+        "output": context.catalogue.render(
+            "gradescope.summary", version=grader.__version__, score=run.score, max_score=run.max_score
+        )
+        + ("" if run.complete else context.catalogue.render("gradescope.interrupted")),
         "output_format": "text",
         "stdout_visibility": "hidden",
         "tests": tests,

@@ -1,7 +1,9 @@
 """The ``markdown`` writer: score tables in GitHub-flavoured Markdown, for ``$GITHUB_STEP_SUMMARY``.
 
 One learner's run: a row per check (exercise, check, result, points), the learner's view (a
-hidden check shows only its result). A class (``summary.md`` in a batch's outputs): a row per
+hidden check shows only its result), then each failing check's message and first hint: GitHub
+Classroom's reporter shows no message for a failed test, so the job summary is where a learner
+reads why in full. A class (``summary.md`` in a batch's outputs): a row per
 learner with points per exercise and the total, under the maximum row. Learner-controlled text
 (ids, titles) arrives escaped (the ``markdown`` medium, :mod:`grader.outputs.sanitize`), so that it cannot
 break out of its table cell or add markup.
@@ -30,6 +32,16 @@ def render(run: RunResult, context: WriteContext) -> str:
                 f"| {cell(result.exercise)} | {cell(check.title)} | {mark} {cell(check.status)} "
                 f"| {check.points}/{check.max_points} |"
             )
+    why = []
+    for result in run.exercises:
+        for check in (for_learner(check, context.catalogue) for check in result.checks):
+            if check.passed or not (check.message or check.hints):
+                continue
+            why.append(f"- **{cell(result.exercise)} · {cell(check.title)}**: {cell(check.message)}")
+            if check.hints:
+                why.append(f"  {context.catalogue.render('report.hint')}: {cell(check.hints[0])}")
+    if why:
+        lines += ["", *why]
     return "\n".join(lines) + "\n"
 
 

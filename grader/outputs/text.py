@@ -115,8 +115,12 @@ def render_text(
 
 
 def _sandbox_line(layers: dict[str, bool], catalogue: Catalogue) -> str:
-    on = ", ".join(name for name, active in layers.items() if active) or "-"
-    off = ", ".join(name for name, active in layers.items() if not active) or "-"
+    def named(name: str) -> str:  # the layer's name in the reader's language (the worker reports English ids)
+        found = catalogue.lookup(f"sandbox_layer.{name}")
+        return found if isinstance(found, str) else name
+
+    on = ", ".join(named(name) for name, active in layers.items() if active) or "-"
+    off = ", ".join(named(name) for name, active in layers.items() if not active) or "-"
     return catalogue.render("report.sandbox", active=on, missing=off)
 
 

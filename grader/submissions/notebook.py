@@ -50,6 +50,9 @@ MAX_STATEMENTS = 50_000  # top-level statements, all cells together
 MAX_AST_DEPTH = 100  # a cell's syntax tree; a sum of 5,000 terms is 5,000 deep
 TIMING_MAGICS = {"time", "timeit", "capture", "prun"}  # their body is ordinary code, run once
 NOTED_MAGICS = {"pip", "conda", "bash", "sh", "script", "writefile", "system", "getoutput"}
+# The generated notebook's last cell (grader.notebooks.grade_cell) grades the notebook from its kernel: not the
+# learner's code, so it is left out like a markdown cell (it would only be skipped and noted as top-level work)
+GRADE_CELL_IMPORT = "from grader.practice.notebook_cell import grade_this_notebook"
 SHELL_STANDIN = """class _KerasdrillShell:  # kerasdrill: IPython's shell, as far as grading needs it
     def run_line_magic(self, name, line):
         return None
@@ -189,6 +192,8 @@ def _load(source: Intake, session_dir: Path, *, run_all: bool) -> PreparedSource
     cells, made_for = read_code_cells(source.data)
     statements = 0
     for number, cell_source in cells:
+        if GRADE_CELL_IMPORT in cell_source:
+            continue
         text = ipython_syntax.transform_cell(cell_source)
         try:
             module = parse_cell(text, number)
