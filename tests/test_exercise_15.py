@@ -491,9 +491,10 @@ ACCEPTED_VARIANTS = {
 }
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(ACCEPTED_VARIANTS))
-def test_accepted_variants_keep_full_marks(name, tmp_path):
-    result = grade_source(EXERCISE, mutate(solution_source(EXERCISE), *ACCEPTED_VARIANTS[name]), tmp_path)
+def test_accepted_variants_keep_full_marks(name, seed):
+    result = _graded_with_seed(mutate(solution_source(EXERCISE), *ACCEPTED_VARIANTS[name]), seed)
     assert result.passed and result.score == result.max_score, describe(result)
 
 
