@@ -145,7 +145,9 @@ def train_two_layer(x, y, hidden_units=4, learning_rate=0.5, epochs=2000, seed=0
 
     Returns ([W1, b1, W2, b2], loss_per_epoch). On XOR, x = [[0, 0], [0, 1], [1, 0],
     [1, 1]] and y = [[0], [1], [1], [0]], the outputs should end up close to
-    0, 1, 1, 0: what a single perceptron could not learn (exercise 07).
+    0, 1, 1, 0: what a single perceptron could not learn (exercise 07). The grader
+    writes XOR's points with -1 in place of 0 (x = [[-1, -1], [-1, 1], [1, -1], [1, 1]]):
+    centred inputs learn it in a few hundred epochs instead of a thousand or more.
     """
     # TODO: initialise with the seed, loop over the epochs, return the parameters and the losses
     raise NotImplementedError

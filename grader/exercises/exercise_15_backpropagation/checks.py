@@ -426,9 +426,14 @@ def test_backward_several_outputs(learner, rng):
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([0, 1, 1, 0])
-SEEDS = 5  # several seeds, a clear majority of which must solve XOR
+# Training runs on XOR with its points written as -1 and 1: centred inputs skip the long plateau that
+# 0/1 inputs start with, so 400 epochs do what 1000 do there (the reference's start solved 299 of 300
+# seeds at 400 epochs, Glorot's and uniform(-1, 1) starts 298) and the check stays within the time
+# budget of the plain-data exercises.
+TRAIN_X = 2.0 * XOR_X - 1.0
+SEEDS = 5  # several seeds, a clear majority of which must solve XOR (runs stop once that is decided)
 NEEDED = 4
-EPOCHS = 1000  # the reference solves XOR within ~600 epochs at learning rate 0.5 on every seed we tried
+EPOCHS = 400
 HIDDEN = 4
 RATE = 0.5
 TRAIN_TIMEOUT = 30  # seconds per run: room for a loop-based backward
@@ -443,14 +448,19 @@ def training_runs() -> dict:
 def _train(learner, runs: dict, seed: int):
     if seed not in runs:
         runs[seed] = learner.train_two_layer(
-            XOR_X, XOR_Y.reshape(-1, 1).astype(float), hidden_units=HIDDEN, learning_rate=RATE, epochs=EPOCHS, seed=seed
+            TRAIN_X,
+            XOR_Y.reshape(-1, 1).astype(float),
+            hidden_units=HIDDEN,
+            learning_rate=RATE,
+            epochs=EPOCHS,
+            seed=seed,
         )
     return runs[seed]
 
 
 def _call(seed: int) -> str:
     settings = f"hidden_units={HIDDEN}, learning_rate={RATE}, epochs={EPOCHS}, seed={seed}"
-    return f"train_two_layer(<XOR x (4, 2)>, <y (4, 1)>, {settings})"
+    return f"train_two_layer(<XOR x (4, 2) of -1 and 1>, <y (4, 1)>, {settings})"
 
 
 def _seeds(runs: dict, rng) -> list[int]:
@@ -479,23 +489,31 @@ def _trained_params(value, call: str) -> list[np.ndarray]:
 def _predict(params: list[np.ndarray]) -> np.ndarray:
     W1, b1, W2, b2 = params
     with np.errstate(all="ignore"):
-        return (sigmoid(XOR_X @ W1 + b1) @ W2 + b2).ravel()
+        return (sigmoid(TRAIN_X @ W1 + b1) @ W2 + b2).ravel()
+
+
+def _decided(count: int, tried: int) -> bool:
+    """Whether the verdict is known: NEEDED reached, or out of reach with the seeds left (their runs are skipped)."""
+    return count >= NEEDED or count + SEEDS - tried < NEEDED
 
 
 @check(points=3, timeout=TRAIN_TIMEOUT)
 def test_train_solves_xor(learner, rng, training_runs):
     solved, outputs = 0, []
-    for seed in _seeds(training_runs, rng):
+    for tried, seed in enumerate(_seeds(training_runs, rng), start=1):
         call = _call(seed)
         p = _predict(_trained_params(_train(learner, training_runs, seed), call))
         right = bool(np.all(np.isfinite(p)) and np.array_equal((p > 0.5).astype(int), XOR_Y))
         solved += right
         outputs.append(f"seed={seed}: {shown(p, 3)}")
+        if _decided(solved, tried):
+            break
     expect(
         solved >= NEEDED,
         "train_not_solved",
         solved=solved,
-        seeds=SEEDS,
+        seeds=len(outputs),
+        total=SEEDS,
         needed=NEEDED,
         epochs=EPOCHS,
         outputs="; ".join(outputs),
@@ -515,7 +533,7 @@ def _losses(value, call: str) -> np.ndarray:
 def test_train_loss_falls(learner, rng, training_runs):
     """One real MSE per epoch (after each update, or before it), falling on a clear majority of the runs."""
     falling, ends = 0, []
-    for seed in _seeds(training_runs, rng):
+    for tried, seed in enumerate(_seeds(training_runs, rng), start=1):
         call = _call(seed)
         value = _train(learner, training_runs, seed)
         losses = _losses(value, call)
@@ -524,14 +542,25 @@ def test_train_loss_falls(learner, rng, training_runs):
             fail("losses_not_finite", call=call, found=preview(losses.tolist()))
         p = _predict(_trained_params(value, call))
         final = float(np.mean((p - XOR_Y) ** 2))
-        # a run that solved XOR has converged, so its last loss is its final MSE whether it was
-        # recorded after the last update or before it (a run still moving could differ)
+        # the last loss is the final MSE if recorded after the last update, one epoch's change away if
+        # recorded before it; judged on runs that solved XOR, whose loss moves smoothly by then
         solved = np.all(np.isfinite(p)) and np.array_equal((p > 0.5).astype(int), XOR_Y)
-        if solved and not abs(losses[-1] - final) <= 1e-3 + 1e-2 * final:
+        one_epoch = abs(losses[-1] - losses[-2]) if len(losses) > 1 else 0.0
+        if solved and not abs(losses[-1] - final) <= 1e-3 + 1e-2 * final + 2 * one_epoch:
             fail("losses_not_real", call=call, found=round(float(losses[-1]), 6), expected=round(final, 6))
         falling += bool(losses[-1] < losses[0])
         ends.append(f"seed={seed}: {losses[0]:.4g} -> {losses[-1]:.4g}")
-    expect(falling >= NEEDED, "losses_not_falling", falling=falling, seeds=SEEDS, ends="; ".join(ends))
+        if _decided(falling, tried):
+            break
+    expect(
+        falling >= NEEDED,
+        "losses_not_falling",
+        falling=falling,
+        seeds=len(ends),
+        total=SEEDS,
+        needed=NEEDED,
+        ends="; ".join(ends),
+    )
 
 
 # ----------------------------------------------------------------------------- a hand-set network for XOR
