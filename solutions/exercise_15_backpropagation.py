@@ -34,14 +34,14 @@ def huber(y_true, y_pred, delta=1.0):
     return float(np.mean(np.where(error <= delta, quadratic, linear)))
 
 
-_ACTIVATIONS = {
-    "sigmoid": (_sigmoid, sigmoid_grad),
-    "tanh": (np.tanh, tanh_grad),
-    "relu": (lambda z: np.maximum(z, 0.0), relu_grad),
+_ACTIVATIONS = {  # name: (the activation, its derivative at z, written with z and h = act(z))
+    "sigmoid": (_sigmoid, lambda z, h: h * (1.0 - h)),  # sigmoid_grad(z), without computing exp again
+    "tanh": (np.tanh, lambda z, h: 1.0 - h**2),  # tanh_grad(z)
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, h: relu_grad(z)),
 }
 
 
-def backward(x, y, W1, b1, W2, b2, hidden_activation="sigmoid"):
+def _gradients_and_loss(x, y, W1, b1, W2, b2, hidden_activation):
     activation, derivative = _ACTIVATIONS[hidden_activation]
     x = np.asarray(x, dtype=float)
     # forward pass (순전파), keeping z for the backward pass
@@ -49,20 +49,21 @@ def backward(x, y, W1, b1, W2, b2, hidden_activation="sigmoid"):
     h = activation(z)
     p = h @ W2 + b2
     y = np.asarray(y, dtype=float).reshape(p.shape)  # y may come as (N,) for one output
+    error = p - y
     # backward pass (역전파): the chain rule (연쇄 법칙) from the loss back to each weight
-    dp = 2.0 * (p - y) / p.size  # d mean((p - y) ** 2) / dp: the mean divides by every element
+    dp = 2.0 * error / p.size  # d mean((p - y) ** 2) / dp: the mean divides by every element
     grad_W2 = h.T @ dp  # (H, out), the shape of W2
     grad_b2 = dp.sum(axis=0)  # each bias is added to every sample: sum over the samples
     dh = dp @ W2.T
-    dz = dh * derivative(z)  # the derivative at z, the input of the activation
+    dz = dh * derivative(z, h)  # the derivative at z, the input of the activation
     grad_W1 = x.T @ dz  # (F, H), the shape of W1
     grad_b1 = dz.sum(axis=0)
-    return {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}
+    return {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}, float(np.mean(error**2))
 
 
-def _mse(x, y, W1, b1, W2, b2):
-    p = _sigmoid(x @ W1 + b1) @ W2 + b2
-    return float(np.mean((p - y) ** 2))
+def backward(x, y, W1, b1, W2, b2, hidden_activation="sigmoid"):
+    grads, _ = _gradients_and_loss(x, y, W1, b1, W2, b2, hidden_activation)
+    return grads
 
 
 def train_two_layer(x, y, hidden_units=4, learning_rate=0.5, epochs=2000, seed=0):
@@ -78,10 +79,11 @@ def train_two_layer(x, y, hidden_units=4, learning_rate=0.5, epochs=2000, seed=0
     ]
     losses = []
     for _ in range(epochs):
-        grads = backward(x, y, *params)
+        # backward's own forward pass gives this epoch's loss too (recorded before the update)
+        grads, loss = _gradients_and_loss(x, y, *params, "sigmoid")
+        losses.append(loss)
         # gradient descent (경사 하강법): every parameter against its gradient
         params = [p - learning_rate * grads[name] for p, name in zip(params, ("W1", "b1", "W2", "b2"))]
-        losses.append(_mse(x, y, *params))
     return params, losses
 
 

@@ -36,26 +36,29 @@ TRAINING = {"train_solves_xor", "train_loss_falls"}
 WRONG_ANSWERS = {
     "sigmoid derivative written for the output, applied to z": (
         [("    s = _sigmoid(np.asarray(z, dtype=float))\n    return s * (1.0 - s)", "    return z * (1.0 - z)")],
-        {"sigmoid_grad", "backward_hidden_layer", "backward_several_outputs", *TRAINING},
+        {"sigmoid_grad"},
     ),
     "tanh derivative written for the output, applied to z": (
         [("return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2", "return 1.0 - np.asarray(z, dtype=float) ** 2")],
-        {"tanh_grad", "backward_tanh_and_relu"},
+        {"tanh_grad"},
     ),
     "relu derivative 1 at z = 0": (
         [("np.where(np.asarray(z) > 0, 1.0, 0.0)", "np.where(np.asarray(z) >= 0, 1.0, 0.0)")],
         {"relu_grad"},
     ),
     "backward takes the derivative at the output h": (
-        [("dz = dh * derivative(z)", "dz = dh * derivative(h)")],
+        [
+            ("lambda z, h: h * (1.0 - h)", "lambda z, h: _sigmoid(h) * (1.0 - _sigmoid(h))"),
+            ("lambda z, h: 1.0 - h**2", "lambda z, h: 1.0 - np.tanh(h) ** 2"),
+        ],
         {"backward_hidden_layer", "backward_tanh_and_relu", "backward_several_outputs", "train_solves_xor"},
     ),
     "backward forgets the 1/N of the mean": (
-        [("dp = 2.0 * (p - y) / p.size", "dp = 2.0 * (p - y)")],
+        [("dp = 2.0 * error / p.size", "dp = 2.0 * error")],
         BACKWARD | TRAINING,
     ),
     "backward averages over the samples only": (
-        [("dp = 2.0 * (p - y) / p.size", "dp = 2.0 * (p - y) / len(p)")],
+        [("dp = 2.0 * error / p.size", "dp = 2.0 * error / len(p)")],
         {"backward_several_outputs"},
     ),
     "backward transposes the W1 gradient": (
@@ -90,8 +93,8 @@ WRONG_ANSWERS = {
         [("    quadratic = 0.5 * error**2", "    delta = 1.0\n    quadratic = 0.5 * error**2")],
         {"huber_small_errors", "huber_both_branches"},
     ),
-    "the losses include the loss before training": (
-        [("    losses = []\n", "    losses = [_mse(x, y, *params)]\n")],
+    "one loss too many": (
+        [("    return params, losses", "    return params, [*losses, losses[-1]]")],
         {"train_loss_falls"},
     ),
     "training ignores the learning rate": (
@@ -150,7 +153,7 @@ FEEDBACK = [
     ("huber's linear branch without the offset", "huber_both_branches", ["- 0.5 * delta"]),
     ("huber's quadratic branch without the half", "huber_small_errors", ["one half"]),
     ("huber ignores delta", "huber_small_errors", ["delta = 1.0"]),
-    ("the losses include the loss before training", "train_loss_falls", ["one per epoch"]),
+    ("one loss too many", "train_loss_falls", ["one per epoch"]),
     ("training ignores the learning rate", "train_solves_xor", ["seeds tried", "4 of 5 are needed"]),
     ("xor_network with a single layer", "xor_network", ["single layer", "straight line"]),
     ("xor_network's NAND unit never fires", "xor_network", ["[0, 0, 0, 0]", "hidden unit"]),
@@ -164,20 +167,20 @@ ODD_ANSWERS = [
     ("    return s * (1.0 - s)", "    return np.full(np.shape(z), np.nan)", "sigmoid_grad", "nan"),
     ("    return s * (1.0 - s)", "    return (s * (1.0 - s)).ravel()", "sigmoid_grad", "shape"),
     (
-        '    return {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}',
-        '    return {"W1": grad_W1, "b1": grad_b1, "W2": [[10**400]] * len(grad_W2), "b2": grad_b2}',
+        "    return grads",
+        '    return {**grads, "W2": [[10**400]] * len(grads["W2"])}',
         "backward_output_layer",
         "large",
     ),
     (
-        '    return {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}',
-        "    return [grad_W1, grad_b1, grad_W2, grad_b2]",
+        "    return grads",
+        '    return [grads[k] for k in ("W1", "b1", "W2", "b2")]',
         "backward_hidden_layer",
         "dict",
     ),
     (
-        '    return {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}',
-        '    return {"w1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}',
+        "    return grads",
+        '    return {("w1" if k == "W1" else k): v for k, v in grads.items()}',
         "backward_hidden_layer",
         "'W1'",
     ),
@@ -477,12 +480,13 @@ ACCEPTED_VARIANTS = {
             '    return ((W1, b1, "step"), (W2, b2, "step"), (np.eye(1), 0.0, None))',
         ),
     ],
-    "losses recorded before each update": [
+    "losses recorded after each update": [
+        ("        losses.append(loss)\n", ""),
         (
-            "    losses = []\n    for _ in range(epochs):\n",
-            "    losses = []\n    for _ in range(epochs):\n        losses.append(_mse(x, y, *params))\n",
+            '("W1", "b1", "W2", "b2"))]\n    return params, losses',
+            '("W1", "b1", "W2", "b2"))]\n'
+            "        losses.append(_gradients_and_loss(x, y, *params, 'sigmoid')[1])\n    return params, losses",
         ),
-        ("        losses.append(_mse(x, y, *params))\n    return", "    return"),
     ],
     "relu_grad as booleans and the losses as an array": [
         ("return np.where(np.asarray(z) > 0, 1.0, 0.0)", "return np.asarray(z) > 0"),
