@@ -8,8 +8,9 @@ learner's answer is compared with what each classic mistake would give (a forgot
 transposed weight gradient, the activation's derivative taken at its output instead of at z).
 
 Training is judged by its outcome (the grader's own forward pass on the returned weights solves
-XOR on a clear majority of seeds) and its bookkeeping (one real loss per epoch, falling), never by
-replaying the learner's updates. ``xor_network`` is run by the grader's forward pass too.
+XOR on a clear majority of seeds: 4 of 5, the runs stopping once that is decided) and its
+bookkeeping (one real loss per epoch, falling), never by replaying the learner's updates; the two
+training checks share the runs. ``xor_network`` is run by the grader's forward pass too.
 """
 
 from __future__ import annotations
