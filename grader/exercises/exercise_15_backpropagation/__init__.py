@@ -1,0 +1,1 @@
+"""Hidden checks for exercise 15 (back-propagation by hand)."""
