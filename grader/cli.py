@@ -426,6 +426,12 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     metavar="K/N",
     help="Grade only the K-th of N parts of the class (for a CI matrix; join the parts with grade merge).",
 )
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV mapping each learner folder (or GitHub user) to LMS identifiers; needed by --format canvas/moodle.",
+)
 @seed_option
 @timeout_option
 @load_timeout_option
@@ -441,6 +447,7 @@ def batch_command(
     fail_under: float | None,
     resume: bool,
     shard: tuple[int, int],
+    roster: Path | None,
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
@@ -458,9 +465,19 @@ def batch_command(
     3 the grader itself failed for a learner, 130 interrupted (partial outputs written).
     """
     from grader.batch.report import DEFAULT_FORMATS, grade_and_write
+    from grader.batch.roster import RosterError, read_roster
     from grader.engine import GradeOptions
 
     exercises = _exercises(exercise_names)
+    formats = formats or DEFAULT_FORMATS
+    lms = [name for name in formats if name in ("canvas", "moodle")]
+    try:
+        if lms and roster is None:
+            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
+        class_roster = read_roster(roster, formats) if roster is not None else None
+    except RosterError as error:
+        click.echo(f"grade batch: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
     options = GradeOptions(
         language=_language(),
         seed=seed,
@@ -474,11 +491,12 @@ def batch_command(
         class_dir,
         exercises,
         out=out,
-        formats=formats or DEFAULT_FORMATS,
+        formats=formats,
         workers=workers,
         options=options,
         resume=resume,
         shard=shard,
+        roster=class_roster,
         context=_text_context(to_screen=False),
     )
     sys.exit(_batch_exit_code(graded, fail_under))
@@ -500,7 +518,15 @@ def _shard(value: str) -> tuple[int, int]:
 @class_out_option("Folder for the merged output files.")
 @class_formats_option
 @class_fail_under_option
-def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], fail_under: float | None) -> None:
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV mapping each learner folder (or GitHub user) to LMS identifiers; needed by --format canvas/moodle.",
+)
+def merge_command(
+    parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], fail_under: float | None, roster: Path | None
+) -> None:
     """Join the --out folders of a class graded in shards (grade batch --shard K/N) into one.
 
     \b
@@ -511,9 +537,21 @@ def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], 
     """
     from grader.batch.merge import MergeError, merge_and_write
     from grader.batch.report import DEFAULT_FORMATS
+    from grader.batch.roster import RosterError, read_roster
 
+    formats = formats or DEFAULT_FORMATS
+    lms = [name for name in formats if name in ("canvas", "moodle")]
     try:
-        merged, problems = merge_and_write(parts, out, formats or DEFAULT_FORMATS, _text_context(to_screen=False))
+        if lms and roster is None:
+            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
+        class_roster = read_roster(roster, formats) if roster is not None else None
+    except RosterError as error:
+        click.echo(f"grade merge: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        merged, problems = merge_and_write(
+            parts, out, formats, _text_context(to_screen=False), roster=class_roster, stream=sys.stderr
+        )
     except MergeError as error:
         click.echo(f"grade merge: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)

@@ -112,10 +112,14 @@ def merge_and_write(
     out: str | os.PathLike,
     formats: Sequence[str],
     context: Any = None,
+    *,
+    roster: Any = None,
+    stream: Any = None,
 ) -> tuple[ClassResult, list[str]]:
     """``grade merge``'s one library call: read each shard's outputs folder, merge, write ``formats``
     into ``out`` in the context's language (messages rendered again from their ids when the class was
-    graded in another). Raises :class:`MergeError` (and writes nothing) for parts that do not belong together."""
+    graded in another). Raises :class:`MergeError` (and writes nothing) for parts that do not belong together.
+    ``roster``: as ``grade batch --roster`` (learners on one side only are printed on ``stream``)."""
     from grader.batch.report import write_outputs
     from grader.checking.localize import localized_class
     from grader.outputs import WriteContext
@@ -126,5 +130,16 @@ def merge_and_write(
     language = context.catalogue.language
     if merged.provenance.get("language", language) != language:
         merged = localized_class(merged, language)
+    if roster is not None:
+        from dataclasses import replace
+
+        from grader.batch.roster import reconcile
+        from grader.outputs.sanitize import ci_log
+
+        merged, notes = reconcile(merged, roster)
+        for note in notes:
+            if stream is not None:
+                stream.write(f"roster: {ci_log(note)}\n")
+        context = replace(context, roster=roster)
     write_outputs(merged, out, formats, context)
     return merged, problems

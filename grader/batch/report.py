@@ -14,14 +14,17 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from grader.batch.layout import find_learners
+from grader.batch.roster import reconcile
 from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
 from grader.engine import GradeOptions
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WriteContext
 from grader.outputs.base import encodable
+from grader.outputs.lms import Roster
 from grader.outputs.sanitize import ci_log, terminal
 from grader.registry import Exercise, all_exercises
 from grader.results import ClassResult, LearnerResult
@@ -41,12 +44,15 @@ def grade_and_write(
     context: WriteContext | None = None,
     resume: bool = False,
     shard: tuple[int, int] = (1, 1),
+    roster: Roster | None = None,
 ) -> ClassResult:
     """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
 
     ``resume``: keep the results in ``out/results.json`` of learners whose files have not changed
     (nor the checks, the grader or the seed) instead of grading them again. ``shard`` ``(k, n)``:
-    only the k-th of n parts of the class (``grade merge`` joins the parts' outputs).
+    only the k-th of n parts of the class (``grade merge`` joins the parts' outputs). ``roster``
+    (:func:`grader.batch.roster.read_roster`): who is who in the LMS, for the ``canvas`` and ``moodle``
+    formats; learners on one side only are printed on ``stream`` and noted (never dropped).
     """
     stream = stream or sys.stderr
     out = Path(out)
@@ -76,7 +82,13 @@ def grade_and_write(
         )
     finally:
         progress.close()
-        write_outputs(graded, out, formats, context or WriteContext())
+        context = context or WriteContext()
+        if roster is not None:
+            graded, notes = reconcile(graded, roster)
+            for note in notes:
+                _say(stream, f"roster: {ci_log(note)}")
+            context = replace(context, roster=roster)
+        write_outputs(graded, out, formats, context)
     _say(stream, _summary(graded, out))
     return graded
 
