@@ -432,6 +432,18 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     default=None,
     help="CSV mapping each learner folder (or GitHub user) to LMS identifiers; needed by --format canvas/moodle.",
 )
+@click.option(
+    "--due",
+    default=None,
+    metavar="TIME",
+    help="Deadline, e.g. 2026-12-01T23:59+09:00: grade each learner's last git commit at or before it.",
+)
+@click.option(
+    "--late-penalty",
+    default=None,
+    metavar="RULE",
+    help="With --due: grade the newest commit and take e.g. 10%/day,max50% (or 5%/hour) off in the LMS files.",
+)
 @seed_option
 @timeout_option
 @load_timeout_option
@@ -448,6 +460,8 @@ def batch_command(
     resume: bool,
     shard: tuple[int, int],
     roster: Path | None,
+    due: str | None,
+    late_penalty: str | None,
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
@@ -478,6 +492,16 @@ def batch_command(
     except RosterError as error:
         click.echo(f"grade batch: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)
+    from grader.batch.deadlines import DeadlineError, LatePenalty, parse_due
+
+    try:
+        if late_penalty is not None and due is None:
+            raise DeadlineError("--late-penalty needs --due (the deadline it counts from)")
+        due_time = parse_due(due) if due is not None else None
+        penalty = LatePenalty.parse(late_penalty) if late_penalty is not None else None
+    except DeadlineError as error:
+        click.echo(f"grade batch: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
     options = GradeOptions(
         language=_language(),
         seed=seed,
@@ -497,6 +521,8 @@ def batch_command(
         resume=resume,
         shard=shard,
         roster=class_roster,
+        due=due_time,
+        late_penalty=penalty,
         context=_text_context(to_screen=False),
     )
     sys.exit(_batch_exit_code(graded, fail_under))

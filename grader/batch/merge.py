@@ -91,6 +91,9 @@ def merge_results(parts: Sequence[ClassResult], names: Sequence[str] = ()) -> tu
     provenance["started"] = min((p.get("started", "") for p in times), default="")
     provenance["finished"] = max((p.get("finished", "") for p in times), default="")
     provenance["workers"] = sum(int(p.get("workers", 0) or 0) for p in times)
+    provenance.pop("roster", None)  # each part's roster notes saw a shard only: --roster reconciles again
+    if any(p.get("deadline") for p in times):
+        provenance["deadline"] = _merged_deadline(times, labels)
     merged = ClassResult(
         learners=[by_learner[name] for name in order if name in by_learner],
         exercises=list(first.exercises),
@@ -143,3 +146,15 @@ def merge_and_write(
         context = replace(context, roster=roster)
     write_outputs(merged, out, formats, context)
     return merged, problems
+
+
+def _merged_deadline(provenances: Sequence[dict], labels: Sequence[str]) -> dict:
+    """The parts' ``--due`` records joined (each part chose commits for its own learners)."""
+    first = provenances[0].get("deadline") or {}
+    learners: dict = {}
+    for label, provenance in zip(labels, provenances):
+        deadline = provenance.get("deadline") or {}
+        if any(deadline.get(key) != first.get(key) for key in ("due", "late_penalty", "graded")):
+            raise MergeError(f"{label} and {labels[0]} were graded with another --due or --late-penalty")
+        learners.update(deadline.get("learners") or {})
+    return {**first, "learners": learners}

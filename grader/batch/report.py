@@ -11,13 +11,17 @@ The outputs are written in ``finally``, so an interrupted batch still leaves wha
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from grader.batch.deadlines import LatePenalty
 from grader.batch.layout import find_learners
 from grader.batch.roster import reconcile
 from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
@@ -45,6 +49,8 @@ def grade_and_write(
     resume: bool = False,
     shard: tuple[int, int] = (1, 1),
     roster: Roster | None = None,
+    due: datetime | None = None,
+    late_penalty: LatePenalty | None = None,
 ) -> ClassResult:
     """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
 
@@ -52,7 +58,9 @@ def grade_and_write(
     (nor the checks, the grader or the seed) instead of grading them again. ``shard`` ``(k, n)``:
     only the k-th of n parts of the class (``grade merge`` joins the parts' outputs). ``roster``
     (:func:`grader.batch.roster.read_roster`): who is who in the LMS, for the ``canvas`` and ``moodle``
-    formats; learners on one side only are printed on ``stream`` and noted (never dropped).
+    formats; learners on one side only are printed on ``stream`` and noted (never dropped). ``due``
+    (:mod:`grader.batch.deadlines`): grade each learner's git history as it stood at that time (with
+    ``late_penalty``: their newest commit, its penalty recorded for the gradebooks).
     """
     stream = stream or sys.stderr
     out = Path(out)
@@ -64,6 +72,10 @@ def grade_and_write(
         workers, why = default_workers(chosen)
         if why:
             _say(stream, f"grading with {why}")
+    snapshot, folders, deadline = None, None, None
+    if due is not None:
+        snapshot = tempfile.mkdtemp(prefix="kerasdrill-due-")
+        folders, deadline = _at_deadline(everyone, learners, chosen, due, late_penalty, snapshot, stream)
     progress = _Progress(stream, len(learners))
     graded = ClassResult(exercises=[e.id for e in chosen], complete=False)
     try:
@@ -72,9 +84,10 @@ def grade_and_write(
             chosen,
             workers=workers,
             options=options,
-            skip=(out,),
+            skip=(out,) if snapshot is None else (out, snapshot),
             previous=previous,
             shard=shard,
+            learners=folders,
             on_learner=progress.learner_done,
             on_interrupt=lambda running: _say(
                 stream, f"\nstopping: finishing the {running} learner(s) being graded (Ctrl-C again to stop now)"
@@ -82,6 +95,10 @@ def grade_and_write(
         )
     finally:
         progress.close()
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
+        if deadline is not None:
+            graded = _with_deadline(graded, deadline)
         context = context or WriteContext()
         if roster is not None:
             graded, notes = reconcile(graded, roster)
@@ -91,6 +108,47 @@ def grade_and_write(
         write_outputs(graded, out, formats, context)
     _say(stream, _summary(graded, out))
     return graded
+
+
+def _at_deadline(everyone, learners, chosen, due, penalty, snapshot, stream) -> tuple[list, dict]:
+    """The class's folders with this shard's learners replaced by their files at the deadline, and the
+    ``provenance.deadline`` record (what was chosen for each learner)."""
+    from grader.batch.deadlines import snapshot_class
+
+    mine = {learner.learner for learner in learners}
+    copies, chosen_commits = snapshot_class(learners, chosen, due, snapshot, penalty)
+    by_id = {copy.learner: copy for copy in copies}
+    for name, record in chosen_commits.items():
+        for note in record.notes:
+            _say(stream, f"--due: {ci_log(name)}: {ci_log(note)}")
+    record = {
+        "due": due.isoformat(),
+        "late_penalty": str(penalty) if penalty is not None else "",
+        "graded": "newest commit" if penalty is not None else "last commit at or before the due time",
+        "learners": {name: chosen.to_dict() for name, chosen in chosen_commits.items()},
+    }
+    return [by_id[f.learner] if f.learner in mine else f for f in everyone], record
+
+
+def _with_deadline(graded: ClassResult, record: dict) -> ClassResult:
+    """``graded`` with the deadline record in its provenance and each learner's deadline notes in their row."""
+    learners = []
+    for learner in graded.learners:
+        chosen = record["learners"].get(learner.learner) or {}
+        notes = list(chosen.get("notes") or [])
+        if chosen.get("penalty_percent"):
+            notes.append(f"late by {_duration(chosen['late_by_s'])}: -{chosen['penalty_percent']:g}% in the LMS files")
+        elif chosen.get("later_commits"):
+            notes.append(f"{chosen['later_commits']} commit(s) after the deadline, not graded")
+        text = "; ".join(note for note in notes if note not in learner.note)  # --resume kept them
+        learners.append(replace(learner, note="; ".join(filter(None, [learner.note, text]))))
+    return replace(graded, learners=learners, provenance={**graded.provenance, "deadline": record})
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds // 60} min"
 
 
 def _previous(out: Path, stream: TextIO) -> ClassResult | None:
