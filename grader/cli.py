@@ -444,6 +444,13 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     metavar="RULE",
     help="With --due: grade the newest commit and take e.g. 10%/day,max50% (or 5%/hour) off in the LMS files.",
 )
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    metavar="OLD",
+    help="An earlier results.json (or --out folder): print the learners whose results changed, and why.",
+)
 @seed_option
 @timeout_option
 @load_timeout_option
@@ -462,6 +469,7 @@ def batch_command(
     roster: Path | None,
     due: str | None,
     late_penalty: str | None,
+    compare: Path | None,
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
@@ -523,6 +531,7 @@ def batch_command(
         roster=class_roster,
         due=due_time,
         late_penalty=penalty,
+        compare=compare,
         context=_text_context(to_screen=False),
     )
     sys.exit(_batch_exit_code(graded, fail_under))
@@ -601,6 +610,11 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
     """What the class got wrong: from grade batch's results.json (or --out folders, or a class's shards).
 
     \b
+    Two whole-class results (OLD NEW, not shards) are compared instead: per learner
+    and per check, what the re-grade changed and why (grader version, checks, seed,
+    the learner's file or commit).
+
+    \b
     Per exercise: the spread of scores, the checks by failure rate, the most frequent
     diagnoses with an example each, and who timed out, crashed or did not attempt it.
     Exit codes: 0 written, 1 some learners or shards are missing (written, marked
@@ -608,10 +622,15 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
     """
     from grader.batch.class_report import class_report
     from grader.batch.merge import MergeError
+    from grader.batch.regrade import is_regrade, regrade_report
     from grader.outputs.columns import terminal_width
 
     try:
-        _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
+        if is_regrade(results):
+            _, text = regrade_report(results, out=out, language=_language(), width=terminal_width())
+            problems = []
+        else:
+            _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
     except MergeError as error:
         click.echo(f"grade report: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)

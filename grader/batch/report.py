@@ -51,6 +51,7 @@ def grade_and_write(
     roster: Roster | None = None,
     due: datetime | None = None,
     late_penalty: LatePenalty | None = None,
+    compare: str | os.PathLike | None = None,
 ) -> ClassResult:
     """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
 
@@ -60,11 +61,13 @@ def grade_and_write(
     (:func:`grader.batch.roster.read_roster`): who is who in the LMS, for the ``canvas`` and ``moodle``
     formats; learners on one side only are printed on ``stream`` and noted (never dropped). ``due``
     (:mod:`grader.batch.deadlines`): grade each learner's git history as it stood at that time (with
-    ``late_penalty``: their newest commit, its penalty recorded for the gradebooks).
+    ``late_penalty``: their newest commit, its penalty recorded for the gradebooks). ``compare``: an earlier
+    results.json (or its folder): the learners whose results changed are printed at the end, with why.
     """
     stream = stream or sys.stderr
     out = Path(out)
     previous = _previous(out, stream) if resume else None
+    earlier = _read_earlier(compare)
     everyone = find_learners(class_dir, skip=(out,))
     learners = shard_of(everyone, *shard)
     chosen = list(exercises) if exercises else exercises_submitted(everyone, all_exercises())
@@ -107,7 +110,39 @@ def grade_and_write(
             context = replace(context, roster=roster)
         write_outputs(graded, out, formats, context)
     _say(stream, _summary(graded, out))
+    if compare is not None:
+        _say(stream, _compared(compare, earlier, graded, context))
     return graded
+
+
+def _read_earlier(compare: str | os.PathLike | None) -> ClassResult | str | None:
+    """``--compare OLD`` read before grading (OLD may be this batch's own --out): the result, or why not."""
+    if compare is None:
+        return None
+    from grader.batch.merge import MergeError, read_part
+
+    try:
+        return read_part(compare)
+    except MergeError as error:
+        return f"--compare: {ci_log(error)}"
+
+
+def _compared(compare: str | os.PathLike, before: ClassResult | str | None, graded: ClassResult, context) -> str:
+    """``--compare OLD``: the changed learners, one line each (learner text made safe for a CI log)."""
+    from grader.batch.regrade import diff_classes
+    from grader.outputs.regrade import learner_line
+    from grader.outputs.sanitize import CI_LOG, sanitized
+
+    catalogue = context.catalogue
+    if not isinstance(before, ClassResult):
+        return str(before)
+    diff = diff_classes(sanitized(before, CI_LOG), sanitized(graded, CI_LOG), catalogue)
+    lines = [catalogue.render("regrade.changed_heading", path=ci_log(compare))]
+    if diff.reasons:
+        lines.append(f"  {catalogue.render('regrade.why')}: {'; '.join(diff.reasons)}")
+    lines += [f"  {learner_line(change)}" for change in diff.learners]
+    lines.append("  " + catalogue.render("regrade.summary", changed=len(diff.learners), unchanged=diff.unchanged))
+    return "\n".join(lines)
 
 
 def _at_deadline(everyone, learners, chosen, due, penalty, snapshot, stream) -> tuple[list, dict]:
