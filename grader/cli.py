@@ -451,6 +451,11 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     metavar="OLD",
     help="An earlier results.json (or --out folder): print the learners whose results changed, and why.",
 )
+@click.option(
+    "--similarity",
+    is_flag=True,
+    help="Find pairs of learners whose files are unusually alike (stub and common code left out) for grade report.",
+)
 @seed_option
 @timeout_option
 @load_timeout_option
@@ -470,6 +475,7 @@ def batch_command(
     due: str | None,
     late_penalty: str | None,
     compare: Path | None,
+    similarity: bool,
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
@@ -532,6 +538,7 @@ def batch_command(
         due=due_time,
         late_penalty=penalty,
         compare=compare,
+        similarity=similarity,
         context=_text_context(to_screen=False),
     )
     sys.exit(_batch_exit_code(graded, fail_under))

@@ -52,6 +52,7 @@ def grade_and_write(
     due: datetime | None = None,
     late_penalty: LatePenalty | None = None,
     compare: str | os.PathLike | None = None,
+    similarity: bool = False,
 ) -> ClassResult:
     """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
 
@@ -63,6 +64,8 @@ def grade_and_write(
     (:mod:`grader.batch.deadlines`): grade each learner's git history as it stood at that time (with
     ``late_penalty``: their newest commit, its penalty recorded for the gradebooks). ``compare``: an earlier
     results.json (or its folder): the learners whose results changed are printed at the end, with why.
+    ``similarity``: pairs of learners whose files are unusually alike (:mod:`grader.batch.similarity`) are
+    kept in results.json for ``grade report``'s page (within this shard only, under ``--shard``).
     """
     stream = stream or sys.stderr
     out = Path(out)
@@ -98,6 +101,8 @@ def grade_and_write(
         )
     finally:
         progress.close()
+        if similarity and graded.complete:
+            graded = _with_similarity(graded, folders or everyone, learners, chosen)
         if snapshot is not None:
             shutil.rmtree(snapshot, ignore_errors=True)
         if deadline is not None:
@@ -184,6 +189,22 @@ def _duration(seconds: int) -> str:
     if seconds >= 86400:
         return f"{seconds / 86400:.1f} days"
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds // 60} min"
+
+
+def _with_similarity(graded: ClassResult, folders, learners, chosen) -> ClassResult:
+    """``graded`` with ``provenance.similarity``: the files graded (at the deadline, with --due), compared."""
+    from grader.batch.similarity import class_similarity, learner_sources
+    from grader.content import stubs_dir
+
+    mine = {learner.learner for learner in learners}
+    files = learner_sources([f for f in folders if f.learner in mine], chosen)
+    stubs = {}
+    for exercise in chosen:
+        try:
+            stubs[exercise.id] = (stubs_dir() / exercise.file_name).read_text(encoding="utf-8")
+        except OSError:
+            stubs[exercise.id] = ""
+    return replace(graded, provenance={**graded.provenance, "similarity": class_similarity(files, stubs)})
 
 
 def _previous(out: Path, stream: TextIO) -> ClassResult | None:
