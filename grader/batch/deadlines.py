@@ -208,6 +208,7 @@ class _Git:
     """Git plumbing on one learner's repository, configured so nothing in it runs."""
 
     def __init__(self, folder: Path) -> None:
+        folder = Path(os.path.abspath(folder))  # git runs from "/": a relative class folder must not change meaning
         self.folder = folder
         self.refusal = ""
         dot_git = folder / ".git"

@@ -96,7 +96,7 @@ def diff_classes(
         reasons.append(
             catalogue.render("regrade.reason_language", before=str(old.get("language")), after=str(new.get("language")))
         )
-    due_before, due_after = (str((p.get("deadline") or {}).get("due", "")) for p in (old, new))
+    due_before, due_after = (_due(p.get("deadline")) for p in (old, new))
     if due_before != due_after:
         reasons.append(catalogue.render("regrade.reason_due", before=due_before or "-", after=due_after or "-"))
     by_before = {learner.learner: learner for learner in before.learners}
@@ -186,6 +186,14 @@ def _check_changes(old: LearnerResult, new: LearnerResult) -> list[CheckChange]:
             )
         )
     return changes
+
+
+def _due(deadline: Any) -> str:
+    """``2026-12-01T23:59:00+09:00 --late-penalty 10%/day,max50%`` (``""`` without --due)."""
+    if not isinstance(deadline, dict) or not deadline.get("due"):
+        return ""
+    penalty = str(deadline.get("late_penalty") or "")
+    return str(deadline["due"]) + (f" --late-penalty {penalty}" if penalty else "")
 
 
 def _commit(graded: ClassResult, learner: str) -> str:

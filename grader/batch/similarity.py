@@ -40,7 +40,7 @@ COMMON_SHARE = 0.25  # a fingerprint in more than this share of the class (and m
 MAX_TOKENS = 200_000
 MAX_PAIRS = 30  # per exercise, highest first
 MAX_BLOCKS = 4  # matching passages shown per pair
-MAX_LINES = 12  # lines shown per passage and side
+MAX_LINES = 30  # lines shown per passage and side
 MAX_LINE_CHARS = 160
 
 
