@@ -19,19 +19,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from grader.batch.deadlines import LatePenalty
 from grader.batch.layout import find_learners
-from grader.batch.roster import reconcile
 from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
 from grader.engine import GradeOptions
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WriteContext
 from grader.outputs.base import encodable
-from grader.outputs.lms import Roster
 from grader.outputs.sanitize import ci_log, terminal
 from grader.registry import Exercise, all_exercises
 from grader.results import ClassResult, LearnerResult
+
+if TYPE_CHECKING:  # imported only when --due or --roster is used
+    from grader.batch.deadlines import LatePenalty
+    from grader.outputs.lms import Roster
 
 DEFAULT_FORMATS = DEFAULT_CLASS_FORMATS
 
@@ -109,6 +110,8 @@ def grade_and_write(
             graded = _with_deadline(graded, deadline)
         context = context or WriteContext()
         if roster is not None:
+            from grader.batch.roster import reconcile
+
             graded, notes = reconcile(graded, roster)
             for note in notes:
                 _say(stream, f"roster: {ci_log(note)}")

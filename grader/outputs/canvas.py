@@ -10,8 +10,9 @@ empty cells (Canvas leaves an empty cell's grade unchanged). A late penalty is a
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader.outputs.base import WriteContext, class_writer
-from grader.outputs.lms import Roster, column_title, exercise_points, match
 from grader.outputs.sanitize import CSV, sanitized
 from grader.outputs.spreadsheet import to_csv
 from grader.results import ClassResult
@@ -22,6 +23,8 @@ POINTS_POSSIBLE = "    Points Possible"  # as Canvas's export writes it (the lea
 
 
 def render_class(graded: ClassResult, context: WriteContext) -> str:
+    from grader.outputs.lms import column_title, exercise_points, match  # only when an LMS file is written
+
     roster = _roster(context)
     rows: list[list[object]] = [[*HEADER, *(column_title(e) for e in graded.exercises)]]
     rows.append([POINTS_POSSIBLE, "", "", "", "", *(graded.max_points.get(e, "") for e in graded.exercises)])
@@ -30,7 +33,9 @@ def render_class(graded: ClassResult, context: WriteContext) -> str:
     return to_csv(rows)
 
 
-def _roster(context: WriteContext) -> Roster:
+def _roster(context: WriteContext) -> Any:
+    from grader.outputs.lms import Roster
+
     if not isinstance(context.roster, Roster):
         raise ValueError("the canvas format needs --roster (the learners' Canvas identifiers)")
     return context.roster

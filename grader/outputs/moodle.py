@@ -11,13 +11,14 @@ applied to the points.
 from __future__ import annotations
 
 from grader.outputs.base import WriteContext, class_writer
-from grader.outputs.lms import Roster, column_title, exercise_points, match
 from grader.outputs.sanitize import CSV, sanitized
 from grader.outputs.spreadsheet import to_csv
 from grader.results import ClassResult
 
 
 def render_class(graded: ClassResult, context: WriteContext) -> str:
+    from grader.outputs.lms import Roster, column_title, exercise_points, match  # only when the file is written
+
     roster = context.roster
     if not isinstance(roster, Roster) or not roster.moodle_field():
         raise ValueError("the moodle format needs --roster with an email, idnumber or username column")
