@@ -201,3 +201,32 @@ def test_grade_batch_refuses_an_lms_format_without_a_roster(tmp_path):
     )
     assert completed.returncode == 2 and "needs --roster" in completed.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_grade_merge_writes_the_lms_files_of_a_sharded_class(tmp_path):
+    import json
+
+    whole = _class()
+    names = [learner.learner for learner in whole.learners]
+    parts = []
+    for k in (1, 2):
+        part = ClassResult(
+            learners=whole.learners[k - 1 :: 2],
+            exercises=whole.exercises,
+            max_points=whole.max_points,
+            provenance={"class": {"learners": names, "shard": [k, 2]}},
+        )
+        (tmp_path / f"p{k}").mkdir()
+        (tmp_path / f"p{k}" / "results.json").write_text(json.dumps(part.to_dict()), encoding="utf-8")
+        parts.append(str(tmp_path / f"p{k}"))
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    merge = [sys.executable, "-m", "grader", "merge", *parts, "--out", str(tmp_path / "m"), "--format", "canvas"]
+    refused = subprocess.run(merge, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "needs --roster" in refused.stderr
+    done = subprocess.run(
+        [*merge, "--roster", str(tmp_path / "roster.csv")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    rows = _rows((tmp_path / "m" / "canvas.csv").read_text(encoding="utf-8"))
+    assert [row[0] for row in rows[2:]] == ["Kim, Alice", "Lee, Bob", "Park, Carol"]
+    assert rows[3][5:] == ["8", "24"] and "not in the roster (no LMS row): zed" in done.stderr

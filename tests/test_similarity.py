@@ -111,3 +111,52 @@ def test_the_same_shape_gives_the_same_kgram_hash():
         kgram_hashes(tokens("a = b + c * d - e / f ** g"), K)[0]
         == kgram_hashes(tokens("x = y + z * w - v / u ** t"), K)[0]
     )
+
+
+def test_matching_lines_on_the_page_are_text_never_markup():
+    import jinja2
+
+    from grader.messages import catalogue_for
+    from grader.outputs.sanitize import HTML, sanitized
+    from grader.outputs.similarity import render_html_section
+
+    evil = "x = '</pre><script>alert(1)</script>'  \u202e"
+    record = {
+        "method": "m",
+        "exercises": {
+            "exercise-05": [
+                {
+                    "a": "<b>a</b>",
+                    "b": "b",
+                    "score": 1.0,
+                    "passages": [{"a_lines": [1, 1], "b_lines": [1, 1], "a": [evil], "b": [evil]}],
+                }
+            ]
+        },
+    }
+    html = str(render_html_section(sanitized(record, HTML), catalogue_for(None, "en"), jinja2))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>a</b>" not in html
+    assert "\u202e" not in html and "never proof" in html
+
+
+def test_a_notebooks_code_cells_are_compared_like_a_py_file(tmp_path):
+    import json
+
+    from grader.batch.layout import LearnerFolder
+    from grader.batch.similarity import learner_sources
+    from grader.registry import find_exercise
+
+    exercise = find_exercise("exercise-05")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / exercise.file_name).write_text(ORIGINAL, encoding="utf-8")
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "notes"}]
+    cells.append(
+        {"cell_type": "code", "metadata": {}, "source": _copy_of(ORIGINAL), "outputs": [], "execution_count": 1}
+    )
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "b" / f"{exercise.module_name}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    learners = [LearnerFolder(name, tmp_path / name, tmp_path) for name in ("a", "b")]
+    files = learner_sources(learners, [exercise])
+    assert "while left" in files["exercise-05"]["b"]
+    assert [(p.a, p.b) for p in similar_pairs(files["exercise-05"])] == [("a", "b")]
