@@ -222,3 +222,20 @@ def test_a_due_time_needs_its_offset():
         parse_due("2026-12-01T23:59")
     with pytest.raises(DeadlineError):
         parse_due("next friday")
+
+
+def test_merged_shards_keep_every_learners_deadline_record_and_refuse_another_deadline():
+    from grader.batch.merge import MergeError, merge_results
+    from grader.results import ClassResult, LearnerResult
+
+    def part(k: int, name: str, due: str = "2026-12-01T23:59:00+09:00") -> ClassResult:
+        record = {"due": due, "late_penalty": "", "graded": "x", "learners": {name: {"commit": name * 8}}}
+        return ClassResult(
+            learners=[LearnerResult(name)],
+            provenance={"class": {"learners": ["a", "b"], "shard": [k, 2]}, "deadline": record},
+        )
+
+    merged, problems = merge_results([part(1, "a"), part(2, "b")])
+    assert not problems and set(merged.provenance["deadline"]["learners"]) == {"a", "b"}
+    with pytest.raises(MergeError, match="--due"):
+        merge_results([part(1, "a"), part(2, "b", due="2026-12-02T23:59:00+09:00")])

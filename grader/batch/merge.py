@@ -94,6 +94,8 @@ def merge_results(parts: Sequence[ClassResult], names: Sequence[str] = ()) -> tu
     provenance.pop("roster", None)  # each part's roster notes saw a shard only: --roster reconciles again
     if any(p.get("deadline") for p in times):
         provenance["deadline"] = _merged_deadline(times, labels)
+    if any(p.get("similarity") for p in times):
+        provenance["similarity"] = _merged_similarity(times)
     merged = ClassResult(
         learners=[by_learner[name] for name in order if name in by_learner],
         exercises=list(first.exercises),
@@ -158,3 +160,17 @@ def _merged_deadline(provenances: Sequence[dict], labels: Sequence[str]) -> dict
             raise MergeError(f"{label} and {labels[0]} were graded with another --due or --late-penalty")
         learners.update(deadline.get("learners") or {})
     return {**first, "learners": learners}
+
+
+def _merged_similarity(provenances: Sequence[dict]) -> dict:
+    """The parts' ``--similarity`` pairs together (each part compared its own learners only), highest first."""
+    records = [p.get("similarity") for p in provenances if isinstance(p.get("similarity"), dict)]
+    exercises: dict[str, list] = {}
+    for record in records:
+        for exercise, pairs in (record.get("exercises") or {}).items():
+            exercises.setdefault(exercise, []).extend(pairs if isinstance(pairs, list) else [])
+    for pairs in exercises.values():
+        pairs.sort(key=lambda pair: -float(pair.get("score", 0)) if isinstance(pair, dict) else 0)
+    merged = {**records[0], "exercises": exercises} if records else {"exercises": exercises}
+    merged["scope"] = "within each shard"
+    return merged

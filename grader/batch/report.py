@@ -82,7 +82,11 @@ def grade_and_write(
     snapshot, folders, deadline = None, None, None
     if due is not None:
         snapshot = tempfile.mkdtemp(prefix="kerasdrill-due-")
-        folders, deadline = _at_deadline(everyone, learners, chosen, due, late_penalty, snapshot, stream)
+        try:
+            folders, deadline = _at_deadline(everyone, learners, chosen, due, late_penalty, snapshot, stream)
+        except BaseException:  # Ctrl-C while copying: leave no copy of learners' files behind
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise
     progress = _Progress(stream, len(learners))
     graded = ClassResult(exercises=[e.id for e in chosen], complete=False)
     try:
