@@ -426,6 +426,36 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     metavar="K/N",
     help="Grade only the K-th of N parts of the class (for a CI matrix; join the parts with grade merge).",
 )
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV mapping each learner folder (or GitHub user) to LMS identifiers; needed by --format canvas/moodle.",
+)
+@click.option(
+    "--due",
+    default=None,
+    metavar="TIME",
+    help="Deadline, e.g. 2026-12-01T23:59+09:00: grade each learner's last git commit at or before it.",
+)
+@click.option(
+    "--late-penalty",
+    default=None,
+    metavar="RULE",
+    help="With --due: grade the newest commit and take e.g. 10%/day,max50% (or 5%/hour) off in the LMS files.",
+)
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    metavar="OLD",
+    help="An earlier results.json (or --out folder): print the learners whose results changed, and why.",
+)
+@click.option(
+    "--similarity",
+    is_flag=True,
+    help="Find pairs of learners whose files are unusually alike (stub and common code left out) for grade report.",
+)
 @seed_option
 @timeout_option
 @load_timeout_option
@@ -441,6 +471,11 @@ def batch_command(
     fail_under: float | None,
     resume: bool,
     shard: tuple[int, int],
+    roster: Path | None,
+    due: str | None,
+    late_penalty: str | None,
+    compare: Path | None,
+    similarity: bool,
     seed: int,
     call_timeout: float | None,
     load_timeout: float | None,
@@ -458,9 +493,29 @@ def batch_command(
     3 the grader itself failed for a learner, 130 interrupted (partial outputs written).
     """
     from grader.batch.report import DEFAULT_FORMATS, grade_and_write
+    from grader.batch.roster import RosterError, read_roster
     from grader.engine import GradeOptions
 
     exercises = _exercises(exercise_names)
+    formats = formats or DEFAULT_FORMATS
+    lms = [name for name in formats if name in ("canvas", "moodle")]
+    try:
+        if lms and roster is None:
+            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
+        class_roster = read_roster(roster, formats) if roster is not None else None
+    except RosterError as error:
+        click.echo(f"grade batch: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
+    from grader.batch.deadlines import DeadlineError, LatePenalty, parse_due
+
+    try:
+        if late_penalty is not None and due is None:
+            raise DeadlineError("--late-penalty needs --due (the deadline it counts from)")
+        due_time = parse_due(due) if due is not None else None
+        penalty = LatePenalty.parse(late_penalty) if late_penalty is not None else None
+    except DeadlineError as error:
+        click.echo(f"grade batch: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
     options = GradeOptions(
         language=_language(),
         seed=seed,
@@ -474,11 +529,16 @@ def batch_command(
         class_dir,
         exercises,
         out=out,
-        formats=formats or DEFAULT_FORMATS,
+        formats=formats,
         workers=workers,
         options=options,
         resume=resume,
         shard=shard,
+        roster=class_roster,
+        due=due_time,
+        late_penalty=penalty,
+        compare=compare,
+        similarity=similarity,
         context=_text_context(to_screen=False),
     )
     sys.exit(_batch_exit_code(graded, fail_under))
@@ -500,7 +560,15 @@ def _shard(value: str) -> tuple[int, int]:
 @class_out_option("Folder for the merged output files.")
 @class_formats_option
 @class_fail_under_option
-def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], fail_under: float | None) -> None:
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV mapping each learner folder (or GitHub user) to LMS identifiers; needed by --format canvas/moodle.",
+)
+def merge_command(
+    parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], fail_under: float | None, roster: Path | None
+) -> None:
     """Join the --out folders of a class graded in shards (grade batch --shard K/N) into one.
 
     \b
@@ -511,9 +579,21 @@ def merge_command(parts: tuple[Path, ...], out: Path, formats: tuple[str, ...], 
     """
     from grader.batch.merge import MergeError, merge_and_write
     from grader.batch.report import DEFAULT_FORMATS
+    from grader.batch.roster import RosterError, read_roster
 
+    formats = formats or DEFAULT_FORMATS
+    lms = [name for name in formats if name in ("canvas", "moodle")]
     try:
-        merged, problems = merge_and_write(parts, out, formats or DEFAULT_FORMATS, _text_context(to_screen=False))
+        if lms and roster is None:
+            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
+        class_roster = read_roster(roster, formats) if roster is not None else None
+    except RosterError as error:
+        click.echo(f"grade merge: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        merged, problems = merge_and_write(
+            parts, out, formats, _text_context(to_screen=False), roster=class_roster, stream=sys.stderr
+        )
     except MergeError as error:
         click.echo(f"grade merge: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)
@@ -537,6 +617,11 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
     """What the class got wrong: from grade batch's results.json (or --out folders, or a class's shards).
 
     \b
+    Two whole-class results (OLD NEW, not shards) are compared instead: per learner
+    and per check, what the re-grade changed and why (grader version, checks, seed,
+    the learner's file or commit).
+
+    \b
     Per exercise: the spread of scores, the checks by failure rate, the most frequent
     diagnoses with an example each, and who timed out, crashed or did not attempt it.
     Exit codes: 0 written, 1 some learners or shards are missing (written, marked
@@ -544,10 +629,15 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
     """
     from grader.batch.class_report import class_report
     from grader.batch.merge import MergeError
+    from grader.batch.regrade import is_regrade, regrade_report
     from grader.outputs.columns import terminal_width
 
     try:
-        _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
+        if is_regrade(results):
+            _, text = regrade_report(results, out=out, language=_language(), width=terminal_width())
+            problems = []
+        else:
+            _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
     except MergeError as error:
         click.echo(f"grade report: {ci_log(error)}", err=True)
         sys.exit(EXIT_USAGE)

@@ -44,7 +44,14 @@ def class_report(
     summary = summarize(sanitized(graded, CI_LOG if out is None else HTML), language)
     catalogue = catalogue_for(None, language)
     if out is None:
-        return summary, render_terminal(summary, catalogue, width=width), problems
+        from grader.outputs.similarity import render_terminal_section
+
+        text = render_terminal(summary, catalogue, width=width)
+        return (
+            summary,
+            text + render_terminal_section(summary.provenance.get("similarity"), catalogue, width=width),
+            problems,
+        )
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.tmp")

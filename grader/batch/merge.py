@@ -91,6 +91,11 @@ def merge_results(parts: Sequence[ClassResult], names: Sequence[str] = ()) -> tu
     provenance["started"] = min((p.get("started", "") for p in times), default="")
     provenance["finished"] = max((p.get("finished", "") for p in times), default="")
     provenance["workers"] = sum(int(p.get("workers", 0) or 0) for p in times)
+    provenance.pop("roster", None)  # each part's roster notes saw a shard only: --roster reconciles again
+    if any(p.get("deadline") for p in times):
+        provenance["deadline"] = _merged_deadline(times, labels)
+    if any(p.get("similarity") for p in times):
+        provenance["similarity"] = _merged_similarity(times)
     merged = ClassResult(
         learners=[by_learner[name] for name in order if name in by_learner],
         exercises=list(first.exercises),
@@ -112,10 +117,14 @@ def merge_and_write(
     out: str | os.PathLike,
     formats: Sequence[str],
     context: Any = None,
+    *,
+    roster: Any = None,
+    stream: Any = None,
 ) -> tuple[ClassResult, list[str]]:
     """``grade merge``'s one library call: read each shard's outputs folder, merge, write ``formats``
     into ``out`` in the context's language (messages rendered again from their ids when the class was
-    graded in another). Raises :class:`MergeError` (and writes nothing) for parts that do not belong together."""
+    graded in another). Raises :class:`MergeError` (and writes nothing) for parts that do not belong together.
+    ``roster``: as ``grade batch --roster`` (learners on one side only are printed on ``stream``)."""
     from grader.batch.report import write_outputs
     from grader.checking.localize import localized_class
     from grader.outputs import WriteContext
@@ -126,5 +135,42 @@ def merge_and_write(
     language = context.catalogue.language
     if merged.provenance.get("language", language) != language:
         merged = localized_class(merged, language)
+    if roster is not None:
+        from dataclasses import replace
+
+        from grader.batch.roster import reconcile
+        from grader.outputs.sanitize import ci_log
+
+        merged, notes = reconcile(merged, roster)
+        for note in notes:
+            if stream is not None:
+                stream.write(f"roster: {ci_log(note)}\n")
+        context = replace(context, roster=roster)
     write_outputs(merged, out, formats, context)
     return merged, problems
+
+
+def _merged_deadline(provenances: Sequence[dict], labels: Sequence[str]) -> dict:
+    """The parts' ``--due`` records joined (each part chose commits for its own learners)."""
+    first = provenances[0].get("deadline") or {}
+    learners: dict = {}
+    for label, provenance in zip(labels, provenances):
+        deadline = provenance.get("deadline") or {}
+        if any(deadline.get(key) != first.get(key) for key in ("due", "late_penalty", "graded")):
+            raise MergeError(f"{label} and {labels[0]} were graded with another --due or --late-penalty")
+        learners.update(deadline.get("learners") or {})
+    return {**first, "learners": learners}
+
+
+def _merged_similarity(provenances: Sequence[dict]) -> dict:
+    """The parts' ``--similarity`` pairs together (each part compared its own learners only), highest first."""
+    records = [p.get("similarity") for p in provenances if isinstance(p.get("similarity"), dict)]
+    exercises: dict[str, list] = {}
+    for record in records:
+        for exercise, pairs in (record.get("exercises") or {}).items():
+            exercises.setdefault(exercise, []).extend(pairs if isinstance(pairs, list) else [])
+    for pairs in exercises.values():
+        pairs.sort(key=lambda pair: -float(pair.get("score", 0)) if isinstance(pair, dict) else 0)
+    merged = {**records[0], "exercises": exercises} if records else {"exercises": exercises}
+    merged["scope"] = "within each shard"
+    return merged

@@ -11,11 +11,15 @@ The outputs are written in ``finally``, so an interrupted batch still leaves wha
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from grader.batch.layout import find_learners
 from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
@@ -25,6 +29,10 @@ from grader.outputs.base import encodable
 from grader.outputs.sanitize import ci_log, terminal
 from grader.registry import Exercise, all_exercises
 from grader.results import ClassResult, LearnerResult
+
+if TYPE_CHECKING:  # imported only when --due or --roster is used
+    from grader.batch.deadlines import LatePenalty
+    from grader.outputs.lms import Roster
 
 DEFAULT_FORMATS = DEFAULT_CLASS_FORMATS
 
@@ -41,18 +49,31 @@ def grade_and_write(
     context: WriteContext | None = None,
     resume: bool = False,
     shard: tuple[int, int] = (1, 1),
+    roster: Roster | None = None,
+    due: datetime | None = None,
+    late_penalty: LatePenalty | None = None,
+    compare: str | os.PathLike | None = None,
+    similarity: bool = False,
 ) -> ClassResult:
     """Grade every learner in ``class_dir`` and write ``formats`` (see :data:`CLASS_WRITERS`) into ``out``.
 
     ``resume``: keep the results in ``out/results.json`` of learners whose files have not changed
     (nor the checks, the grader or the seed) instead of grading them again. ``shard`` ``(k, n)``:
-    only the k-th of n parts of the class (``grade merge`` joins the parts' outputs).
+    only the k-th of n parts of the class (``grade merge`` joins the parts' outputs). ``roster``
+    (:func:`grader.batch.roster.read_roster`): who is who in the LMS, for the ``canvas`` and ``moodle``
+    formats; learners on one side only are printed on ``stream`` and noted (never dropped). ``due``
+    (:mod:`grader.batch.deadlines`): grade each learner's git history as it stood at that time (with
+    ``late_penalty``: their newest commit, its penalty recorded for the gradebooks). ``compare``: an earlier
+    results.json (or its folder): the learners whose results changed are printed at the end, with why.
+    ``similarity``: pairs of learners whose files are unusually alike (:mod:`grader.batch.similarity`) are
+    kept in results.json for ``grade report``'s page (within this shard only, under ``--shard``).
     """
     stream = stream or sys.stderr
     context = context or WriteContext()
     say = context.catalogue.render  # progress and summary in the instructor's language (--lang)
     out = Path(out)
     previous = _previous(out, stream, say) if resume else None
+    earlier = _read_earlier(compare)
     everyone = find_learners(class_dir, skip=(out,))
     learners = shard_of(everyone, *shard)
     chosen = list(exercises) if exercises else exercises_submitted(everyone, all_exercises())
@@ -60,6 +81,14 @@ def grade_and_write(
         workers, why = default_workers(chosen)
         if why:
             _say(stream, say("batch.fewer_workers", **why["params"]))
+    snapshot, folders, deadline = None, None, None
+    if due is not None:
+        snapshot = tempfile.mkdtemp(prefix="kerasdrill-due-")
+        try:
+            folders, deadline = _at_deadline(everyone, learners, chosen, due, late_penalty, snapshot, stream)
+        except BaseException:  # Ctrl-C while copying: leave no copy of learners' files behind
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise
     progress = _Progress(stream, len(learners), say)
     graded = ClassResult(exercises=[e.id for e in chosen], complete=False)
     try:
@@ -68,17 +97,120 @@ def grade_and_write(
             chosen,
             workers=workers,
             options=options,
-            skip=(out,),
+            skip=(out,) if snapshot is None else (out, snapshot),
             previous=previous,
             shard=shard,
+            learners=folders,
             on_learner=progress.learner_done,
             on_interrupt=lambda running: _say(stream, "\n" + say("batch.stopping", running=running)),
         )
     finally:
         progress.close()
+        if similarity and graded.complete:
+            graded = _with_similarity(graded, folders or everyone, learners, chosen)
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
+        if deadline is not None:
+            graded = _with_deadline(graded, deadline)
+        if roster is not None:
+            from grader.batch.roster import reconcile
+
+            graded, notes = reconcile(graded, roster)
+            for note in notes:
+                _say(stream, f"roster: {ci_log(note)}")
+            context = replace(context, roster=roster)
         write_outputs(graded, out, formats, context)
     _say(stream, _summary(graded, out, say))
+    if compare is not None:
+        _say(stream, _compared(compare, earlier, graded, context))
     return graded
+
+
+def _read_earlier(compare: str | os.PathLike | None) -> ClassResult | str | None:
+    """``--compare OLD`` read before grading (OLD may be this batch's own --out): the result, or why not."""
+    if compare is None:
+        return None
+    from grader.batch.merge import MergeError, read_part
+
+    try:
+        return read_part(compare)
+    except MergeError as error:
+        return f"--compare: {ci_log(error)}"
+
+
+def _compared(compare: str | os.PathLike, before: ClassResult | str | None, graded: ClassResult, context) -> str:
+    """``--compare OLD``: the changed learners, one line each (learner text made safe for a CI log)."""
+    from grader.batch.regrade import diff_classes
+    from grader.outputs.regrade import learner_line
+    from grader.outputs.sanitize import CI_LOG, sanitized
+
+    catalogue = context.catalogue
+    if not isinstance(before, ClassResult):
+        return str(before)
+    diff = diff_classes(sanitized(before, CI_LOG), sanitized(graded, CI_LOG), catalogue)
+    lines = [catalogue.render("regrade.changed_heading", path=ci_log(compare))]
+    if diff.reasons:
+        lines.append(f"  {catalogue.render('regrade.why')}: {'; '.join(diff.reasons)}")
+    lines += [f"  {learner_line(change)}" for change in diff.learners]
+    lines.append("  " + catalogue.render("regrade.summary", changed=len(diff.learners), unchanged=diff.unchanged))
+    return "\n".join(lines)
+
+
+def _at_deadline(everyone, learners, chosen, due, penalty, snapshot, stream) -> tuple[list, dict]:
+    """The class's folders with this shard's learners replaced by their files at the deadline, and the
+    ``provenance.deadline`` record (what was chosen for each learner)."""
+    from grader.batch.deadlines import snapshot_class
+
+    mine = {learner.learner for learner in learners}
+    copies, chosen_commits = snapshot_class(learners, chosen, due, snapshot, penalty)
+    by_id = {copy.learner: copy for copy in copies}
+    for name, record in chosen_commits.items():
+        for note in record.notes:
+            _say(stream, f"--due: {ci_log(name)}: {ci_log(note)}")
+    record = {
+        "due": due.isoformat(),
+        "late_penalty": str(penalty) if penalty is not None else "",
+        "graded": "newest commit" if penalty is not None else "last commit at or before the due time",
+        "learners": {name: chosen.to_dict() for name, chosen in chosen_commits.items()},
+    }
+    return [by_id[f.learner] if f.learner in mine else f for f in everyone], record
+
+
+def _with_deadline(graded: ClassResult, record: dict) -> ClassResult:
+    """``graded`` with the deadline record in its provenance and each learner's deadline notes in their row."""
+    learners = []
+    for learner in graded.learners:
+        chosen = record["learners"].get(learner.learner) or {}
+        notes = list(chosen.get("notes") or [])
+        if chosen.get("penalty_percent"):
+            notes.append(f"late by {_duration(chosen['late_by_s'])}: -{chosen['penalty_percent']:g}% in the LMS files")
+        elif chosen.get("later_commits"):
+            notes.append(f"{chosen['later_commits']} commit(s) after the deadline, not graded")
+        text = "; ".join(note for note in notes if note not in learner.note)  # --resume kept them
+        learners.append(replace(learner, note="; ".join(filter(None, [learner.note, text]))))
+    return replace(graded, learners=learners, provenance={**graded.provenance, "deadline": record})
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds // 60} min"
+
+
+def _with_similarity(graded: ClassResult, folders, learners, chosen) -> ClassResult:
+    """``graded`` with ``provenance.similarity``: the files graded (at the deadline, with --due), compared."""
+    from grader.batch.similarity import class_similarity, learner_sources
+    from grader.content import stubs_dir
+
+    mine = {learner.learner for learner in learners}
+    files = learner_sources([f for f in folders if f.learner in mine], chosen)
+    stubs = {}
+    for exercise in chosen:
+        try:
+            stubs[exercise.id] = (stubs_dir() / exercise.file_name).read_text(encoding="utf-8")
+        except OSError:
+            stubs[exercise.id] = ""
+    return replace(graded, provenance={**graded.provenance, "similarity": class_similarity(files, stubs)})
 
 
 def _previous(out: Path, stream: TextIO, say: Callable[..., str]) -> ClassResult | None:

@@ -98,6 +98,7 @@ def grade_class(
     on_interrupt: Callable[[int], None] | None = None,
     previous: ClassResult | None = None,
     shard: tuple[int, int] = (1, 1),
+    learners: Sequence[LearnerFolder] | None = None,
 ) -> ClassResult:
     """Grade every learner of ``class_dir``; see the module docstring.
 
@@ -110,9 +111,10 @@ def grade_class(
     same as then keeps that result without being graded again. ``shard`` ``(k, n)``: grade only
     the k-th of n parts of the class (:func:`shard_of`); the exercises are still chosen from, and
     the provenance lists, the whole class, so :func:`~grader.batch.merge.merge_results` of all n
-    parts equals one unsharded run.
+    parts equals one unsharded run. ``learners``: the whole class's folders, instead of finding them in
+    ``class_dir`` (``--due`` grades copies made at the deadline; ``class_dir`` is still hidden from workers).
     """
-    everyone = find_learners(class_dir, skip=skip)
+    everyone = list(learners) if learners is not None else find_learners(class_dir, skip=skip)
     chosen = list(exercises) if exercises else exercises_submitted(everyone, all_exercises())
     learners = shard_of(everyone, *shard)
     options = replace(

@@ -9,7 +9,7 @@ so stored results re-render in another language.
 
 from __future__ import annotations
 
-from grader.outputs import checks, classroom, gradebook, gradescope, json, junit, markdown, text
+from grader.outputs import canvas, checks, classroom, gradebook, gradescope, json, junit, markdown, moodle, text
 from grader.outputs.base import WriteContext, Writer, plain
 
 WRITERS: dict[str, Writer] = {
@@ -27,6 +27,9 @@ WRITERS: dict[str, Writer] = {
 }
 #: The writers a batch can use (each writes one file into the outputs folder).
 CLASS_WRITERS: dict[str, Writer] = {name: writer for name, writer in WRITERS.items() if writer.render_class}
+#: LMS gradebook imports: a whole class's file with the roster's identifiers (``grade batch --roster``), so
+#: batch formats only, never a single run's ``--format``.
+CLASS_WRITERS.update({writer.name: writer for writer in (canvas.WRITER, moodle.WRITER)})
 #: What ``grade batch`` and ``grade merge`` write unless ``--format`` says otherwise.
 DEFAULT_CLASS_FORMATS = ("gradebook", "checks", "json", "junit")
 

@@ -42,6 +42,7 @@ class WriteContext:
     ascii_only: bool = False
     catalogue: Catalogue = field(default_factory=lambda: catalogue_for(None))
     width: int = 88  # the text report's columns: the terminal's when printing to one
+    roster: Any = None  # grade batch --roster: an outputs.lms.Roster, for the LMS gradebook writers
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,15 @@ def _view(summary: ClassSummary, catalogue: Catalogue, jinja2: Any) -> dict[str,
         "learners": learners,
         "max_score": summary.max_score,
         "complete": summary.complete,
+        "similarity": _similarity(provenance, catalogue, jinja2),
     }
+
+
+def _similarity(provenance: dict, catalogue: Catalogue, jinja2: Any) -> Any:
+    """``grade batch --similarity``'s pairs as the page's last section ("" without it)."""
+    from grader.outputs.similarity import render_html_section
+
+    return render_html_section(provenance.get("similarity"), catalogue, jinja2)
 
 
 LABELS = (
