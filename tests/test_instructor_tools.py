@@ -121,7 +121,7 @@ def test_with_a_late_penalty_the_newest_commit_is_graded_and_the_raw_score_kept(
 
 
 def test_the_lms_files_have_their_columns_the_penalties_and_everyone(run):
-    canvas = list(csv.reader(io.StringIO((run["root"] / "late" / "canvas.csv").read_text(encoding="utf-8"))))
+    canvas = list(csv.reader(io.StringIO((run["root"] / "late" / "canvas.csv").read_text(encoding="utf-8-sig"))))
     assert canvas[0] == [
         "Student",
         "ID",
@@ -136,7 +136,7 @@ def test_the_lms_files_have_their_columns_the_penalties_and_everyone(run):
     assert rows["l04"][5:] == ["12.8", "19.2"]  # 16 and 24, less 20 %
     assert rows["ghost"][5:] == ["", ""]
     assert "l02" not in rows and len(rows) == 8  # seven learners in the roster + the ghost
-    moodle = list(csv.reader(io.StringIO((run["root"] / "late" / "moodle.csv").read_text(encoding="utf-8"))))
+    moodle = list(csv.reader(io.StringIO((run["root"] / "late" / "moodle.csv").read_text(encoding="utf-8-sig"))))
     assert moodle[0] == ["email", "kerasdrill exercise-04", "kerasdrill exercise-05"]
     assert {row[0] for row in moodle[1:]} == {f"l{n:02d}@uni.example" for n in (1, 3, 4, 5, 6, 7, 8)} | {
         "ghost@uni.example"
