@@ -493,19 +493,11 @@ def batch_command(
     3 the grader itself failed for a learner, 130 interrupted (partial outputs written).
     """
     from grader.batch.report import DEFAULT_FORMATS, grade_and_write
-    from grader.batch.roster import RosterError, read_roster
     from grader.engine import GradeOptions
 
     exercises = _exercises(exercise_names)
     formats = formats or DEFAULT_FORMATS
-    lms = [name for name in formats if name in ("canvas", "moodle")]
-    try:
-        if lms and roster is None:
-            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
-        class_roster = read_roster(roster, formats) if roster is not None else None
-    except RosterError as error:
-        click.echo(f"grade batch: {ci_log(error)}", err=True)
-        sys.exit(EXIT_USAGE)
+    class_roster = _class_roster("batch", formats, roster)
     from grader.batch.deadlines import DeadlineError, LatePenalty, parse_due
 
     try:
@@ -579,17 +571,9 @@ def merge_command(
     """
     from grader.batch.merge import MergeError, merge_and_write
     from grader.batch.report import DEFAULT_FORMATS
-    from grader.batch.roster import RosterError, read_roster
 
     formats = formats or DEFAULT_FORMATS
-    lms = [name for name in formats if name in ("canvas", "moodle")]
-    try:
-        if lms and roster is None:
-            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
-        class_roster = read_roster(roster, formats) if roster is not None else None
-    except RosterError as error:
-        click.echo(f"grade merge: {ci_log(error)}", err=True)
-        sys.exit(EXIT_USAGE)
+    class_roster = _class_roster("merge", formats, roster)
     try:
         merged, problems = merge_and_write(
             parts, out, formats, _text_context(to_screen=False), roster=class_roster, stream=sys.stderr
@@ -1028,6 +1012,20 @@ def init_command(directory: Path, force: bool, notebooks: bool) -> None:
     click.echo(catalogue.render("cli.init_done", count=written, path=target, workspace=directory))
     if kept:
         click.echo(catalogue.render("cli.init_skipped", count=kept))
+
+
+def _class_roster(command: str, formats, roster):
+    """The ``--roster`` read for ``grade batch`` / ``grade merge`` (needed by the LMS formats), or exit 2."""
+    from grader.batch.roster import RosterError, read_roster
+
+    lms = [name for name in formats if name in ("canvas", "moodle")]
+    try:
+        if lms and roster is None:
+            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
+        return read_roster(roster, formats) if roster is not None else None
+    except RosterError as error:
+        click.echo(f"grade {command}: {ci_log(error)}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":  # pragma: no cover
