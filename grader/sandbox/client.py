@@ -31,7 +31,7 @@ from grader.outcomes import (
     SubmissionBroken,
     problem_ref,
 )
-from grader.sandbox import environment, isolation, protocol
+from grader.sandbox import environment, figures, isolation, protocol
 from grader.sandbox.capture import OUTPUT_FILE, open_capture, read_output
 from grader.sandbox.fair_time import FairDeadline, cpu_wait_s, worker_pid
 from grader.sandbox.keras_codec import install as install_keras_codec
@@ -128,6 +128,7 @@ class WorkerClient:
         self._output_fd = open_capture(self.session_dir)  # read through this descriptor, never by path
         self.codec = Codec(os.path.join(self.session_dir, "exchange"))
         install_keras_codec(self.codec)
+        figures.install(self.codec)
         self._process: _Process | None = None
         self._next_id = 0
         self._load_reply: dict | None = None

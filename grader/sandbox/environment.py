@@ -67,4 +67,7 @@ def worker_environment(base: Mapping[str, str], session_dir: str, extra: Mapping
     env = dict(base, **extra)
     private_tmp = os.path.join(session_dir, "tmp")
     env.update(HOME=os.path.join(session_dir, "home"), TMPDIR=private_tmp, TEMP=private_tmp, TMP=private_tmp)
+    # matplotlib (exercise 16's figure): no window, whatever the learner's desktop, and its font cache in
+    # the session folder (deleted with it; elsewhere it would warn about a temporary cache in the learner's output)
+    env.update(MPLBACKEND="Agg", MPLCONFIGDIR=os.path.join(session_dir, "home", ".matplotlib"))
     return env

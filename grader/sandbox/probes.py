@@ -51,3 +51,30 @@ def random_draws_after_set_seed(module: ModuleType, seed: int) -> dict:
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3), keras.layers.Dense(2)])
     draws["keras_init"] = [float(v) for weights in model.get_weights() for v in numpy.ravel(weights)]
     return draws
+
+
+@probe
+def new_folder(module: ModuleType, name: str) -> str:
+    """Make the folder ``name`` (a plain name) in the worker's current folder, for a learner function that
+    saves into a folder it is given (exercise 16's ``save_and_reload``); returns the name."""
+    import os
+
+    name = os.path.basename(str(name))
+    os.makedirs(name, exist_ok=True)
+    return name
+
+
+@probe
+def saved_file(module: ModuleType, folder: str, name: str) -> dict:
+    """Is ``folder/name`` a file, and is it a zip archive (what a ``.keras`` file is)? With the names of
+    the first files in ``folder``, so a check can say where the model went instead."""
+    import os
+    import zipfile
+
+    path = os.path.join(str(folder), str(name))
+    exists = os.path.isfile(path)
+    try:
+        files = sorted(os.listdir(str(folder)))[:5]
+    except OSError:
+        files = []
+    return {"exists": exists, "zip": exists and zipfile.is_zipfile(path), "files": files}
