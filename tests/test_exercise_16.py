@@ -143,7 +143,7 @@ test_odd_return_values = pytest.mark.slow(
         EXERCISE,
         [
             ("    return history.history  #", "    return 42  #", "training_stops_early", "history.history"),
-            ("    return history.history  #", "    return {'loss': 'x'}  #", "training_stops_early", "val_loss"),
+            ("    return history.history  #", "    return {'loss': 'x'}  #", "training_stops_early", "history"),
             (
                 "    return history.history  #",
                 "    return {'loss': [1.0], 'val_loss': [float('nan')]}  #",
@@ -152,7 +152,6 @@ test_odd_return_values = pytest.mark.slow(
             ),
             ("    return kernel, bias", "    return 'kernel'", "layer_weights", "kernel"),
             (FEATURES, "    return None", "hidden_features", "hidden_features"),
-            ("    return fig\n", "    return ax\n", "learning_curve_lines", ""),  # an Axes is judged like its figure
             ("    return fig\n", "    return 'fig'\n", "learning_curve_lines", "matplotlib"),
             (
                 "    return fig\n",
@@ -176,7 +175,12 @@ VARIANTS = [
                 "    callbacks.append(EarlyStopping(monitor='val_loss', patience=patience, restore_best_weights=True))\n",
             ),
             ("callbacks=[early_stopping],", "callbacks=callbacks,"),
-            ("    return keras.models.load_model(path)", "    return keras.saving.load_model(path)"),
+            # tf.keras (from tensorflow import keras) has no keras.saving: Keras 3's own package has
+            (
+                "    return keras.models.load_model(path)",
+                "    import keras as keras3\n\n    return keras3.saving.load_model(path)",
+            ),
+            ("    return fig\n", "    return ax\n"),  # an Axes is judged like its figure
             (
                 "keras.Model(inputs=model.inputs, outputs=model.layers[index].output)",
                 "keras.Model(model.layers[0].input, model.layers[index].output)",
@@ -255,7 +259,8 @@ def test_early_stopping_rule_matches_keras():
             ran = epoch + 1
             if callback.model.stop_training:
                 break
-        assert early_stopping_length(values, patience, len(values)) == ran, (values, patience)
+        expected = early_stopping_length(values, patience, 100)
+        assert expected == ran if callback.model.stop_training else expected is None, (values, patience)
 
 
 def test_layer_outputs_match_keras():

@@ -138,6 +138,7 @@ class WorkerClient:
         self._space = SpaceWatch(self.session_dir)  # the session's size, where no tmpfs caps it
         self.restarts = 0
         self.timed_out_functions: dict[str, LearnerTimeout] = {}  # shared by every Learner of this submission
+        self.once_results: dict[str, tuple[bool, Any]] = {}  # Learner.once: one expensive call, several checks
 
     @property
     def cgroup_name(self) -> str:
@@ -547,6 +548,21 @@ class Learner:
     def with_seed(self, seed: int | None) -> Learner:
         """The same learner, seeding the worker with ``seed`` before each call (``None``: no seeding)."""
         return Learner(self._client, timeout=self._timeout, seed=seed)
+
+    def once(self, key: str, compute: Any) -> Any:
+        """``compute()`` the first time ``key`` is asked for in this submission's session, its value (or its
+        exception, raised again) every later time: one training run that several checks judge, each for its
+        own points (exercise 16's early stopping), costs one fit. The key names the call and its inputs."""
+        results = self._client.once_results
+        if key not in results:
+            try:
+                results[key] = (True, compute())
+            except Exception as exc:  # a learner problem or a failed check: the same for every check that asks
+                results[key] = (False, exc)
+        ok, value = results[key]
+        if not ok:
+            raise value
+        return value
 
     def probe(self, name: str, *args: Any) -> Any:
         """Run the grader-owned probe ``grader.sandbox.probes.<name>`` in the worker and return its value."""
