@@ -303,3 +303,15 @@ def test_figure_crosses_as_plain_data_and_is_bounded(tmp_path):
     plt.close(fig)
     for forged in ({"__figure__": "Figure", "axes": "x"}, {"__figure__": 1, "axes": [{"lines": [{"x": 5}]}]}):
         assert codec.decode(forged).problem == "malformed"
+
+
+def test_a_history_crosses_as_a_dict_that_also_answers_history_and_epoch():
+    """plot_learning_curves receives the dict; the course's history.history[...] and history.epoch work on it too."""
+    from grader.sandbox.protocol import Codec, TrainingHistory
+
+    codec = Codec()
+    sent = TrainingHistory({"loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.7, 0.8]})
+    received = codec.decode(codec.encode(sent))
+    assert isinstance(received, dict) and received == sent
+    assert received.history["val_loss"] == [1.0, 0.7, 0.8] and received.epoch == [0, 1, 2]
+    assert received.history.history is received  # history.history.history, as deep as anyone writes it
