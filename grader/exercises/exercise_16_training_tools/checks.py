@@ -239,6 +239,12 @@ def grader_model(rng, seed: int, *, dropout: bool = True):
         return load_model(ModelFile(path)), n_features
 
 
+def shared_model(learner, rng, seed):
+    """The model the saving, weights and features checks ask about: built once per submission (the first
+    of them draws it), as each of them would build the same kind (:meth:`Learner.once`)."""
+    return learner.once("grader_model", lambda: grader_model(rng, seed))
+
+
 def relu_indices(model) -> list[int]:
     return [i for i, layer in enumerate(model.layers) if layer.get_config().get("activation") == "relu"]
 
@@ -248,7 +254,7 @@ def relu_indices(model) -> list[int]:
 
 @check(points=2)
 def test_save_and_reload(learner, rng, seed):
-    model, n_features = grader_model(rng, seed)
+    model, n_features = shared_model(learner, rng, seed)
     folder = learner.probe("new_folder", f"saved-{int(rng.integers(1000, 10**6))}")
     call = f"save_and_reload(model, {folder!r})"
     try:
@@ -288,7 +294,7 @@ def _weights_of(model, index):
 
 @check(points=2)
 def test_layer_weights(learner, rng, seed):
-    model, _ = grader_model(rng, seed)
+    model, _ = shared_model(learner, rng, seed)
     indices = [i for i, layer in enumerate(model.layers) if layer.get_weights()]
     # one call (each sends the model): a layer with a neighbour on both sides, so an index off by one reads
     # another Dense's weights
@@ -335,7 +341,7 @@ def layer_outputs(model, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 @check(points=2)
 def test_hidden_features(learner, rng, seed):
-    model, n_features = grader_model(rng, seed)
+    model, n_features = shared_model(learner, rng, seed)
     x = rng.normal(size=(int(rng.integers(5, 40)), n_features)).astype("float32")
     outputs = layer_outputs(model, x)
     # one call (each traces a predict function in the worker): the relu layer with a neighbour on both sides,
