@@ -45,8 +45,9 @@ from grader.checking.api import (
 )
 from grader.messages import message_ref
 from grader.outcomes import LearnerProblem, LearnerRaised, LearnerTimeout, NotAttempted
+from grader.sandbox.figures import AxesData, FigureData, LineData
 from grader.sandbox.keras_codec import load_model
-from grader.sandbox.protocol import DatasetSample, KerasObjectSpec, ModelFile, Opaque, preview
+from grader.sandbox.protocol import DatasetSample, KerasObjectSpec, ModelFile, Opaque, TrainingHistory, preview
 
 _MODEL_HELPERS = (
     "learner_model",
@@ -69,13 +70,16 @@ _MODEL_HELPERS = (
 
 __all__ = [
     "ANY_KIND",
+    "AxesData",
     "CHECK_MARKER",
     "CheckFailed",
     "DatasetSample",
+    "FigureData",
     "KerasObjectSpec",
     "LearnerProblem",
     "LearnerRaised",
     "LearnerTimeout",
+    "LineData",
     "ModelFile",
     "NotAttempted",
     "Opaque",
@@ -91,6 +95,7 @@ __all__ = [
     "preview",
     "same",
     "close",
+    "TrainingHistory",
     "type_name",
     "wrong_type",
     *_MODEL_HELPERS,

@@ -39,6 +39,8 @@ RULES: list[Rule] = [
     Rule("*", r"keras\.optimizers\.legacy", "explain.legacy_optimizer"),
     Rule("*", r"cannot import name 'ImageDataGenerator'", "explain.image_data_generator"),
     Rule("*", r"No module named '(tensorflow\.)?keras\.layers\.experimental", "explain.layers_experimental"),
+    # exercise 16's figure: matplotlib is an optional extra of kerasdrill (`plots`)
+    Rule("*", r"No module named 'matplotlib", "explain.matplotlib_missing"),
     # Keras 1/2 arguments
     Rule("TypeError", r"Dense\.__init__\(\) missing 1 required positional argument: 'units'", "explain.output_dim"),
     Rule("TypeError", r"Dropout\.__init__\(\) missing 1 required positional argument: 'rate'", "explain.dropout_rate"),

@@ -31,7 +31,7 @@ from grader.outcomes import (
     SubmissionBroken,
     problem_ref,
 )
-from grader.sandbox import environment, isolation, protocol
+from grader.sandbox import environment, figures, isolation, protocol
 from grader.sandbox.capture import OUTPUT_FILE, open_capture, read_output
 from grader.sandbox.fair_time import FairDeadline, cpu_wait_s, worker_pid
 from grader.sandbox.keras_codec import install as install_keras_codec
@@ -130,6 +130,7 @@ class WorkerClient:
         self._output_fd = open_capture(self.session_dir)  # read through this descriptor, never by path
         self.codec = Codec(os.path.join(self.session_dir, "exchange"))
         install_keras_codec(self.codec)
+        figures.install(self.codec)
         self._process: _Process | None = None
         self._next_id = 0
         self._load_reply: dict | None = None
@@ -139,6 +140,7 @@ class WorkerClient:
         self._space = SpaceWatch(self.session_dir)  # the session's size, where no tmpfs caps it
         self.restarts = 0
         self.timed_out_functions: dict[str, LearnerTimeout] = {}  # shared by every Learner of this submission
+        self.once_results: dict[str, tuple[bool, Any]] = {}  # Learner.once: one expensive call, several checks
 
     def alike(self, submission_path: str | os.PathLike, session_dir: str | os.PathLike) -> WorkerClient:
         """A client for another module, with this one's limits, view and fork server (a worker of its own)."""
@@ -585,6 +587,21 @@ class Learner:
     def with_seed(self, seed: int | None) -> Learner:
         """The same learner, seeding the worker with ``seed`` before each call (``None``: no seeding)."""
         return Learner(self._client, timeout=self._timeout, seed=seed)
+
+    def once(self, key: str, compute: Any) -> Any:
+        """``compute()`` the first time ``key`` is asked for in this submission's session, its value (or its
+        exception, raised again) every later time: one training run that several checks judge, each for its
+        own points (exercise 16's early stopping), costs one fit. The key names the call and its inputs."""
+        results = self._client.once_results
+        if key not in results:
+            try:
+                results[key] = (True, compute())
+            except Exception as exc:  # a learner problem or a failed check: the same for every check that asks
+                results[key] = (False, exc)
+        ok, value = results[key]
+        if not ok:
+            raise value
+        return value
 
     def probe(self, name: str, *args: Any, _shown: str | None = None) -> Any:
         """Run the grader-owned probe ``grader.sandbox.probes.<name>`` in the worker and return its value.

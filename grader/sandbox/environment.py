@@ -59,6 +59,9 @@ def base_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
     # scikit-learn's joblib would test for POSIX semaphores (no /dev/shm here, System V IPC refused)
     # and print "joblib will operate in serial mode" as if the learner's code had: serial it is
     env["JOBLIB_MULTIPROCESSING"] = "0"
+    # exercise 16's figure: drawn without a window whatever the learner's desktop. Here, not per worker:
+    # `import keras` imports matplotlib.pyplot, so a warm fork server reads the backend before any worker exists
+    env["MPLBACKEND"] = "Agg"
     return env
 
 
@@ -67,4 +70,7 @@ def worker_environment(base: Mapping[str, str], session_dir: str, extra: Mapping
     env = dict(base, **extra)
     private_tmp = os.path.join(session_dir, "tmp")
     env.update(HOME=os.path.join(session_dir, "home"), TMPDIR=private_tmp, TEMP=private_tmp, TMP=private_tmp)
+    # matplotlib's font cache in the session folder (deleted with it; elsewhere it would warn about a temporary
+    # cache in the learner's output). A warm fork server imported it already: `import keras` imports pyplot.
+    env["MPLCONFIGDIR"] = os.path.join(session_dir, "home", ".matplotlib")
     return env

@@ -132,3 +132,30 @@ def subclassed_fit(
     )
     outputs = numpy.asarray(model(numpy.asarray(data["x_probe"]), training=False))
     return {"weights": [numpy.asarray(w) for w in model.get_weights()], "outputs": outputs}
+
+
+@probe
+def new_folder(module: ModuleType, name: str) -> str:
+    """Make the folder ``name`` (a plain name) in the worker's current folder, for a learner function that
+    saves into a folder it is given (exercise 16's ``save_and_reload``); returns the name."""
+    import os
+
+    name = os.path.basename(str(name))
+    os.makedirs(name, exist_ok=True)
+    return name
+
+
+@probe
+def saved_file(module: ModuleType, folder: str, name: str) -> dict:
+    """Is ``folder/name`` a file, and is it a zip archive (what a ``.keras`` file is)? With the names of
+    the first files in ``folder``, so a check can say where the model went instead."""
+    import os
+    import zipfile
+
+    path = os.path.join(str(folder), str(name))
+    exists = os.path.isfile(path)
+    try:
+        files = sorted(os.listdir(str(folder)))[:5]
+    except OSError:
+        files = []
+    return {"exists": exists, "zip": exists and zipfile.is_zipfile(path), "files": files}

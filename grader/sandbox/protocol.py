@@ -4,10 +4,11 @@ Every message is a 4-byte big-endian length followed by UTF-8 JSON. Values that
 JSON cannot carry travel as tagged objects in *safe* formats only:
 
 * numpy arrays as ``.npy`` bytes (base64) read back with ``allow_pickle=False``;
-* numpy scalars, tuples, non-string dict keys as small tagged dicts;
+* numpy scalars, tuples, non-string dict keys, a :class:`TrainingHistory` as small tagged dicts;
 * Keras models as ``.keras`` files in the session folder, which the checker
   loads with ``safe_mode=True`` (see :mod:`grader.sandbox.keras_codec`);
-* other Keras objects (optimizers, callbacks, ...) as their public config.
+* other Keras objects (optimizers, callbacks, ...) as their public config;
+* a matplotlib figure as the data it plots (:mod:`grader.sandbox.figures`), never as pixels or a pickle.
 
 Nothing the worker sends is ever unpickled or evaluated. A value the codec
 cannot carry arrives as an :class:`Opaque` that describes it, so a check can
@@ -153,6 +154,24 @@ class ModelFile:
     class_name: str = "Model"
 
 
+class TrainingHistory(dict):
+    """A training history sent to a learner function: the dict ``history.history`` holds, which also
+    answers ``.history`` (itself) and ``.epoch`` like the ``History`` object ``fit`` returns.
+
+    The course writes both ``hist = model.fit(...).history; hist["loss"]`` and
+    ``history.history["loss"]``; a function given this value works either way.
+    """
+
+    @property
+    def history(self) -> TrainingHistory:
+        return self
+
+    @property
+    def epoch(self) -> list[int]:
+        lengths = [len(v) for v in self.values() if isinstance(v, list)]
+        return list(range(max(lengths, default=0)))
+
+
 @dataclass(frozen=True)
 class DatasetSample:
     """The first elements of a ``tf.data.Dataset`` the learner returned."""
@@ -248,6 +267,8 @@ class Codec:
             return [self.encode(v, _depth + 1) for v in value]
         if kind is tuple:
             return {"__tuple__": [self.encode(v, _depth + 1) for v in value]}
+        if kind is TrainingHistory:
+            return {"__history__": [[k, self.encode(v, _depth + 1)] for k, v in value.items() if type(k) is str]}
         if kind is dict:
             if all(type(k) is str for k in value):
                 if any(k.startswith("__") and k.endswith("__") for k in value):
@@ -287,6 +308,8 @@ class Codec:
             return tuple(self.decode(v) for v in payload)
         if tag == "__dict__":
             return {_hashable(self.decode(k)): self.decode(v) for k, v in payload}
+        if tag == "__history__":
+            return TrainingHistory({str(k): self.decode(v) for k, v in payload})
         if tag == "__float__":
             return float(payload)
         if tag == "__bigint__":

@@ -51,6 +51,9 @@ class Worker:
         from grader.sandbox.keras_codec import install
 
         install(self.codec, load_models=True)
+        from grader.sandbox import figures
+
+        figures.install(self.codec)  # a returned matplotlib figure crosses as the data it plots
         self.module: ModuleType | None = None
         self.module_path = ""
 

@@ -89,6 +89,17 @@ DOMAIN: dict[tuple[int, str], dict[str, str]] = {
         "a custom layer": "class Mine(keras.layers.Layer):\n        def call(self, x):\n            return x\n"
         "    return keras.Sequential([Mine()])",
     },
+    (16, "fit_with_early_stopping"): {
+        "a made-up history": "return {'loss': [1.0, 0.9, 0.8, 0.7], 'val_loss': [1.0, 0.5, 0.6, 0.7]}",
+        "history of strings": "return {'loss': ['a'] * 3, 'val_loss': [None] * 3}",
+    },
+    (16, "plot_learning_curves"): {
+        "a million points": "import matplotlib.pyplot as plt\n    fig, ax = plt.subplots()\n"
+        "    ax.plot(range(10**6), [0.5] * 10**6, label='x')\n    ax.legend()\n    return fig",
+        "the pyplot module": "import matplotlib.pyplot as plt\n    plt.plot(history['loss'])\n    return plt",
+        "lines of text": "import matplotlib.pyplot as plt\n    fig, ax = plt.subplots()\n"
+        "    ax.plot(['a', 'b'], ['c', 'd'], label='x')\n    ax.legend()\n    return fig",
+    },
     (10, "build_cnn"): {
         "a ZeroPadding2D layer": "model = keras.Sequential([keras.Input(shape=input_shape), keras.layers.ZeroPadding2D(1),"
         " Conv2D(8, 3, activation='relu'), Flatten(), Dense(n_classes, activation='softmax')])\n"
