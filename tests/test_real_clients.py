@@ -2,7 +2,9 @@
 
 Each test names its consumer: the Jenkins xUnit plugin's JUnit schema (``tests/data/jenkins-xunit-junit-10.xsd``,
 MIT, from jenkinsci/xunit-plugin@8c515de ``src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/``)
-validated with lxml and the file read with junitparser; pandas-style CSV readers and Excel's BOM rule; GitHub
+and Maven Surefire's test-report schema (``tests/data/surefire-test-report-3.0.xsd``, Apache-2.0, from
+apache/maven-surefire@14e8e1a ``maven-surefire-plugin/src/site/resources/xsd/``; one ``testsuite`` per document,
+as Surefire writes them), validated with lxml and the file read with junitparser; pandas-style CSV readers and Excel's BOM rule; GitHub
 Classroom's grading reporter (classroom-resources/autograding-grading-reporter@43c2d9f, ``src/main.js``,
 ``src/console-results.js``, ``src/notify-classroom.js``, ``src/helpers/test-helpers.js``) restated line by line.
 """
@@ -78,6 +80,20 @@ def test_one_learners_junit_file_is_valid_for_the_jenkins_xunit_schema():
     text = WRITERS["junit"].render(_run("passed", "failed", "not attempted"), WriteContext())
     schema = _junit_schema()
     assert schema.validate(etree.fromstring(text.encode("utf-8"))), schema.error_log
+
+
+def test_every_junit_testsuite_is_valid_for_the_surefire_report_schema():
+    """GitLab, Jenkins' JUnit plugin and most CI report readers take Surefire's reports; Surefire's schema
+    describes one ``testsuite`` per file: each of ours, class file or one learner's, must pass it."""
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(DATA / "surefire-test-report-3.0.xsd")))
+    run = _run("passed", "failed", "not attempted", "timeout", "error")
+    for text in (WRITERS["junit"].render_class(_class(), WriteContext()), WRITERS["junit"].render(run, WriteContext())):
+        suites = list(etree.fromstring(text.encode("utf-8")).iter("testsuite"))
+        assert suites
+        for suite in suites:
+            assert schema.validate(etree.ElementTree(suite)), schema.error_log
 
 
 def test_a_failing_row_says_whose_it_is_where_only_the_classname_is_shown():
