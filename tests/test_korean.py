@@ -238,3 +238,19 @@ def test_a_korean_notebook_has_korean_markdown_and_grades_in_korean(workspace):
     assert "CNN 형태 계산" in markdown and "작성한 코드 확인하기" in markdown
     assert "".join(notebook["cells"][-1]["source"]).endswith("language='ko');")
     assert notebook["metadata"]["kerasdrill"]["language"] == "ko"
+
+
+@pytest.mark.parametrize("exercise_id", ["exercise-01", "exercise-03", "exercise-05", "exercise-06", "exercise-15"])
+def test_the_checks_pseudo_code_for_an_input_they_do_not_show_reads_in_korean(exercise_id, tmp_path):
+    """A call is shown with what it was given; an input too large to show is written as pseudo-code
+    (`<uint8 images of shape (5, 8, 8)>`, `train of shape (20, 3)`), which reads in the learner's language."""
+    seen = 0
+    for name, result in results_of(find_exercise(exercise_id), tmp_path):
+        korean = {check.name: check for check in localized(result, "ko").checks}
+        for check in result.checks:
+            call = str(check.params.get("call", ""))
+            if " of shape " in call and call in check.message:
+                seen += 1
+                message = korean[check.name].message
+                assert call not in message and "모양 (" in message, (name, message)
+    assert seen  # the English report keeps its wording, and these exercises do write such calls

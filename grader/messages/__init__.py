@@ -21,6 +21,7 @@ so a stored result can be re-rendered in another language without grading again.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,9 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
 
 
 MESSAGE_REF_KEY = "$message"
+# the checks' pseudo-code for an input they do not show: "<uint8 images of shape (5, 8, 8)>", "train of shape (20, 3)"
+_SHAPED = re.compile(r"<(?P<what>[A-Za-z0-9_ ]{1,40}?) of shape (?P<shape>\([0-9, ]{0,60}\))(?P<rest>, [^<>]{1,60})?>")
+_NAMED_SHAPED = re.compile(r"\b(?P<name>[A-Za-z_][A-Za-z0-9_]{0,40}) of shape (?P<shape>\([0-9, ]{0,60}\))")
 _MAX_NESTING = 4
 
 
@@ -140,10 +144,34 @@ class Catalogue:
     def _render(self, key: str, params: dict[str, Any], depth: int) -> str:
         if depth > 0:
             params = {name: self._render_parameter(value, depth) for name, value in params.items()}
+        if isinstance(params.get("call"), str):
+            params = dict(params, call=self.call_in_language(params["call"]))
         template = self.lookup(key)
         if not isinstance(template, str):
             return key if not params else f"{key}: {params}"
         return format_message(template, params)
+
+    def call_in_language(self, call: str) -> str:
+        """A check's description of a call with its pseudo-code in this language: the checks write an input
+        they do not show as ``<uint8 images of shape (5, 8, 8)>`` or ``train of shape (20, 3)``; the nouns and
+        the phrase come from the catalogue's ``call_terms`` (Korean: ``<uint8 이미지, 모양 (5, 8, 8)>``)."""
+
+        def term(text: str) -> str:
+            found = self.lookup(f"call_terms.{text}")
+            return found if isinstance(found, str) else text
+
+        def shaped(match: re.Match) -> str:
+            rest = match.group("rest") or ""
+            if rest:
+                rest = ", " + term(rest[2:])
+            return format_message(
+                term("shaped"), {"what": term(match.group("what")), "shape": match.group("shape"), "rest": rest}
+            )
+
+        call = _SHAPED.sub(shaped, call)
+        return _NAMED_SHAPED.sub(
+            lambda m: format_message(term("named"), {"name": m.group("name"), "shape": m.group("shape")}), call
+        )
 
     def _render_parameter(self, value: Any, depth: int) -> Any:
         if is_message_ref(value):
