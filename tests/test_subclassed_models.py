@@ -84,3 +84,89 @@ def test_a_call_that_changes_what_its_layers_compute_is_told_so(tmp_path, langua
     assert {"mlp_layers", "mlp_default_hidden_units"} <= failing(result), describe(result)
     assert failing(result) <= {"mlp_layers", "mlp_default_hidden_units", "mlp_beats_the_mean_on_diabetes"}
     assert word in result.check("mlp_layers").message, describe(result)
+
+
+# Exercise 09: Hands-On ML ch. 10's Fashion-MNIST MLP, written with the subclassing API
+MLP_SUBCLASS = """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+class MLPClassifier(keras.Model):
+    def __init__(self, n_classes=10, hidden_units=(300, 100), **kwargs):
+        super().__init__(**kwargs)
+        self.flatten = layers.Flatten()
+        self.hidden = [layers.Dense(units, activation="relu") for units in hidden_units]
+        self.classifier = layers.Dense(n_classes, activation="softmax")
+
+    def call(self, inputs):
+        x = self.flatten(inputs)
+        for layer in self.hidden:
+            x = layer(x)
+        return self.classifier(x)
+
+
+def build_mlp_classifier(input_shape=(28, 28), n_classes=10, hidden_units=(300, 100)):
+    model = MLPClassifier(n_classes, hidden_units)
+    model.build((None, *input_shape))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def class_names():
+    return list(CLASS_NAMES)
+
+
+def top_class(probabilities, names):
+    return [names[i] for i in np.asarray(probabilities).argmax(axis=1)]
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_subclassed_mlp_classifier_gets_full_marks(tmp_path, seed):
+    result = grade_source("exercise-09", MLP_SUBCLASS, tmp_path, options=GradeOptions(seed=seed))
+    assert result.score == result.max_score, describe(result)
+
+
+MLP_MISTAKES = {
+    # as a Sequential with a sigmoid head: the layer checks; trained with the grader's loss, it still learns
+    "sigmoid output": (
+        [('layers.Dense(n_classes, activation="softmax")', 'layers.Dense(n_classes, activation="sigmoid")')],
+        {"course_mlp_layers", "other_shapes_classes_and_hidden_units"},
+    ),
+    # the hidden layers are declared but never applied: never built, so no weights the contract's MLP can take
+    "call() skips the hidden layers": (
+        [("        for layer in self.hidden:\n            x = layer(x)\n", "")],
+        {"course_mlp_layers", "other_shapes_classes_and_hidden_units", "learns_digits"},
+    ),
+    # as a Sequential with hard-coded units: only the check that asks for other units
+    "hidden units hard-coded": (
+        [("for units in hidden_units]", "for units in (300, 100)]")],
+        {"other_shapes_classes_and_hidden_units"},
+    ),
+    "one-hot loss": (
+        [('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')],
+        {"loss_matches_integer_labels"},
+    ),
+    # the TensorFlow tutorials' logits head: the head costs the layer checks; it learns with its from_logits
+    "logits head with from_logits=True": (
+        [
+            ('layers.Dense(n_classes, activation="softmax")', "layers.Dense(n_classes)"),
+            (
+                'loss="sparse_categorical_crossentropy"',
+                "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+            ),
+        ],
+        {"course_mlp_layers", "other_shapes_classes_and_hidden_units"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MLP_MISTAKES))
+def test_a_subclassed_mlp_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
+    edits, expected = MLP_MISTAKES[name]
+    result = grade_source("exercise-09", mutate(MLP_SUBCLASS, *edits), tmp_path)
+    assert failing(result) == expected, describe(result)
