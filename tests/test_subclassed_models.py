@@ -170,3 +170,70 @@ def test_a_subclassed_mlp_with_one_mistake_loses_exactly_its_checks(tmp_path, na
     edits, expected = MLP_MISTAKES[name]
     result = grade_source("exercise-09", mutate(MLP_SUBCLASS, *edits), tmp_path)
     assert failing(result) == expected, describe(result)
+
+
+# Exercise 08: Deep Learning with Python's binary classifier (ch. 4), written with the subclassing API
+BINARY_SUBCLASS = """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class BinaryClassifier(keras.Model):
+    def __init__(self, hidden_units=4):
+        super().__init__()
+        self.hidden = layers.Dense(hidden_units, activation="relu")
+        self.out = layers.Dense(1, activation="sigmoid")
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+
+def build_binary_classifier(n_features, hidden_units=4):
+    model = BinaryClassifier(hidden_units)
+    model.build((None, n_features))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train_and_predict(model, x_train, y_train, x_test, epochs=50):
+    model.fit(x_train, y_train, epochs=epochs, verbose=0)
+    probabilities = model.predict(x_test, verbose=0)
+    return np.where(probabilities >= 0.5, 1, 0).reshape(-1)
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_subclassed_binary_classifier_gets_full_marks(tmp_path, seed):
+    result = grade_source("exercise-08", BINARY_SUBCLASS, tmp_path, options=GradeOptions(seed=seed))
+    assert result.score == result.max_score, describe(result)
+
+
+BINARY_MISTAKES = {
+    # as a Sequential with a softmax head: the layers; and one softmax unit always says 1, so it learns nothing
+    "softmax output": (
+        [('layers.Dense(1, activation="sigmoid")', 'layers.Dense(1, activation="softmax")')],
+        {"binary_classifier_layers", "built_model_learns_breast_cancer"},
+    ),
+    # the hidden layer is declared but never applied: never built, so no weights the contract's model can take
+    "call() skips the hidden layer": (
+        [("return self.out(self.hidden(inputs))", "return self.out(inputs)")],
+        {"binary_classifier_layers", "built_model_learns_breast_cancer"},
+    ),
+    # as a Sequential with hard-coded units: only the layer check that asks for other units
+    "hidden units hard-coded": (
+        [("layers.Dense(hidden_units, activation=", "layers.Dense(4, activation=")],
+        {"binary_classifier_layers"},
+    ),
+    "learning rate 0.001": (
+        [("Adam(learning_rate=0.01)", "Adam(learning_rate=0.001)")],
+        {"compiled_for_binary_classification"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_MISTAKES))
+def test_a_subclassed_binary_classifier_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
+    edits, expected = BINARY_MISTAKES[name]
+    result = grade_source("exercise-08", mutate(BINARY_SUBCLASS, *edits), tmp_path)
+    assert failing(result) == expected, describe(result)
