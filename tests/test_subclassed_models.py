@@ -237,3 +237,82 @@ def test_a_subclassed_binary_classifier_with_one_mistake_loses_exactly_its_check
     edits, expected = BINARY_MISTAKES[name]
     result = grade_source("exercise-08", mutate(BINARY_SUBCLASS, *edits), tmp_path)
     assert failing(result) == expected, describe(result)
+
+
+# Exercise 10: the course's ConvNet (Deep Learning with Python ch. 8) with the subclassing API
+CNN_SUBCLASS = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class ConvNet(keras.Model):
+    def __init__(self, n_classes=10):
+        super().__init__()
+        self.conv1 = layers.Conv2D(32, kernel_size=3, padding="same", activation="relu")
+        self.pool1 = layers.MaxPooling2D(pool_size=2)
+        self.conv2 = layers.Conv2D(64, kernel_size=3, padding="same", activation="relu")
+        self.pool2 = layers.MaxPooling2D(pool_size=2)
+        self.flatten = layers.Flatten()
+        self.dense = layers.Dense(128, activation="relu")
+        self.classifier = layers.Dense(n_classes, activation="softmax")
+
+    def call(self, inputs):
+        x = self.pool1(self.conv1(inputs))
+        x = self.pool2(self.conv2(x))
+        x = self.dense(self.flatten(x))
+        return self.classifier(x)
+
+
+def build_cnn(input_shape=(28, 28, 1), n_classes=10):
+    model = ConvNet(n_classes)
+    model.build((None, *input_shape))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.001),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_subclassed_convnet_gets_full_marks(tmp_path, seed):
+    result = grade_source("exercise-10", CNN_SUBCLASS, tmp_path, options=GradeOptions(seed=seed))
+    assert result.score == result.max_score, describe(result)
+
+
+CNN_MISTAKES = {
+    # as a Sequential with a relu head: the layer checks, and the relu head does not learn (the loss says why)
+    "relu output": (
+        [('layers.Dense(n_classes, activation="softmax")', 'layers.Dense(n_classes, activation="relu")')],
+        {"course_convnet_layers", "other_input_shapes_and_classes", "learns_digits"},
+    ),
+    # the second convolution is declared but never applied: never built, so no weights the contract's ConvNet takes
+    "call() skips the second convolution": (
+        [("x = self.pool2(self.conv2(x))", "x = self.pool2(x)")],
+        {"course_convnet_layers", "other_input_shapes_and_classes", "learns_digits"},
+    ),
+    # 16 filters where the contract has 32: the layer checks; the contract's ConvNet cannot take its weights
+    "wrong units": (
+        [("layers.Conv2D(32, kernel_size=3", "layers.Conv2D(16, kernel_size=3")],
+        {"course_convnet_layers", "other_input_shapes_and_classes", "learns_digits"},
+    ),
+    "learning rate 0.01": (
+        [("Adam(learning_rate=0.001)", "Adam(learning_rate=0.01)")],
+        {"compiled_like_the_course"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CNN_MISTAKES))
+def test_a_subclassed_convnet_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
+    edits, expected = CNN_MISTAKES[name]
+    result = grade_source("exercise-10", mutate(CNN_SUBCLASS, *edits), tmp_path)
+    assert failing(result) == expected, describe(result)
+
+
+def test_a_subclass_whose_layers_are_not_the_contracts_is_told_why_its_learning_is_not_judged(tmp_path):
+    result = grade_source("exercise-10", mutate(CNN_SUBCLASS, *CNN_MISTAKES["wrong units"][0]), tmp_path)
+    message = result.check("learns_digits").message
+    assert "safe mode" in message and "contract" in message, message
+
