@@ -316,3 +316,113 @@ def test_a_subclass_whose_layers_are_not_the_contracts_is_told_why_its_learning_
     message = result.check("learns_digits").message
     assert "safe mode" in message and "contract" in message, message
 
+
+# Exercise 12: a regularised MLP (Hands-On ML ch. 11) with the subclassing API
+REGULARIZED_SUBCLASS = """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class RegularizedMLP(keras.Model):
+    def __init__(self, n_classes, dropout=0.5, l2=1e-4, batch_norm=True, hidden_units=(64, 32)):
+        super().__init__()
+        self.blocks = []
+        for units in hidden_units:
+            block = [layers.Dense(units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2))]
+            if batch_norm:
+                block.append(layers.BatchNormalization())
+            block.append(layers.Dropout(dropout))
+            self.blocks.extend(block)
+        self.classifier = layers.Dense(n_classes, activation="softmax")
+
+    def call(self, inputs, training=False):
+        x = inputs
+        for layer in self.blocks:
+            x = layer(x, training=training)
+        return self.classifier(x)
+
+
+def l1_penalty(weights, lam):
+    return float(lam * np.sum(np.abs(weights)))
+
+
+def l2_penalty(weights, lam):
+    return float(lam * np.sum(np.square(weights)))
+
+
+def build_regularized_mlp(n_features, n_classes, dropout=0.5, l2=1e-4, batch_norm=True, hidden_units=(64, 32)):
+    model = RegularizedMLP(n_classes, dropout, l2, batch_norm, hidden_units)
+    model.build((None, n_features))
+    return model
+
+
+def early_stopping(patience=5):
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+
+
+def best_epoch(history):
+    return int(np.argmin(history["val_loss"]))
+
+
+def is_overfitting(history, window=3):
+    best = best_epoch(history)
+    stalled = len(history["val_loss"]) - 1 - best >= window
+    return bool(stalled and history["loss"][-1] < history["loss"][best])
+
+
+def augmentation():
+    return keras.Sequential(
+        [layers.RandomFlip("horizontal"), layers.RandomRotation(20 / 360), layers.RandomTranslation(0.2, 0.2)]
+    )
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_subclassed_regularized_mlp_gets_full_marks(tmp_path, seed):
+    result = grade_source("exercise-12", REGULARIZED_SUBCLASS, tmp_path, options=GradeOptions(seed=seed))
+    assert result.score == result.max_score, describe(result)
+
+
+REGULARIZED_MISTAKES = {
+    # as a Sequential with a sigmoid head: the output check
+    "sigmoid output": (
+        [('layers.Dense(n_classes, activation="softmax")', 'layers.Dense(n_classes, activation="sigmoid")')],
+        {"output_layer_comes_last"},
+    ),
+    # Dropout declared but never applied: only the worker's trace shows it; every check that reads the table
+    "call() skips Dropout": (
+        [
+            (
+                "            x = layer(x, training=training)\n",
+                "            if not isinstance(layer, layers.Dropout):\n                x = layer(x, training=training)\n",
+            )
+        ],
+        {
+            "output_layer_comes_last",
+            "input_takes_n_features",
+            "hidden_layers_have_l2",
+            "batchnorm_and_dropout_after_each_hidden_layer",
+            "batch_norm_can_be_turned_off",
+        },
+    ),
+    # as a Sequential without the regulariser: the l2 check
+    "no kernel_regularizer": (
+        [(", kernel_regularizer=keras.regularizers.L2(l2)", "")],
+        {"hidden_layers_have_l2"},
+    ),
+    # as a Sequential with a fixed rate: the dropout check
+    "dropout rate fixed": (
+        [("block.append(layers.Dropout(dropout))", "block.append(layers.Dropout(0.25))")],
+        {"batchnorm_and_dropout_after_each_hidden_layer"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGULARIZED_MISTAKES))
+def test_a_subclassed_regularized_mlp_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
+    edits, expected = REGULARIZED_MISTAKES[name]
+    result = grade_source("exercise-12", mutate(REGULARIZED_SUBCLASS, *edits), tmp_path)
+    assert failing(result) == expected, describe(result)
+    if name == "call() skips Dropout":
+        assert "Dropout" in result.check("hidden_layers_have_l2").message, describe(result)

@@ -905,6 +905,7 @@ class SubclassedModel:
     outputs: Any
     x_probe: Any
     settings: CompileSettings = field(default_factory=lambda: CompileSettings(compiled=False))
+    applied: tuple | None = None  # positions of the layers call() applied, in order (None: not reported)
 
     def count_params(self) -> int:
         return sum(int(w.size) for w in self.weights)
@@ -943,7 +944,11 @@ def subclassed_report(
             if isinstance(compiled, dict)
             else CompileSettings(compiled=False)
         )
-        return SubclassedModel(str(report.get("class_name", ""))[:80], rows, weights, outputs, x_probe, settings)
+        applied = report.get("applied")
+        applied = None if applied is None else tuple(int(i) for i in applied[:10_000])
+        return SubclassedModel(
+            str(report.get("class_name", ""))[:80], rows, weights, outputs, x_probe, settings, applied
+        )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         fail("model.subclass_unreadable", call=call)
 
@@ -1008,6 +1013,19 @@ def expect_subclass_layers(report: SubclassedModel, reference: Any, call: str) -
     order, does not). A separate activation layer counts as its layer's activation, as in a loaded model."""
     expect_same_rows(layer_table(report, merge_activations=True), layer_table(reference), call, SUBCLASS_FIELDS)
     _reference_with_weights(reference, report.weights, report.outputs, report.x_probe, call, report.class_name)
+
+
+def expect_subclass_applies_its_layers(report: SubclassedModel, call: str) -> None:
+    """Fail unless the subclass's ``call()`` applied each layer it declares once, in the order it declares
+    them (as the worker traced it): the only evidence for a layer that changes nothing at inference, such
+    as Dropout, where comparing outputs cannot tell."""
+    declared = tuple(range(len(report.rows)))
+    if report.applied != declared:
+        applied = set(report.applied or ())
+        skipped = [row.kind for index, row in enumerate(report.rows) if index not in applied]
+        if skipped:
+            fail("model.subclass_skips_layers", call=call, class_name=report.class_name, layers=", ".join(skipped[:10]))
+        fail("model.subclass_call_differs", call=call, class_name=report.class_name)
 
 
 def rows_no_dataset_holds(x_train: Any, seed: int, count: int = 64) -> np.ndarray:

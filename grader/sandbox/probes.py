@@ -131,7 +131,33 @@ def subclassed_model(module: ModuleType, function: str, args: list, kwargs: dict
         "weights": [numpy.asarray(w) for w in model.get_weights()],
         "outputs": outputs,
         "compile": _compile_report(model),
+        "applied": _applied_layers(model, numpy.asarray(x_probe)),
     }
+
+
+def _applied_layers(model: Any, x: Any) -> list[int]:
+    """The positions (in ``model.layers``) of the layers the model's ``call()`` applies to ``x``, in the order
+    it applies them: a Dropout at inference returns its input unchanged, so only this shows whether call()
+    uses it. Each layer's ``call`` is wrapped for one call of the model, then restored."""
+    order: list[int] = []
+    layers = list(model.layers[:MAX_REPORTED_LAYERS])
+    originals = [layer.call for layer in layers]
+
+    def traced(index: int, original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            order.append(index)
+            return original(*args, **kwargs)
+
+        return call
+
+    try:
+        for index, layer in enumerate(layers):
+            layer.call = traced(index, originals[index])
+        model(x, training=False)
+    finally:
+        for layer, original in zip(layers, originals):
+            layer.call = original
+    return order
 
 
 #: Losses a subclass is compiled with when the grader's settings keep the learner's ``from_logits``.
