@@ -39,9 +39,13 @@ def build_mlp_classifier(input_shape=(28, 28), n_classes=10, hidden_units=(300, 
     (정확도; any optimizer (옵티마이저); "adam" learns fastest here). For the defaults
     the model has 784*300+300 + 300*100+100 + 100*10+10 = 266,610 parameters (파라미터).
 
-    Return a keras.Sequential or functional model: the grader rebuilds it from a .keras file in
-    safe mode (안전 모드), where the code of your own subclass of keras.Model cannot run, so a
-    subclass is refused here (it is judged only in exercise 02, whose checks need no compile settings).
+    Any keras.Model counts: keras.Sequential, the functional API, or your own subclass of
+    keras.Model (서브클래싱 API). The grader never runs your class's code itself (안전 모드):
+    for a subclass, your file reports its layers, weights, outputs and compile settings; the
+    layer table and the compile settings are judged as usual, and call() must apply the layers
+    you create in __init__, in that order (the grader runs the same layers with your weights on
+    the same images). It is trained where your class exists, with the grader's settings, and
+    scored on held-out digits it cannot look up.
     """
     # TODO
     raise NotImplementedError

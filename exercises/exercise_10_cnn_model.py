@@ -47,9 +47,14 @@ def build_cnn(input_shape=(28, 28, 1), n_classes=10):
     "sparse_categorical_crossentropy", metrics ["accuracy"] (정확도). Return the
     compiled model.
 
-    Return a keras.Sequential or functional model: the grader rebuilds it from a .keras file in
-    safe mode (안전 모드), where the code of your own subclass of keras.Model cannot run, so a
-    subclass is refused here (it is judged only in exercise 02, whose checks need no compile settings).
+    Any keras.Model counts: keras.Sequential, the functional API, or your own subclass of
+    keras.Model (서브클래싱 API). The grader never runs your class's code itself (안전 모드):
+    for a subclass, your file reports its layers, weights, outputs and compile settings; the
+    layer table and the compile settings are judged as usual, and call() must apply the layers
+    you create in __init__, in that order (the grader runs the same layers with your weights on
+    the same inputs). It is trained where your class exists, with your compile settings, and
+    its weights are scored in the exercise's own layers on held-out digits it cannot look up
+    (so its layers must be the exercise's for that check).
     """
     # TODO: build the Sequential model, compile it, return it
     raise NotImplementedError

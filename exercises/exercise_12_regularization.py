@@ -70,9 +70,12 @@ def build_regularized_mlp(n_features, n_classes, dropout=0.5, l2=1e-4, batch_nor
     The output layer (출력층) is Dense(n_classes, activation='softmax') with NOTHING
     after it. (Compiling (컴파일) is optional here.)
 
-    Return a keras.Sequential or functional model: the grader rebuilds it from a .keras file in
-    safe mode (안전 모드), where the code of your own subclass of keras.Model cannot run, so a
-    subclass is refused here (it is judged only in exercise 02, whose checks need no compile settings).
+    Any keras.Model counts: keras.Sequential, the functional API, or your own subclass of
+    keras.Model (서브클래싱 API). The grader never runs your class's code itself (안전 모드):
+    for a subclass, your file reports its layers with their settings (regularizer, dropout rate)
+    and the grader walks that table as usual; the input size is the one your first Dense layer
+    takes, and call() must apply every layer you create in __init__, once, in that order (a
+    Dropout (드롭아웃) changes nothing at inference, so the grader checks that call() uses it).
 
     Why: regularisation (규제) belongs to the hidden layers (은닉층). Dropout
     (드롭아웃) after the output layer would randomly zero the predictions themselves.

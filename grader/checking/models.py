@@ -33,6 +33,7 @@ from grader.checking.api import fail, type_name
 from grader.checking.model_budget import TooLarge, copy_archive, inspect_archive
 from grader.checking.safe_names import map_archive_aliases, refused_parts
 from grader.messages import message_ref
+from grader.outcomes import LearnerRaised
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.protocol import ModelFile, Opaque, printable
 
@@ -189,11 +190,12 @@ def layer_table(model: Any, *, merge_activations: bool = False) -> list[Row]:
     row: ``Dense(10)`` + ``Activation('softmax')`` (a Keras 2 idiom that still
     works) reads as ``Dense(10, softmax)``.
     """
+    if isinstance(model, SubclassedModel):  # the worker's report: its rows, read the same way
+        found = list(model.rows)
+    else:
+        found = [layer_row(layer) for layer in model.layers if type(layer).__name__ != "InputLayer"]
     rows: list[Row] = []
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        row = layer_row(layer)
+    for row in found:
         folded = _standalone_activation(row) if merge_activations else None
         if folded and rows and rows[-1].activation in (None, "linear") and rows[-1].kind not in _ACTIVATION_LAYERS:
             rows[-1] = replace(rows[-1], activation=folded, output_shape=row.output_shape)
@@ -407,9 +409,25 @@ def compile_settings(model: Any) -> CompileSettings:
     the dict, string or number Keras writes counts as missing), so an odd config is a failed check, never
     a fault of the grader. A learning rate that is neither a number nor a schedule (a function, an object)
     is kept in ``learning_rate_problem``, shown as the learner wrote it."""
+    if isinstance(model, SubclassedModel):  # reported by the worker as the same plain data
+        return model.settings
     if not getattr(model, "compiled", False):
         return CompileSettings(compiled=False)
-    config = _mapping(model.get_compile_config())
+
+    def optimizer_config() -> Any:
+        try:
+            return model.optimizer.get_config() if getattr(model, "optimizer", None) is not None else None
+        except Exception:  # an optimizer rebuilt from the learner's config that cannot describe itself
+            return None
+
+    return settings_from_config(model.get_compile_config(), optimizer_config)
+
+
+def settings_from_config(compile_config: Any, optimizer_config_of: Any = None) -> CompileSettings:
+    """:class:`CompileSettings` from a compiled model's ``get_compile_config()`` and (called only if the
+    learning rate is not in it) its optimizer's ``get_config()``: a loaded model's, or a subclassed
+    model's as the worker reported them (:func:`subclassed_report`). Every part is the learner's data."""
+    config = _mapping(compile_config)
     optimizer = config.get("optimizer") or {}
     if isinstance(optimizer, str):
         optimizer_name, optimizer_config = optimizer, {}
@@ -426,11 +444,8 @@ def compile_settings(model: Any) -> CompileSettings:
             "nadam": "Nadam",
         }.get(optimizer_name, optimizer_name)
     learning_rate = optimizer_config.get("learning_rate")
-    if learning_rate is None and getattr(model, "optimizer", None) is not None:
-        try:
-            learning_rate = _mapping(model.optimizer.get_config()).get("learning_rate")
-        except Exception:  # an optimizer rebuilt from the learner's config that cannot describe itself
-            learning_rate = None
+    if learning_rate is None and callable(optimizer_config_of):
+        learning_rate = _mapping(optimizer_config_of()).get("learning_rate")
     problem = ""
     if isinstance(learning_rate, dict):  # a schedule, or a function or object serialised by Keras
         initial = _mapping(learning_rate.get("config")).get("initial_learning_rate")
@@ -864,6 +879,9 @@ def record_for_plot(
 #: A subclassed model's table has no per-layer output shapes (only the worker's call() knows them);
 #: its outputs are compared instead (:func:`expect_subclass_layers`).
 SUBCLASS_FIELDS = tuple(f for f in ROW_FIELDS if f != "output_shape")
+#: What a subclass's layers must share with the contract's before its trained weights can go into the
+#: contract's model built here (its activations are taken over: the layer check judges them).
+SHAPE_FIELDS = ("kind", "units", "kernel", "padding")
 
 
 def is_subclassed(value: Any) -> bool:
@@ -876,47 +894,70 @@ def is_subclassed(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class SubclassedModel:
-    """What the worker reported about a subclassed model (:func:`grader.sandbox.probes.subclassed_model`)."""
+    """What the worker reported about a subclassed model (:func:`grader.sandbox.probes.subclassed_model`).
+
+    :func:`layer_table`, :func:`compile_settings`, :func:`loss_advice` and :func:`expect_compiled` read it
+    as they read a loaded model: its rows, and its compile settings from the same plain data."""
 
     class_name: str
     rows: list
     weights: list
     outputs: Any
     x_probe: Any
+    settings: CompileSettings = field(default_factory=lambda: CompileSettings(compiled=False))
+    applied: tuple | None = None  # positions of the layers call() applied, in order (None: not reported)
+
+    def count_params(self) -> int:
+        return sum(int(w.size) for w in self.weights)
+
+
+def _reported_rows(rows: Any) -> list[Row]:
+    """The worker's per-layer records as :class:`Row` s (its config in ``extra``, as a loaded layer's)."""
+    return [
+        Row(
+            kind=str(r["kind"])[:80],
+            units=None if r.get("units") is None else int(r["units"]),
+            activation=None if r.get("activation") is None else str(r["activation"])[:80],
+            kernel=None if r.get("kernel") is None else tuple(int(k) for k in r["kernel"]),
+            padding=None if r.get("padding") is None else str(r["padding"])[:20],
+            params=int(r["params"]),
+            extra=_mapping(r.get("config")),
+        )
+        for r in rows[:1000]
+    ]
 
 
 def subclassed_report(
     learner: Any, function: str, args: list, kwargs: dict, call: str, x_probe: Any
 ) -> SubclassedModel:
     """Have the worker build the learner's subclassed model (``function(*args, **kwargs)``), run it on
-    ``x_probe`` and report its layers, weights and outputs; a report that is not what the probe sends
-    (the worker is the learner's) is a failed check."""
+    ``x_probe`` and report its layers, weights, outputs and compile settings; a report that is not what the
+    probe sends (the worker is the learner's) is a failed check."""
     report = learner.probe("subclassed_model", function, list(args), dict(kwargs), x_probe, _shown=call)
     try:
-        rows = [
-            Row(
-                kind=str(r["kind"])[:80],
-                units=None if r.get("units") is None else int(r["units"]),
-                activation=None if r.get("activation") is None else str(r["activation"])[:80],
-                kernel=None if r.get("kernel") is None else tuple(int(k) for k in r["kernel"]),
-                padding=None if r.get("padding") is None else str(r["padding"])[:20],
-                params=int(r["params"]),
-            )
-            for r in report["rows"][:1000]
-        ]
+        rows = _reported_rows(report["rows"])
         weights = [np.asarray(w, dtype=np.float64) for w in report["weights"][:1000]]
         outputs = np.asarray(report["outputs"], dtype=np.float64)
-        return SubclassedModel(str(report.get("class_name", ""))[:80], rows, weights, outputs, x_probe)
+        compiled = report.get("compile")
+        settings = (
+            settings_from_config(compiled.get("config"), lambda: compiled.get("optimizer"))
+            if isinstance(compiled, dict)
+            else CompileSettings(compiled=False)
+        )
+        applied = report.get("applied")
+        applied = None if applied is None else tuple(int(i) for i in applied[:10_000])
+        return SubclassedModel(
+            str(report.get("class_name", ""))[:80], rows, weights, outputs, x_probe, settings, applied
+        )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         fail("model.subclass_unreadable", call=call)
 
 
-def _reference_with_weights(reference: Any, weights: list, outputs: Any, x_probe: Any, call: str, class_name: str):
-    """``reference`` (the contract's model, built here) given the learner's ``weights``; fails unless it
-    computes the ``outputs`` the learner's ``call()`` gave for ``x_probe``."""
+def _with_weights(model: Any, weights: list, outputs: Any, x_probe: Any, call: str, class_name: str):
+    """``model`` (built here) given the learner's ``weights``; fails unless it computes the ``outputs`` the
+    learner's ``call()`` gave for ``x_probe``."""
     from grader.checking.api import close
 
-    model = keras.models.clone_model(reference)
     if [tuple(np.shape(w)) for w in weights] != [tuple(w.shape) for w in model.get_weights()]:
         fail("model.subclass_call_differs", call=call, class_name=class_name)
     model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
@@ -925,13 +966,77 @@ def _reference_with_weights(reference: Any, weights: list, outputs: Any, x_probe
     return model
 
 
+def _reference_with_weights(reference: Any, weights: list, outputs: Any, x_probe: Any, call: str, class_name: str):
+    """``reference`` (the contract's model, built here) given the learner's ``weights`` (see :func:`_with_weights`)."""
+    return _with_weights(keras.models.clone_model(reference), weights, outputs, x_probe, call, class_name)
+
+
+def _keras_activation(name: Any) -> bool:
+    """Whether ``name`` is one of Keras's own activations (the only ones the grader builds a layer with)."""
+    return (
+        isinstance(name, str)
+        and name.isidentifier()
+        and not name.startswith("_")
+        and name not in ("get", "serialize", "deserialize")
+        and callable(getattr(keras.activations, name, None))
+    )
+
+
+def contract_model(reference: Any, rows: list[Row], call: str, class_name: str) -> Any:
+    """The contract's model (``reference``, built here) with the activations of the learner's subclass
+    (``rows``, a separate activation layer folded in): the model its trained weights go into. Its layers
+    must be the contract's in kind, units, kernel and padding, else its learning cannot be judged here
+    (failed with the reason); a wrong activation costs the layer check, not this one."""
+    found, expected = _fold_activations(rows), layer_table(reference)
+    if compare_tables(expected, found, SHAPE_FIELDS) is not None:
+        fail("model.subclass_not_contract", call=call, class_name=class_name)
+    config = reference.get_config()
+    layers = [c for c in config.get("layers", []) if c.get("class_name") != "InputLayer"]
+    changed = False
+    for layer, row, want in zip(layers, found, expected):
+        if row.activation != want.activation and "activation" in layer.get("config", {}):
+            if _keras_activation(row.activation):
+                layer["config"]["activation"] = row.activation
+                changed = True
+    return keras.Sequential.from_config(config) if changed else keras.models.clone_model(reference)
+
+
+def _fold_activations(rows: list[Row]) -> list[Row]:
+    """A subclass's rows with a separate activation layer folded into the layer before (:func:`layer_table`)."""
+    return layer_table(SubclassedModel("", rows, [], None, None), merge_activations=True)
+
+
 def expect_subclass_layers(report: SubclassedModel, reference: Any, call: str) -> None:
     """Fail unless the subclassed model's layers are ``reference``'s (a Keras model built here), in order,
     and its ``call()`` computes what they do: ``reference`` given the learner's weights must produce the
     outputs the worker reported for the grader's inputs (a layer declared but skipped, or applied out of
-    order, does not)."""
-    expect_same_rows(report.rows, layer_table(reference), call, SUBCLASS_FIELDS)
+    order, does not). A separate activation layer counts as its layer's activation, as in a loaded model."""
+    expect_same_rows(layer_table(report, merge_activations=True), layer_table(reference), call, SUBCLASS_FIELDS)
     _reference_with_weights(reference, report.weights, report.outputs, report.x_probe, call, report.class_name)
+
+
+def expect_subclass_applies_its_layers(report: SubclassedModel, call: str) -> None:
+    """Fail unless the subclass's ``call()`` applied each layer it declares once, in the order it declares
+    them (as the worker traced it): the only evidence for a layer that changes nothing at inference, such
+    as Dropout, where comparing outputs cannot tell."""
+    declared = tuple(range(len(report.rows)))
+    if report.applied != declared:
+        applied = set(report.applied or ())
+        skipped = [row.kind for index, row in enumerate(report.rows) if index not in applied]
+        if skipped:
+            fail("model.subclass_skips_layers", call=call, class_name=report.class_name, layers=", ".join(skipped[:10]))
+        fail("model.subclass_call_differs", call=call, class_name=report.class_name)
+
+
+def rows_no_dataset_holds(x_train: Any, seed: int, count: int = 64) -> np.ndarray:
+    """Inputs no dataset holds (a blend of two training rows plus noise, any input shape): what a subclassed
+    model's trained outputs are compared on; held-out rows never reach the worker."""
+    rng = np.random.default_rng(seed)
+    x_train = np.asarray(x_train, dtype=np.float32)
+    first, second = rng.integers(0, len(x_train), size=(2, count))
+    blend = rng.uniform(0.0, 1.0, size=(count,) + (1,) * (x_train.ndim - 1))
+    rows = blend * x_train[first] + (1 - blend) * x_train[second]
+    return (rows + rng.normal(0.0, 0.1, size=rows.shape)).astype(np.float32)
 
 
 def subclassed_held_out_score(
@@ -946,32 +1051,129 @@ def subclassed_held_out_score(
     call: str,
     seed: int,
     epochs: int,
-    learning_rate: float,
-    loss: str,
+    learning_rate: float = 0.001,
+    loss: str = "",
+    from_logits: bool = False,
+    own_compile: bool = False,
     metric: str = "accuracy",
     batch_size: int = 32,
     class_name: str = "",
 ) -> float:
     """The held-out score of the learner's subclassed model, trained where its class exists: in the worker,
-    compiled with the grader's optimizer and ``loss``, seeded, on the training rows only. Its trained
-    weights come back and go into ``reference`` (the contract's model, built here), which must compute
-    what the learner's ``call()`` computed on ``x_probe`` (rows no dataset holds); that model is scored
-    here on the held-out rows, which never reach the worker."""
+    seeded, on the training rows only, compiled with the grader's Adam at ``learning_rate`` and ``loss``
+    (its ``from_logits`` kept), or with ``own_compile`` as the learner compiled it. Its trained weights come
+    back and go into the contract's model built here (:func:`contract_model`), which must compute what the
+    learner's ``call()`` computed on ``x_probe`` (rows no dataset holds); that model is scored here on the
+    held-out rows, which never reach the worker."""
     from grader.checking.api import as_array
 
-    settings = {"seed": seed, "epochs": epochs, "learning_rate": learning_rate, "loss": loss, "batch_size": batch_size}
+    settings = {
+        "seed": seed,
+        "epochs": epochs,
+        "learning_rate": learning_rate,
+        "loss": loss,
+        "from_logits": bool(from_logits),
+        "own_compile": bool(own_compile),
+        "batch_size": batch_size,
+    }
     shown = {"x_train": data.x_train, "y_train": data.y_train, "x_probe": x_probe}
     report = learner.probe("subclassed_fit", function, list(args), dict(kwargs), shown, settings, _shown=call)
     try:
         weights = [np.asarray(w, dtype=np.float64) for w in report["weights"][:1000]]
         outputs = np.asarray(report["outputs"], dtype=np.float64)
+        rows = _reported_rows(report["rows"]) if "rows" in report else layer_table(reference)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         fail("model.subclass_unreadable", call=call)
     as_array(outputs, call)
-    model = _reference_with_weights(reference, weights, outputs, x_probe, call, class_name)
+    model = _with_weights(
+        contract_model(reference, rows, call, class_name), weights, outputs, x_probe, call, class_name
+    )
     found = predict(model, data.x_test)
     if metric == "r2":
         return r2_score(data.y_test, found)
     predicted = classes_of(found)
     y = np.asarray(data.y_test).reshape(-1)
     return float(np.mean(predicted == y)) if predicted.shape == y.shape else 0.0
+
+
+def subclassed_fit_and_score(
+    learner: Any,
+    function: str,
+    args: list,
+    kwargs: dict,
+    data: Any,
+    reference: Any,
+    *,
+    call: str,
+    seed: int,
+    epochs: int,
+    threshold: float,
+    report: SubclassedModel,
+    grader_compile: dict | None = None,
+    metric: str = "accuracy",
+    max_params: int = 2_000_000,
+    batch_size: int = 32,
+) -> float:
+    """:func:`fit_and_score` for a subclassed model (``report``, from :func:`subclassed_report`): judged
+    the same way (compiled, not too big, a loss that fits its output and the labels, a score over
+    ``threshold`` on held-out rows), trained where its class exists (:func:`subclassed_held_out_score`)
+    with its own compile settings, or with ``grader_compile`` (``learning_rate``, ``loss``, ``from_logits``).
+    Returns the score."""
+    settings = report.settings
+    if grader_compile is not None:
+        settings = CompileSettings(
+            compiled=True,
+            optimizer="Adam",
+            learning_rate=float(grader_compile["learning_rate"]),
+            loss=str(grader_compile["loss"]),
+            from_logits=bool(grader_compile.get("from_logits")),
+        )
+    if not settings.compiled:
+        fail("model.not_compiled", call=call)
+    if report.count_params() > max_params:
+        fail("explain.model_too_big", call=call, found=report.count_params(), limit=max_params)
+    if settings.learning_rate_problem:
+        fail("model.learning_rate_not_number", call=call, found=settings.learning_rate_problem)
+    judged = replace(report, settings=settings)
+    advice = loss_advice(judged, settings.loss, data.y_train) if metric == "accuracy" else ""
+    data_name = dataset_name(data)
+    output_shape = tuple(np.shape(report.outputs)[1:])
+    if len(output_shape) > 1 and np.asarray(data.y_train).ndim == 1:
+        fail("explain.output_not_flat", call=call, shape=output_shape)
+    try:
+        score = subclassed_held_out_score(
+            learner,
+            function,
+            args,
+            kwargs,
+            data,
+            reference,
+            rows_no_dataset_holds(data.x_train, seed),
+            call=call,
+            seed=seed,
+            epochs=epochs,
+            learning_rate=settings.learning_rate or 0.001,
+            loss=settings.loss or "",
+            from_logits=settings.from_logits,
+            own_compile=grader_compile is None,
+            metric=metric,
+            batch_size=batch_size,
+            class_name=report.class_name,
+        )
+    except LearnerRaised:
+        if advice:  # as a loaded model's training would: the loss that does not fit explains the error
+            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
+        raise
+    if not np.isfinite(score) or score < threshold:
+        if advice:
+            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
+        shown = round(score, 3) if np.isfinite(score) else str(score)
+        fail(
+            "model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy",
+            data=data_name,
+            epochs=epochs,
+            seed=seed,
+            found=shown,
+            expected=threshold,
+        )
+    return score

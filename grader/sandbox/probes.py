@@ -64,20 +64,18 @@ def _own_model(module: ModuleType, function: str, args: list, kwargs: dict) -> A
     return model
 
 
-@probe
-def subclassed_model(module: ModuleType, function: str, args: list, kwargs: dict, x_probe: Any) -> dict:
-    """Call the learner's ``function(*args, **kwargs)``, which returns a subclassed ``keras.Model``, on
-    ``x_probe`` (the grader's random inputs) and report what the grader cannot rebuild: its layers in the
-    order it tracks them (class, units, activation, kernel size, padding, parameters), its weights in
-    ``get_weights()`` order, and its outputs for ``x_probe``. The grader compares the table with the
-    contract's, and the outputs with its own Sequential of that table given these weights: a ``call()``
-    that does not apply the layers it declares, in order, does not match."""
-    import numpy
+#: The most layers a subclassed model's report describes (a model of more is judged by its first ones).
+MAX_REPORTED_LAYERS = 1000
 
-    model = _own_model(module, function, args, kwargs)
-    outputs = numpy.asarray(model(numpy.asarray(x_probe), training=False))
+
+def _layer_rows(model: Any) -> list[dict]:
+    """Each layer the model tracks, in order, as the grader's layer table describes a loaded one: class,
+    units, activation, kernel, padding, parameters, and its whole config as plain data (regularisers,
+    Dropout's rate, BatchNormalization's settings: whatever a loaded model's table shows)."""
+    from grader.sandbox.keras_codec import _jsonable
+
     rows = []
-    for layer in model.layers:
+    for layer in model.layers[:MAX_REPORTED_LAYERS]:
         config = layer.get_config()
         activation = config.get("activation")
         if isinstance(activation, dict):
@@ -90,14 +88,84 @@ def subclassed_model(module: ModuleType, function: str, args: list, kwargs: dict
                 "kernel": config.get("kernel_size") or config.get("pool_size"),
                 "padding": config.get("padding") if isinstance(config.get("padding"), str) else None,
                 "params": int(layer.count_params()) if layer.built else 0,
+                "config": _jsonable(config),
             }
         )
+    return rows
+
+
+def _compile_report(model: Any) -> dict | None:
+    """The model's compile settings as plain data, the same shape a loaded model gives the grader:
+    ``get_compile_config()`` and the optimizer's ``get_config()`` (``None``: never compiled)."""
+    from grader.sandbox.keras_codec import _jsonable
+
+    if not getattr(model, "compiled", False):
+        return None
+    report: dict = {"config": {}, "optimizer": {}}
+    try:
+        report["config"] = _jsonable(model.get_compile_config() or {})
+    except Exception:  # a loss or metric of the learner's own that cannot describe itself: read as missing
+        pass
+    try:
+        report["optimizer"] = _jsonable(model.optimizer.get_config())
+    except Exception:
+        pass
+    return report
+
+
+@probe
+def subclassed_model(module: ModuleType, function: str, args: list, kwargs: dict, x_probe: Any) -> dict:
+    """Call the learner's ``function(*args, **kwargs)``, which returns a subclassed ``keras.Model``, on
+    ``x_probe`` (the grader's random inputs) and report what the grader cannot rebuild: its layers in the
+    order it tracks them (:func:`_layer_rows`), its weights in ``get_weights()`` order, its outputs for
+    ``x_probe`` and its compile settings (:func:`_compile_report`). The grader compares the table with the
+    contract's, and the outputs with its own Sequential of that table given these weights: a ``call()``
+    that does not apply the layers it declares, in order, does not match."""
+    import numpy
+
+    model = _own_model(module, function, args, kwargs)
+    outputs = numpy.asarray(model(numpy.asarray(x_probe), training=False))
     return {
         "class_name": type(model).__name__,
-        "rows": rows,
+        "rows": _layer_rows(model),
         "weights": [numpy.asarray(w) for w in model.get_weights()],
         "outputs": outputs,
+        "compile": _compile_report(model),
+        "applied": _applied_layers(model, numpy.asarray(x_probe)),
     }
+
+
+def _applied_layers(model: Any, x: Any) -> list[int]:
+    """The positions (in ``model.layers``) of the layers the model's ``call()`` applies to ``x``, in the order
+    it applies them: a Dropout at inference returns its input unchanged, so only this shows whether call()
+    uses it. Each layer's ``call`` is wrapped for one call of the model, then restored."""
+    order: list[int] = []
+    layers = list(model.layers[:MAX_REPORTED_LAYERS])
+    originals = [layer.call for layer in layers]
+
+    def traced(index: int, original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            order.append(index)
+            return original(*args, **kwargs)
+
+        return call
+
+    try:
+        for index, layer in enumerate(layers):
+            layer.call = traced(index, originals[index])
+        model(x, training=False)
+    finally:
+        for layer, original in zip(layers, originals):
+            layer.call = original
+    return order
+
+
+#: Losses a subclass is compiled with when the grader's settings keep the learner's ``from_logits``.
+_LOSS_CLASSES = {
+    "binary_crossentropy": "BinaryCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+}
 
 
 @probe
@@ -109,19 +177,22 @@ def subclassed_fit(
     data: dict,
     settings: dict,
 ) -> dict:
-    """Build the learner's subclassed model, compile it with the grader's ``settings`` (optimizer Adam at
-    ``learning_rate``, ``loss``), fit it seeded on ``data["x_train"]``/``data["y_train"]``, and report its
-    trained weights and its outputs for ``data["x_probe"]`` (rows no dataset holds). The grader puts the
-    weights in its own model of the same layers, checks it computes those outputs, and scores that model
-    on held-out rows that never reach the worker."""
+    """Build the learner's subclassed model, fit it seeded on ``data["x_train"]``/``data["y_train"]``, and
+    report its trained weights and its outputs for ``data["x_probe"]`` (rows no dataset holds). It is
+    compiled with the grader's ``settings`` (optimizer Adam at ``learning_rate``, ``loss``, its
+    ``from_logits``), or, with ``settings["own_compile"]``, keeps the learner's own compile settings. The
+    grader puts the weights in its own model of the same layers, checks it computes those outputs, and
+    scores that model on held-out rows that never reach the worker."""
     import keras
     import numpy
 
     keras.utils.set_random_seed(int(settings["seed"]) % 2**31)
     model = _own_model(module, function, args, kwargs)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(settings["learning_rate"])), loss=settings["loss"]
-    )
+    if not settings.get("own_compile"):
+        loss: Any = settings["loss"]
+        if settings.get("from_logits") and loss in _LOSS_CLASSES:
+            loss = getattr(keras.losses, _LOSS_CLASSES[loss])(from_logits=True)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=float(settings["learning_rate"])), loss=loss)
     model.fit(
         numpy.asarray(data["x_train"]),
         numpy.asarray(data["y_train"]),
@@ -131,7 +202,7 @@ def subclassed_fit(
         verbose=0,
     )
     outputs = numpy.asarray(model(numpy.asarray(data["x_probe"]), training=False))
-    return {"weights": [numpy.asarray(w) for w in model.get_weights()], "outputs": outputs}
+    return {"weights": [numpy.asarray(w) for w in model.get_weights()], "outputs": outputs, "rows": _layer_rows(model)}
 
 
 @probe

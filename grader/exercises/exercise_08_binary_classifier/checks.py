@@ -23,6 +23,16 @@ batches of 1024 the same), while batch 32 reaches 0.965-0.991.
 Breast cancer is nearly linearly separable: even one epoch reaches 0.91-0.965
 and a 2-unit softmax head with the sparse loss trains as well, so only the
 structure and loss checks catch those.
+
+The contract asks for a ``keras.Model``, so build_binary_classifier may return a subclassed model (Deep
+Learning with Python's and Hands-On ML's subclassing API). It is judged by what the worker reports where
+its class exists (:func:`grader.checking.models.subclassed_report`): its layer table on the grader's
+random inputs (the contract's Sequential given its weights must compute its outputs, so a ``call()``
+that skips a layer fails) and its compile settings as plain data, judged by the same functions as a
+loaded model's. Its learning: trained in the worker with its own compile settings on the training
+tumours only (disguised like train_and_predict's, so no row can be looked up), its weights put into the
+contract's model built here and scored on held-out tumours that never reach the worker. No check needs
+the class rebuilt here (train_and_predict is given the grader's own model).
 """
 
 from __future__ import annotations
@@ -33,16 +43,21 @@ from grader import datasets
 from grader.checking import as_array, check, expect, fail
 from grader.checking.held_out import disguised
 from grader.checking.models import (
+    SubclassedModel,
     dataset_name,
     deterministic,
     expect_compiled,
     expect_same_layers,
+    expect_subclass_layers,
     fit_and_score,
     held_out_score,
+    is_subclassed,
     keras,
     layer_table,
     learner_model,
     predict,
+    subclassed_fit_and_score,
+    subclassed_report,
 )
 
 EPOCHS = 50  # the contract's default; see above
@@ -61,22 +76,33 @@ def reference(n_features: int, hidden_units: int = 4):
     )
 
 
+def _model(learner, rng, call: str, n_features: int, **kwargs):
+    """The model ``build_binary_classifier(n_features, **kwargs)`` returns: loaded here, or, for a subclass,
+    the worker's report on it (built on random inputs)."""
+    value = learner.build_binary_classifier(n_features, **kwargs)
+    if not is_subclassed(value):
+        return learner_model(value, call)
+    x_probe = rng.normal(size=(16, n_features)).astype(np.float32)
+    return subclassed_report(learner, "build_binary_classifier", [n_features], kwargs, call, x_probe)
+
+
 @check(points=3)
 def test_binary_classifier_layers(learner, rng):
     for n_features, hidden in ((30, None), (int(rng.integers(2, 40)), int(rng.integers(2, 16)))):
         call = f"build_binary_classifier({n_features}{'' if hidden is None else f', hidden_units={hidden}'})"
-        value = (
-            learner.build_binary_classifier(n_features)
-            if hidden is None
-            else learner.build_binary_classifier(n_features, hidden_units=hidden)
-        )
-        expect_same_layers(learner_model(value, call), layer_table(reference(n_features, hidden or 4)), call)
+        kwargs = {} if hidden is None else {"hidden_units": hidden}
+        model = _model(learner, rng, call, n_features, **kwargs)
+        expected = reference(n_features, hidden or 4)
+        if isinstance(model, SubclassedModel):
+            expect_subclass_layers(model, expected, call)
+        else:
+            expect_same_layers(model, layer_table(expected), call)
 
 
 @check(points=2)
-def test_compiled_for_binary_classification(learner):
+def test_compiled_for_binary_classification(learner, rng):
     call = "build_binary_classifier(30)"
-    model = learner_model(learner.build_binary_classifier(30), call)
+    model = _model(learner, rng, call, 30)
     expect_compiled(
         model, call, optimizer="Adam", learning_rate=0.01, loss="binary_crossentropy", metrics=("accuracy",)
     )
@@ -160,5 +186,25 @@ def test_learns_breast_cancer(learner, rng, seed):
 def test_built_model_learns_breast_cancer(learner, seed):
     data = datasets.breast_cancer(SPLIT)
     call = f"build_binary_classifier({data.x_train.shape[1]})"
-    model = learner_model(learner.build_binary_classifier(data.x_train.shape[1]), call)
+    value = learner.build_binary_classifier(data.x_train.shape[1])
+    if is_subclassed(value):  # trained where its class exists, on disguised rows; scored here on held-out ones
+        data = disguised(data, seed)
+        report = subclassed_report(
+            learner, "build_binary_classifier", [data.x_train.shape[1]], {}, call, data.x_train[:16]
+        )
+        subclassed_fit_and_score(
+            learner,
+            "build_binary_classifier",
+            [data.x_train.shape[1]],
+            {},
+            data,
+            reference(data.x_train.shape[1]),
+            call=call,
+            seed=seed,
+            epochs=OWN_MODEL_EPOCHS,
+            threshold=MIN_ACCURACY,
+            report=report,
+        )
+        return
+    model = learner_model(value, call)
     fit_and_score(model, data, seed=seed, epochs=OWN_MODEL_EPOCHS, call=call, threshold=MIN_ACCURACY)

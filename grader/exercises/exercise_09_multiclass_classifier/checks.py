@@ -5,6 +5,16 @@ The MLP is trained here, in the grading process, on scikit-learn's 8x8 digits
 reaches 0.944-0.969 after 5 epochs (0.961-0.975 after 10) on the check seeds of
 base seeds 0-9; threshold 0.90. A relu head, a one-hot loss or a missing
 Flatten fail with the mismatch named.
+
+The contract asks for a ``keras.Model``, so a subclassed model (Deep Learning with Python's and
+Hands-On ML's subclassing API) is judged too, by what the worker reports where its class exists
+(:func:`grader.checking.models.subclassed_report`): its layer table on the grader's random images
+(compared like any other, without per-layer output shapes; the contract's Sequential given its weights
+must compute its outputs, so a ``call()`` that skips a layer fails), its compile settings as plain data
+(judged by the same functions as a loaded model's). Its learning: trained in the worker with the
+grader's settings (its ``from_logits`` kept) on the training digits only, its weights put into the
+contract's MLP built here and scored on held-out digits that never reach the worker. No check needs the
+class rebuilt here.
 """
 
 from __future__ import annotations
@@ -14,13 +24,18 @@ import numpy as np
 from grader import datasets
 from grader.checking import check, expect, fail, wrong_type
 from grader.checking.models import (
+    SubclassedModel,
     compile_settings,
     expect_same_layers,
+    expect_subclass_layers,
     fit_and_score,
+    is_subclassed,
     keras,
     layer_table,
     learner_model,
     loss_advice,
+    subclassed_fit_and_score,
+    subclassed_report,
 )
 
 FASHION_MNIST = [
@@ -46,11 +61,28 @@ def reference(input_shape: tuple, n_classes: int, hidden_units: tuple):
     return keras.Sequential(layers)
 
 
+def _model(learner, rng, call: str, **kwargs):
+    """The model ``build_mlp_classifier(**kwargs)`` returns: loaded here, or, for a subclass, the worker's
+    report on it (built on random images of its input shape)."""
+    value = learner.build_mlp_classifier(**kwargs)
+    if not is_subclassed(value):
+        return learner_model(value, call)
+    x_probe = rng.uniform(0.0, 1.0, size=(16, *kwargs.get("input_shape", (28, 28)))).astype(np.float32)
+    return subclassed_report(learner, "build_mlp_classifier", [], kwargs, call, x_probe)
+
+
+def _expect_layers(model, expected, call: str) -> None:
+    if isinstance(model, SubclassedModel):
+        expect_subclass_layers(model, expected, call)
+    else:
+        expect_same_layers(model, layer_table(expected), call)
+
+
 @check(points=3)
-def test_course_mlp_layers(learner):
+def test_course_mlp_layers(learner, rng):
     call = "build_mlp_classifier()"
-    model = learner_model(learner.build_mlp_classifier(), call)
-    expect_same_layers(model, layer_table(reference((28, 28), 10, (300, 100))), call)
+    model = _model(learner, rng, call)
+    _expect_layers(model, reference((28, 28), 10, (300, 100)), call)
     expect(model.count_params() == 266610, "param_count", call=call, found=model.count_params())
 
 
@@ -60,16 +92,14 @@ def test_other_shapes_classes_and_hidden_units(learner, rng):
     n_classes = int(rng.integers(2, 20))
     hidden = tuple(int(u) for u in rng.integers(4, 64, size=int(rng.integers(1, 4))))
     call = f"build_mlp_classifier(input_shape={input_shape}, n_classes={n_classes}, hidden_units={hidden})"
-    model = learner_model(
-        learner.build_mlp_classifier(input_shape=input_shape, n_classes=n_classes, hidden_units=hidden), call
-    )
-    expect_same_layers(model, layer_table(reference(input_shape, n_classes, hidden)), call)
+    model = _model(learner, rng, call, input_shape=input_shape, n_classes=n_classes, hidden_units=hidden)
+    _expect_layers(model, reference(input_shape, n_classes, hidden), call)
 
 
 @check(points=2)
-def test_loss_matches_integer_labels(learner):
+def test_loss_matches_integer_labels(learner, rng):
     call = "build_mlp_classifier()"
-    model = learner_model(learner.build_mlp_classifier(), call)
+    model = _model(learner, rng, call)
     settings = compile_settings(model)
     if not settings.compiled:
         fail("model.not_compiled", call=call)
@@ -93,15 +123,35 @@ def test_loss_matches_integer_labels(learner):
 
 
 @check(points=3, timeout=120)
-def test_learns_digits(learner, seed):
+def test_learns_digits(learner, rng, seed):
     data = datasets.digits(0)
     call = "build_mlp_classifier(input_shape=(8, 8), n_classes=10)"
-    model = learner_model(learner.build_mlp_classifier(input_shape=(8, 8), n_classes=10), call)
+    model = _model(learner, rng, call, input_shape=(8, 8), n_classes=10)
     # This check judges the layers: trained with the grader's optimizer and loss, so an optimizer the
     # contract leaves open (Hands-On ML's "sgd") costs nothing and a wrong loss costs only its own check.
     # The loss keeps the learner's from_logits: a head without softmax compiled with from_logits=True
     # (the TensorFlow tutorials' habit) learns; trained on probabilities it would not.
     from_logits = compile_settings(model).from_logits
+    if isinstance(model, SubclassedModel):  # trained where its class exists; its weights scored here on held-out rows
+        subclassed_fit_and_score(
+            learner,
+            "build_mlp_classifier",
+            [],
+            {"input_shape": (8, 8), "n_classes": 10},
+            data,
+            reference((8, 8), 10, (300, 100)),
+            call=call,
+            seed=seed,
+            epochs=EPOCHS,
+            threshold=MIN_ACCURACY,
+            report=model,
+            grader_compile={
+                "learning_rate": 0.001,
+                "loss": "sparse_categorical_crossentropy",
+                "from_logits": from_logits,
+            },
+        )
+        return
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=0.001),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),

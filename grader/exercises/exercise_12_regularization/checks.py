@@ -4,6 +4,14 @@ Penalties against the formula (the project's tests prove it equals
 keras.regularizers); the MLP by walking its layers' public configs; the
 augmentation model by applying it here, in the grading process, to a seeded
 batch in training and in inference mode.
+
+The contract asks build_regularized_mlp for a ``keras.Model``, so a subclassed model (Deep Learning with
+Python's and Hands-On ML's subclassing API) is judged too, by what the worker reports where its class
+exists (:func:`grader.checking.models.subclassed_report`): the same table, each layer's config included
+(regularisers, Dropout's rate), walked by the same checks; its input width is the one its first Dense
+layer's kernel takes on the grader's random inputs; and its ``call()`` must apply every layer it
+declares, once, in order (traced in the worker: a skipped Dropout changes no output at inference, so
+outputs alone cannot show it). No check needs the class rebuilt here.
 """
 
 from __future__ import annotations
@@ -20,7 +28,15 @@ from grader.checking import (
     type_name,
     wrong_type,
 )
-from grader.checking.models import keras, layer_table, learner_model
+from grader.checking.models import (
+    SubclassedModel,
+    expect_subclass_applies_its_layers,
+    is_subclassed,
+    keras,
+    layer_table,
+    learner_model,
+    subclassed_report,
+)
 
 
 def _number(value, call: str) -> float:
@@ -67,9 +83,14 @@ def _mlp(learner, rng, batch_norm: bool = True):
     n_features, n_classes = int(rng.integers(3, 40)), int(rng.integers(2, 12))
     dropout, l2 = float(rng.choice([0.2, 0.3, 0.5])), float(rng.choice([1e-4, 1e-3, 0.01]))
     call = f"build_regularized_mlp({n_features}, {n_classes}, dropout={dropout}, l2={l2}, batch_norm={batch_norm})"
-    model = learner_model(
-        learner.build_regularized_mlp(n_features, n_classes, dropout=dropout, l2=l2, batch_norm=batch_norm), call
-    )
+    kwargs = {"dropout": dropout, "l2": l2, "batch_norm": batch_norm}
+    value = learner.build_regularized_mlp(n_features, n_classes, **kwargs)
+    if is_subclassed(value):  # the worker's report on it, built on random inputs
+        x_probe = rng.normal(size=(16, n_features)).astype(np.float32)
+        model = subclassed_report(learner, "build_regularized_mlp", [n_features, n_classes], kwargs, call, x_probe)
+        expect_subclass_applies_its_layers(model, call)
+    else:
+        model = learner_model(value, call)
     return call, model, layer_table(model), n_classes, dropout, l2, n_features
 
 
@@ -116,10 +137,14 @@ def test_output_layer_comes_last(learner, rng):
 @check(points=1)
 def test_input_takes_n_features(learner, rng):
     call, model, _, _, _, _, n_features = _mlp(learner, rng)
-    try:
-        found = tuple(model.inputs[0].shape)[1:]
-    except (AttributeError, IndexError, TypeError, ValueError):
-        found = None
+    if isinstance(model, SubclassedModel):  # the width its first Dense kernel takes
+        kernel = model.weights[0] if model.weights and model.rows and model.rows[0].kind == "Dense" else None
+        found = (int(kernel.shape[0]),) if kernel is not None and kernel.ndim == 2 else None
+    else:
+        try:
+            found = tuple(model.inputs[0].shape)[1:]
+        except (AttributeError, IndexError, TypeError, ValueError):
+            found = None
     expect(found == (n_features,), "input_shape_wrong", call=call, found=found, expected=(n_features,))
 
 
