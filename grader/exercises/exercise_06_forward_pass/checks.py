@@ -404,7 +404,10 @@ def test_course_forward_and_loss(learner):
     expected = COURSE_X
     for weights, bias, activation in COURSE_LAYERS:
         expected = dense(expected, weights, bias, activation)
-    call = "forward(np.array([[1.0, -1.0]]), <the course's two layers: sigmoid, then None>)"
+    call = (  # the course's layers as code: it reads the same in every language
+        "forward(np.array([[1.0, -1.0]]), [(np.array([[2.0, 1.0], [1.0, 1.0]]), np.zeros(2), 'sigmoid'), "
+        "(np.array([[0.5], [0.14]]), np.zeros(1), None)])"
+    )
     found = _numeric(learner.forward(COURSE_X, COURSE_LAYERS), call, (1, 1))
     expect(
         np.allclose(found, expected, atol=1e-4),
