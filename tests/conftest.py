@@ -15,11 +15,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", CHECK_MARKER)
 
 
+OPT_IN = ("mutations", "other_seeds")
+
+
 def pytest_collection_modifyitems(config, items):
-    # The whole mutation suite runs only when asked for by name (-m mutations); a seeded sample always runs.
-    if "mutations" in (config.option.markexpr or ""):
-        return
-    kept = [item for item in items if item.get_closest_marker("mutations") is None]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("mutations")])
-        items[:] = kept
+    # Opt-in sets run only when asked for by name: the whole mutation suite (-m mutations; a seeded sample
+    # always runs) and the fairness tests' repetitions at seeds 1 and 2 (-m other_seeds; seed 0 always runs).
+    asked = config.option.markexpr or ""
+    left_out = [name for name in OPT_IN if name not in asked]
+    dropped = [item for item in items if any(item.get_closest_marker(name) for name in left_out)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

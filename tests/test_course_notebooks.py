@@ -22,7 +22,12 @@ def _write(case: CourseNotebook, tmp_path):
 
 
 CASES = [
-    pytest.param(case, seed, id=f"{case.name}-seed{seed}", marks=[pytest.mark.slow] if case.slow else [])
+    pytest.param(
+        case,
+        seed,
+        id=f"{case.name}-seed{seed}",
+        marks=([pytest.mark.slow] if case.slow else []) + ([pytest.mark.other_seeds] if seed else []),
+    )
     for case in ALL
     for seed in ((0, 1, 2) if not case.slow else (0,))
 ]
