@@ -15,12 +15,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", CHECK_MARKER)
 
 
-OPT_IN = ("mutations", "other_seeds")
+OPT_IN = ("mutations", "extended")
 
 
 def pytest_collection_modifyitems(config, items):
     # Opt-in sets run only when asked for by name: the whole mutation suite (-m mutations; a seeded sample
-    # always runs) and the fairness tests' repetitions at seeds 1 and 2 (-m other_seeds; seed 0 always runs).
+    # always runs) and the fairness tests' repetitions at seeds 1 and 2 (-m extended; seed 0 always runs).
     asked = config.option.markexpr or ""
     left_out = [name for name in OPT_IN if name not in asked]
     dropped = [item for item in items if any(item.get_closest_marker(name) for name in left_out)]

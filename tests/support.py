@@ -139,5 +139,12 @@ def odd_answer_test(exercise: str, cases: list[tuple[str, str, str, str]]):
 
 
 #: Seeds a fairness test (a correct variant must get full marks) runs at: seed 0 in the default run,
-#: seeds 1 and 2 with ``-m other_seeds`` (the model exercises' repetitions cost minutes of CI time).
-FAIR_SEEDS = [0, *(pytest.param(seed, marks=pytest.mark.other_seeds) for seed in (1, 2))]
+#: seeds 1 and 2 with ``-m extended`` (the model exercises' repetitions cost minutes of CI time).
+FAIR_SEEDS = [0, *(pytest.param(seed, marks=pytest.mark.extended) for seed in (1, 2))]
+
+
+def first_by_default(names) -> list:
+    """``names`` as parameters: the first in the default run, the rest with ``-m extended`` (model-exercise
+    variants whose every case costs a training run; one per kind keeps the default suite within CI's budget)."""
+    names = sorted(names)
+    return names[:1] + [pytest.param(name, marks=pytest.mark.extended) for name in names[1:]]

@@ -26,7 +26,7 @@ CASES = [
         case,
         seed,
         id=f"{case.name}-seed{seed}",
-        marks=([pytest.mark.slow] if case.slow else []) + ([pytest.mark.other_seeds] if seed else []),
+        marks=([pytest.mark.slow] if case.slow else []) + ([pytest.mark.extended] if seed else []),
     )
     for case in ALL
     for seed in ((0, 1, 2) if not case.slow else (0,))

@@ -5,7 +5,7 @@ compute the layers it declares loses exactly the layer checks, with the reason."
 from __future__ import annotations
 
 import pytest
-from support import FAIR_SEEDS, describe, failing, grade_source, mutate
+from support import FAIR_SEEDS, describe, failing, first_by_default, grade_source, mutate
 
 from grader.engine import GradeOptions
 
@@ -165,7 +165,7 @@ MLP_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(MLP_MISTAKES))
+@pytest.mark.parametrize("name", first_by_default(MLP_MISTAKES))
 def test_a_subclassed_mlp_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
     edits, expected = MLP_MISTAKES[name]
     result = grade_source("exercise-09", mutate(MLP_SUBCLASS, *edits), tmp_path)
@@ -232,7 +232,7 @@ BINARY_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(BINARY_MISTAKES))
+@pytest.mark.parametrize("name", first_by_default(BINARY_MISTAKES))
 def test_a_subclassed_binary_classifier_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
     edits, expected = BINARY_MISTAKES[name]
     result = grade_source("exercise-08", mutate(BINARY_SUBCLASS, *edits), tmp_path)
@@ -304,7 +304,7 @@ CNN_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CNN_MISTAKES))
+@pytest.mark.parametrize("name", first_by_default(CNN_MISTAKES))
 def test_a_subclassed_convnet_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
     edits, expected = CNN_MISTAKES[name]
     result = grade_source("exercise-10", mutate(CNN_SUBCLASS, *edits), tmp_path)
@@ -419,7 +419,7 @@ REGULARIZED_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REGULARIZED_MISTAKES))
+@pytest.mark.parametrize("name", first_by_default(REGULARIZED_MISTAKES))
 def test_a_subclassed_regularized_mlp_with_one_mistake_loses_exactly_its_checks(tmp_path, name):
     edits, expected = REGULARIZED_MISTAKES[name]
     result = grade_source("exercise-12", mutate(REGULARIZED_SUBCLASS, *edits), tmp_path)
