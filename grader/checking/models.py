@@ -841,19 +841,29 @@ def fit_and_score(
         budget_s=budget_s,
         advice=advice,
     )
-    if not np.isfinite(score) or score < threshold:
-        if advice:
-            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
-        shown = round(score, 3) if np.isfinite(score) else str(score)
-        fail(
-            "model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy",
-            data=data_name,
-            epochs=epochs,
-            seed=seed,
-            found=shown,
-            expected=threshold,
-        )
+    _expect_learned(
+        score, threshold, metric=metric, call=call, data_name=data_name, epochs=epochs, seed=seed, advice=advice
+    )
     return score
+
+
+def _expect_learned(
+    score: float, threshold: float, *, metric: str, call: str, data_name: Any, epochs: int, seed: int, advice: Any
+) -> None:
+    """The verdict on a held-out score, for a loaded model and a subclassed one alike: a loss that does not
+    fit the output explains a low score; otherwise the score and the threshold it missed."""
+    if np.isfinite(score) and score >= threshold:
+        return
+    if advice:
+        fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
+    fail(
+        "model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy",
+        data=data_name,
+        epochs=epochs,
+        seed=seed,
+        found=round(score, 3) if np.isfinite(score) else str(score),
+        expected=threshold,
+    )
 
 
 def record_for_plot(
@@ -1164,16 +1174,7 @@ def subclassed_fit_and_score(
         if advice:  # as a loaded model's training would: the loss that does not fit explains the error
             fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
         raise
-    if not np.isfinite(score) or score < threshold:
-        if advice:
-            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
-        shown = round(score, 3) if np.isfinite(score) else str(score)
-        fail(
-            "model.too_weak_r2" if metric == "r2" else "model.too_weak_accuracy",
-            data=data_name,
-            epochs=epochs,
-            seed=seed,
-            found=shown,
-            expected=threshold,
-        )
+    _expect_learned(
+        score, threshold, metric=metric, call=call, data_name=data_name, epochs=epochs, seed=seed, advice=advice
+    )
     return score
