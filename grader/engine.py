@@ -33,7 +33,7 @@ from grader.checking.runner import run_checks
 from grader.content import solutions_dir, stubs_dir
 from grader.messages import catalogue_for, message_ref
 from grader.notebooks import stale_note
-from grader.registry import EXERCISES_DIR, Exercise, active_roots
+from grader.registry import EXERCISES_DIR, Exercise, active_roots, extra_roots
 from grader.results import CheckResult, ExerciseResult, RunResult
 from grader.sandbox.client import Learner, WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
@@ -41,6 +41,7 @@ from grader.sandbox.limits import WorkerLimits
 from grader.sandbox.protocol import printable
 from grader.sandbox.session import new_session, remove_tree
 from grader.submissions import PreparedSource, Submission, UnreadableSubmission, feedback
+from grader.warm.session import ForkedSession, request_for
 
 
 @dataclass
@@ -55,6 +56,9 @@ class GradeOptions:
     keep_session: bool = False
     warm_tensorflow: bool = True  # model exercises fork their worker from a process with Keras imported
     warm_numpy: bool = False  # plain-data exercises too, from one with numpy (a batch: many workers, one server)
+    # model exercises' checks run in a child forked from that warm server (grader.warm), so this process never
+    # imports TensorFlow; False: they run here (the child itself, and callers that need them in-process)
+    fork_checks: bool = True
     hidden: tuple[str, ...] = ()  # more folders the worker must not see (a batch: the class, the outputs)
     run_all: bool = False  # a notebook's top-level code runs too (default: definitions and constants only)
     extra_checks: tuple[str, ...] = ()  # instructor check folders (registry.use_extra_checks), for batch processes
@@ -279,7 +283,16 @@ def start_exercise(exercise: Exercise, submission: Submission, options: GradeOpt
     """Begin grading ``submission``: its file is prepared and its worker starts importing it; nothing
     waits. Hand the session to :func:`grade_exercises` (``started``), or :meth:`~ExerciseSession.close` it."""
     quiet_tensorflow()  # before any check imports TensorFlow
-    return ExerciseSession(exercise, submission, options or GradeOptions())
+    return _begin(exercise, submission, options or GradeOptions())
+
+
+def _begin(exercise: Exercise, submission: Submission, options: GradeOptions) -> ExerciseSession | ForkedSession:
+    """A session graded here, or, for a model exercise with a warm fork server, in a child forked from it."""
+    if not (options.fork_checks and exercise.needs_tf and options.warm_tensorflow):
+        return ExerciseSession(exercise, submission, options)
+    in_child = replace(options, fork_checks=False)
+    request = request_for(exercise, submission, in_child, extra_roots())
+    return ForkedSession(exercise, request, lambda: ExerciseSession(exercise, submission, in_child).grade())
 
 
 def grade_exercises(
@@ -305,7 +318,7 @@ def grade_exercises(
 
     def prepare(index: int) -> None:
         if index < len(pending) and index not in sessions and pending[index][1] is not None:
-            sessions[index] = ExerciseSession(pending[index][0], pending[index][1], options)  # type: ignore[arg-type]
+            sessions[index] = _begin(pending[index][0], pending[index][1], options)  # type: ignore[arg-type]
 
     try:
         for index, (exercise, submission) in enumerate(pending):
@@ -321,7 +334,8 @@ def grade_exercises(
     finally:
         for session in sessions.values():
             session.close()
-            remove_tree(session.dir)
+            if session.dir is not None:
+                remove_tree(session.dir)
     run.duration_s = time.perf_counter() - began
     return run
 

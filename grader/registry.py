@@ -80,6 +80,11 @@ def use_extra_checks(folders: Iterable[str | os.PathLike], visibility: str = "hi
     return _extra_roots
 
 
+def extra_roots() -> tuple[Root, ...]:
+    """The instructor folders :func:`use_extra_checks` added (a forked grading process adds the same)."""
+    return _extra_roots
+
+
 def active_roots() -> tuple[Root, ...]:
     """The package's exercises and every instructor folder :func:`use_extra_checks` added."""
     return ROOTS + _extra_roots

@@ -111,7 +111,7 @@ def learners_at_once(exercises: Sequence[Exercise]) -> int:
 POLL_S = 0.02  # how often a grading process with no learner ready looks for new requests and launches
 
 
-def serve(parent: int | None = None) -> None:
+def serve(parent: int | None = None, link: tuple[int, int] | None = None) -> None:
     """The grading process's loop: learners' requests in, their results out, until stdin closes.
 
     The parent may send several requests ahead (:class:`GradingProcess`). Each is begun as it
@@ -124,6 +124,10 @@ def serve(parent: int | None = None) -> None:
 
     remove_on_termination()
     die_with_parent(signal.SIGTERM, parent=parent)  # `grade batch` killed: remove its sessions, then end
+    if link is not None:
+        from grader.sandbox import forkserver
+
+        forkserver.use_link(*link)  # the batch's one warm Keras server, through a copy of it
     replies = os.fdopen(os.dup(1), "w", encoding="ascii")
     os.dup2(2, 1)  # pytest or a library printing must never garble a reply
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
@@ -186,22 +190,34 @@ class GradingProcess:
     (:func:`learners_at_once`): the process begins each at once and grades whichever is ready first.
     """
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, warm_link: bool = False) -> None:
         self.env = env
+        self.warm_link = warm_link  # model exercises: fork from a copy of this process's one Keras server
         self.process: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen(
-                grader_python(f"from {__name__} import serve; serve({os.getpid()})"),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=self.env,
-                text=True,
-                encoding="ascii",
-                start_new_session=True,  # Ctrl-C reaches the parent only; it stops these itself
-            )
+            link = None
+            if self.warm_link:  # one Keras import for the class, in this process's server; not one per process
+                from grader.sandbox import environment, forkserver
+                from grader.sandbox.client import GRADER_ROOT
+
+                link = forkserver.open_link(GRADER_ROOT, environment.base_environment())
+            try:
+                self.process = subprocess.Popen(
+                    grader_python(f"from {__name__} import serve; serve({os.getpid()}, link={link!r})"),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=self.env,
+                    text=True,
+                    encoding="ascii",
+                    start_new_session=True,  # Ctrl-C reaches the parent only; it stops these itself
+                    pass_fds=(link[1],) if link else (),
+                )
+            finally:
+                if link:
+                    os.close(link[1])
         return self.process
 
     def send(self, request: dict[str, Any]) -> bool:

@@ -137,7 +137,8 @@ def grade_class(
             tasks.put(index)
     stopping = threading.Event()
     lock = threading.Lock()
-    processes = [GradingProcess() for _ in range(min(count, len(learners)) or 1)]
+    warm_link = options.warm_tensorflow and any(exercise.needs_tf for exercise in chosen)
+    processes = [GradingProcess(warm_link=warm_link) for _ in range(min(count, len(learners)) or 1)]
     base = {"exercises": [e.id for e in chosen], "options": options_to_dict(options)}
 
     at_once = learners_at_once(chosen)

@@ -61,8 +61,16 @@ class ForkServer:
             start_new_session=True,
         )
         theirs.close()
+        self.pid = self.process.pid
         self.socket = ours
         self.lock = threading.Lock()
+
+    @classmethod
+    def attached(cls, pid: int, channel: socket.socket) -> ForkServer:
+        """The handle on a server this process forked itself (:func:`start_private_server`)."""
+        server = cls.__new__(cls)
+        server.process, server.pid, server.socket, server.lock = None, pid, channel, threading.Lock()
+        return server
 
     def spawn(
         self,
@@ -85,19 +93,27 @@ class ForkServer:
         return int(reply.decode())
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:  # a link (:func:`open_link`): another process's child
+            return is_running(self.pid)
 
     def close(self) -> None:
         try:
             self.socket.close()
         finally:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
             try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # pragma: no cover
+                if self.process is not None:
+                    self.process.wait(timeout=5)
+                else:
+                    os.waitpid(self.pid, 0)
+            except (subprocess.TimeoutExpired, ChildProcessError):  # pragma: no cover
                 pass
 
 
@@ -131,6 +147,55 @@ def spawn_worker(
                 server.close()
             _servers.pop(warm, None)
             return None
+
+
+#: What a server's child runs to become a copy of it that serves another process (:func:`open_link`).
+LINK_ENTRY = f"{__name__}:serve_link"
+
+
+def open_link(grader_root: str, server_env: dict[str, str], warm: tuple[str, ...] = KERAS) -> tuple[int, int] | None:
+    """A copy of this process's (lazily started) server for another process to use: ``(pid, descriptor)``
+    of its socket, which that process hands to :func:`use_link`; ``None`` if there is no server.
+
+    A batch's grading processes each get one, so a class pays one Keras import, not one per process.
+    Blocks until the server has imported ``warm``."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    fds = (theirs.fileno(),)
+    try:  # on the launcher thread, which lives as long as this process: a server's parent-death signal
+        # follows the thread that started it
+        pid = run_in_background(
+            lambda: spawn_worker(grader_root, server_env, ["{0}"], server_env, os.sep, fds, LINK_ENTRY, warm)
+        ).result()
+    finally:
+        theirs.close()
+    if pid is None:
+        ours.close()
+        return None
+    return pid, ours.detach()
+
+
+def use_link(pid: int, fd: int, warm: tuple[str, ...] = KERAS) -> None:
+    """Fork this process's ``warm`` workers from the copy another process opened (:func:`open_link`)."""
+    with _server_lock:
+        _servers[warm] = ForkServer.attached(pid, socket.socket(fileno=fd))
+
+
+def serve_link(argv: list[str]) -> None:
+    """Run in a child of the server (:data:`LINK_ENTRY`): serve the process at the other end of ``argv[0]``;
+    end with the server (the grading process that started it ended), or when that process lets go."""
+    from grader.sandbox import isolation
+
+    isolation.die_with_parent()
+    _serve_forks(socket.socket(fileno=int(argv[0])))
+
+
+def is_running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
 
 
 _launcher = None
@@ -188,7 +253,35 @@ def serve(channel_fd: int, warm: tuple[str, ...] = KERAS, parent: int | None = N
 
     seccomp.available()  # finds and loads libseccomp here, once, rather than in every worker
 
-    channel = socket.socket(fileno=channel_fd)
+    _serve_forks(socket.socket(fileno=channel_fd))
+
+
+def start_private_server(warm: tuple[str, ...] = KERAS) -> None:
+    """In a child of the server that grades (:mod:`grader.warm`): fork, before this process runs
+    anything, a copy of the server that serves this process alone, and use it for ``warm``.
+
+    Workers and trainers must be forked from a process that has run no TensorFlow op and holds no
+    secret; this process is about to do both, its copy never will. The copy dies with this process."""
+    from grader.sandbox import isolation
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    owner = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ours.close()
+            os.setsid()  # its own group, so closing the handle kills it as it would a started server
+            isolation.die_with_parent(parent=owner)
+            _serve_forks(theirs)
+        finally:
+            os._exit(0)
+    theirs.close()
+    with _server_lock:
+        _servers[warm] = ForkServer.attached(pid, ours)
+
+
+def _serve_forks(channel: socket.socket) -> None:
+    """The server's loop: a forked child per request, until the channel closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     while True:
         try:

@@ -21,6 +21,13 @@ class UnreadableSubmission(Exception):
         self.reason = reason
         self.message_id = message_id
 
+    def __reduce__(self) -> tuple:  # a forked grading process receives it with the submission's one read
+        return (_unreadable, (self.reason, self.message_id))
+
+
+def _unreadable(reason: Any, message_id: str) -> UnreadableSubmission:
+    return UnreadableSubmission(reason, message_id=message_id)
+
 
 @dataclass(frozen=True)
 class SourceLine:

@@ -148,30 +148,38 @@ def _wait_for(condition, seconds: float) -> bool:
 LOOPS_AT_IMPORT = "while True:\n    pass\n"
 
 
-def _grade_a_sleeper(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen:
-    """`grade exercise-04` on a file whose batchnorm_params sleeps for ten minutes, started."""
-    source = solution_source("exercise-04").replace(
-        "def batchnorm_params(channels):", "def batchnorm_params(channels):\n    import time\n    time.sleep(600)", 1
-    )
-    submission = tmp_path / "exercise_04_parameter_counts.py"
+SLEEPERS = {  # exercise -> (its file, the function that sleeps for ten minutes when called)
+    "exercise-04": ("exercise_04_parameter_counts.py", "def batchnorm_params(channels):"),
+    # a model exercise: graded in a child forked from the Keras fork server, which must end too
+    "exercise-02": ("exercise_02_layer_stack.py", "def build_linear_regression(n_features):"),
+}
+
+
+def _grade_a_sleeper(tmp_path: Path, env: dict[str, str], exercise: str = "exercise-04") -> subprocess.Popen:
+    """`grade EXERCISE` on a file whose first-called function sleeps for ten minutes, started."""
+    name, function = SLEEPERS[exercise]
+    source = solution_source(exercise).replace(function, f"{function}\n    import time\n    time.sleep(600)", 1)
+    submission = tmp_path / name
     submission.write_text(source, encoding="utf-8")
     return subprocess.Popen(
-        [*_grade_command(), "exercise-04", "--submission", str(submission), "--timeout", "300"],
+        [*_grade_command(), exercise, "--submission", str(submission), "--timeout", "300"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
 
 
+@pytest.mark.parametrize("exercise", list(SLEEPERS))
 @pytest.mark.parametrize("mode", list(MODES))
-def test_a_killed_batch_takes_every_process_it_started_along(mode, tmp_path):
+def test_a_killed_batch_takes_every_process_it_started_along(mode, exercise, tmp_path):
     """SIGKILL of `grade batch` while two learners loop at import: its grading processes, fork
-    servers, launchers and workers all end within seconds, and their session folders are removed."""
+    servers (for a model exercise, the class's one Keras server, its copies and the children
+    grading there), launchers and workers all end within seconds, and their session folders are removed."""
     env = _env(tmp_path, mode)
     class_dir = tmp_path / "class"
     for name in ("ada", "bob"):
         (class_dir / name).mkdir(parents=True)
-        (class_dir / name / "exercise_04_parameter_counts.py").write_text(LOOPS_AT_IMPORT, encoding="utf-8")
+        (class_dir / name / SLEEPERS[exercise][0]).write_text(LOOPS_AT_IMPORT, encoding="utf-8")
     batch = subprocess.Popen(
         [
             *_grade_command(),
@@ -180,7 +188,7 @@ def test_a_killed_batch_takes_every_process_it_started_along(mode, tmp_path):
             "--out",
             str(tmp_path / "out"),
             "--exercise",
-            "exercise-04",
+            exercise,
             "--workers",
             "2",
             "--load-timeout",
@@ -193,6 +201,7 @@ def test_a_killed_batch_takes_every_process_it_started_along(mode, tmp_path):
     try:
         # two grading processes, each with a fork server, a launcher and a looping worker
         assert _wait_for(lambda: len(_descendants(batch.pid)) >= 6, 60), _descendants(batch.pid)
+        assert _wait_for(lambda: len(list(Path(env["TMPDIR"]).iterdir())) >= 2, 60)  # both learners begun
         time.sleep(0.5)
         started = _descendants(batch.pid)
         batch.kill()
@@ -207,16 +216,18 @@ def test_a_killed_batch_takes_every_process_it_started_along(mode, tmp_path):
         batch.kill()
 
 
+@pytest.mark.parametrize("exercise", list(SLEEPERS))
 @pytest.mark.parametrize("mode", list(MODES))
-def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, tmp_path):
+def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, exercise, tmp_path):
     """SIGTERM of `grade` while the learner's function runs: `grade` ends as SIGTERM says, its
-    worker ends with it, and nothing is left in the temp folder."""
+    worker (and, for a model exercise, the child grading it) ends with it, and nothing is left in
+    the temp folder."""
     env = _env(tmp_path, mode)
-    grade = _grade_a_sleeper(tmp_path, env)
+    grade = _grade_a_sleeper(tmp_path, env, exercise)
     try:
-        assert _wait_for(lambda: len(_descendants(grade.pid)) >= 2, 60)  # a launcher and its worker
-        assert _wait_for(lambda: any(Path(env["TMPDIR"]).iterdir()), 10)
-        time.sleep(1.0)  # the worker is inside the learner's sleep
+        assert _wait_for(lambda: len(_descendants(grade.pid)) >= 2, 120)  # a launcher and its worker
+        assert _wait_for(lambda: any(Path(env["TMPDIR"]).iterdir()), 60)  # the session folder
+        time.sleep(2.0)  # the worker is inside the learner's sleep
         started = _descendants(grade.pid)
         grade.send_signal(signal.SIGTERM)
         assert grade.wait(timeout=30) == -signal.SIGTERM
