@@ -159,6 +159,16 @@ def _plot_dir(workspace: Path | None) -> str:
     return str((workspace if workspace is not None else Path(".")) / STATE_DIR / "plots")
 
 
+def _recorder(grading: dict[str, Any], submission: Path | None = None) -> Any:
+    """The learner's progress recorder for ``grade EXERCISE`` / ``grade all`` (none for ``--solutions``
+    or ``--submission``): the self-study records are the practice front end's, not the workflow's."""
+    from grader.practice.progress import progress_recorder
+
+    return progress_recorder(
+        grading["workspace"], grading["options"].seed, solutions=grading["solutions"], submission=submission
+    )
+
+
 def _exit_code(passed: bool, percent: float, internal: bool, fail_under: float | None) -> int:
     if internal:
         return EXIT_INTERNAL
@@ -382,7 +392,7 @@ def check_command(exercise: Exercise, submission: Path | None, fail_under: float
     from grader.workflow import grade_and_report
 
     try:
-        run = grade_and_report([exercise], submission=submission, **grading)
+        run = grade_and_report([exercise], submission=submission, on_graded=_recorder(grading, submission), **grading)
     except SubmissionNotFound as missing:
         _no_submission(exercise, missing)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
@@ -396,7 +406,8 @@ def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **gra
     """Grade every exercise (or the chosen ones) and print one summary table."""
     from grader.workflow import grade_and_report
 
-    run = grade_and_report(_exercises(exercise_names) or all_exercises(), whole_run=True, **grading)
+    chosen = _exercises(exercise_names) or all_exercises()
+    run = grade_and_report(chosen, whole_run=True, on_graded=_recorder(grading), **grading)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
 
 

@@ -185,6 +185,19 @@ def test_the_circle_test_sees_lazy_imports_and_not_annotation_only_ones():
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def test_only_the_self_study_front_ends_import_practice():
+    """``grader/practice/`` (progress records, hints, watch) is the learner's own front end: the CLI and
+    practice itself may import it, the generic grading library may not. ``workflow.grade_and_report``
+    once recorded progress.json itself; now the front ends hand it a recorder."""
+    front_ends = {"grader.cli", "grader.practice"}
+    offenders = {
+        module: sorted(m for m in imports if m.startswith("grader.practice"))
+        for module, imports in _import_graph().items()
+        if module not in front_ends and not module.startswith("grader.practice.")
+    }
+    assert {module: found for module, found in offenders.items() if found} == {}
+
+
 # ----------------------------------------------------------------------------- seams
 
 
