@@ -10,6 +10,7 @@ learner, 130 interrupted (partial outputs written).
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,16 @@ class ExerciseGroup(click.Group):
         if index < len(args) and args[index] not in self.commands:
             args = [*args[:index], "check", *args[index:]]
         return super().parse_args(ctx, args)
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        if args is not None:  # called with its arguments (a test's CliRunner, a script): leave that process alone
+            return super().main(args, *rest, **kwargs)
+        try:  # the `grade` program itself (arguments from sys.argv): the process ends with the command
+            return super().main(args, *rest, **kwargs)
+        finally:
+            # Everything alive now lives until exit: out of the cyclic collector's sight, the interpreter's
+            # shutdown no longer walks it (~45 ms of a 0.6 s `grade exercise-05`). Objects are still freed.
+            gc.freeze()
 
 
 def _lang_arg(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
