@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -196,6 +199,20 @@ def test_only_the_self_study_front_ends_import_practice():
         if module not in front_ends and not module.startswith("grader.practice.")
     }
     assert {module: found for module, found in offenders.items() if found} == {}
+
+
+def test_the_grading_path_imports_pytest_only_when_the_checks_run():
+    """``grade EXERCISE`` imports the CLI, the workflow and the engine, then starts the learner's worker; pytest
+    (~60 ms), numpy and anything heavier must not come before that, so the worker's start overlaps them."""
+    code = (
+        "import sys, grader.cli, grader.workflow, grader.engine, grader.practice.progress\n"
+        "heavy = ('pytest', '_pytest', 'numpy', 'keras', 'tensorflow', 'jinja2', 'pandas', 'matplotlib')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 # ----------------------------------------------------------------------------- seams
