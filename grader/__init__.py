@@ -19,7 +19,8 @@ The tree is the architecture (see ``grader/README.md``):
 * between them :mod:`grader.registry` (exercises from roots), :mod:`grader.engine`
   (one submission through worker and checks), :mod:`grader.outcomes` and
   :mod:`grader.results` (what both sides and the writers share), and
-  :mod:`grader.workflow` (locate, grade, write, record: what the CLI calls).
+  :mod:`grader.workflow` (locate, grade, write: what the CLI calls; the self-study front ends
+  record progress through its ``on_graded``).
 
 This module imports nothing heavy: the worker process imports ``grader`` too.
 """

@@ -1,4 +1,4 @@
-"""The one library call behind ``grade EXERCISE`` and ``grade all``: locate, grade, write, record progress.
+"""The one library call behind ``grade EXERCISE`` and ``grade all``: locate, grade, write.
 
 The CLI parses options and calls :func:`grade_and_report`; later front ends
 (``watch``, ``batch``) call it too, so each step happens in one place:
@@ -8,15 +8,16 @@ The CLI parses options and calls :func:`grade_and_report`; later front ends
    progress text as each exercise finishes;
 3. write the whole result with the chosen writer (:mod:`grader.outputs`), to a
    file in ``finally`` so an interrupted run still leaves what it graded;
-4. record the learner's progress in the workspace (never for ``--solutions``
-   or an explicit ``--submission``).
+4. hand each exercise's result, as it finishes, to the front end's ``on_graded`` (the
+   self-study front ends record the learner's progress with it,
+   :func:`grader.practice.progress.progress_recorder`; this module knows nothing of that).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -24,10 +25,12 @@ from typing import TextIO
 from grader.engine import GradeOptions, grade_exercises
 from grader.outputs import WRITERS, WriteContext
 from grader.outputs.base import encodable
-from grader.practice.progress import record_progress
 from grader.registry import Exercise
 from grader.results import ExerciseResult, RunResult
 from grader.submissions import Submission, locate, locate_all
+
+#: Called with each exercise's result and the submission it was graded from, as that exercise finishes.
+OnGraded = Callable[[ExerciseResult, Submission | None], None]
 
 
 def grade_and_report(
@@ -45,6 +48,7 @@ def grade_and_report(
     github_output: bool = False,
     junit_xml: str | os.PathLike | None = None,
     prefer: str | None = None,
+    on_graded: OnGraded | None = None,
 ) -> RunResult:
     """Grade ``exercises`` and write the result in format ``fmt``; return the :class:`RunResult`.
 
@@ -56,6 +60,8 @@ def grade_and_report(
     (to stderr outside GitHub Actions) and a score table to ``$GITHUB_STEP_SUMMARY`` (if set). With
     ``junit_xml``, the JUnit XML report is also written to that file. ``prefer`` (``"py"`` or
     ``"ipynb"``) picks between an exercise's two files when both exist (default: the newer).
+    ``on_graded(result, submission)`` is called as each exercise finishes, after its progress text
+    (``grade EXERCISE`` records the learner's progress with it).
     """
     writer = WRITERS[fmt]
     context = replace(context or WriteContext(), whole_run=whole_run)
@@ -67,7 +73,6 @@ def grade_and_report(
         items = [
             (e, locate(e, workspace=workspace, path=submission, solutions=solutions, prefer=prefer)) for e in exercises
         ]
-    record = not solutions and submission is None
     options = options or GradeOptions()
     run = RunResult(complete=False)
     graded_from = {exercise.id: found for exercise, found in items}
@@ -76,8 +81,8 @@ def grade_and_report(
         run.exercises.append(result)
         if writer.progress is not None:
             _write(stream, writer.progress(result, context))
-        if record and result.submission:
-            record_progress(result, workspace, options.seed, graded_from.get(result.exercise))
+        if on_graded is not None:
+            on_graded(result, graded_from.get(result.exercise))
 
     try:
         graded = grade_exercises(items, options, on_result=finished)
@@ -126,15 +131,16 @@ def grade_one(
     submission: str | os.PathLike | None = None,
     options: GradeOptions | None = None,
     prefer: str | None = None,
-    record: bool = True,
     located: Submission | None = None,
+    on_graded: OnGraded | None = None,
 ) -> ExerciseResult:
-    """Grade ``exercise``'s file without printing, and record it in the workspace's progress
-    (front ends that show something else first: ``grade hint``, ``grade watch``). ``located``: the
-    file the caller already found. :class:`~grader.submissions.SubmissionNotFound` if there is no file."""
+    """Grade ``exercise``'s file without printing (front ends that show something else first:
+    ``grade hint``, ``grade watch``; they record the learner's progress through ``on_graded``, called
+    with the result and the submission graded). ``located``: the file the caller already found.
+    :class:`~grader.submissions.SubmissionNotFound` if there is no file."""
     options = options or GradeOptions()
     found = located or locate(exercise, workspace=workspace, path=submission, prefer=prefer)
     result = grade_exercises([(exercise, found)], options).exercises[0]
-    if record and submission is None and result.submission:
-        record_progress(result, workspace, options.seed, found)
+    if on_graded is not None:
+        on_graded(result, found)
     return result

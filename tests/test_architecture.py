@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -96,6 +99,120 @@ def test_the_workers_import_closure_is_the_sandbox_and_the_outcome_types(tmp_pat
     modules = set(json.loads(line.split(" ", 1)[1].replace("'", '"')))
     assert modules, describe(result)
     assert all(m == "grader" or m.startswith(SANDBOX_ALLOWED) for m in modules), modules
+
+
+# ----------------------------------------------------------------------------- no import circles
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _own_imports(path: Path) -> set[str]:
+    """The grader modules ``path`` imports, at the top or inside a function, but not under ``if TYPE_CHECKING:``
+    (annotations only); ``from grader.x import y`` counts as ``grader.x.y`` where that is a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in node.body
+        for inner in ast.walk(child)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules = {f"{node.module}.{alias.name}" for alias in node.names}
+            modules = {name for name in modules if _is_module(name)}
+            found.update(modules or {node.module})
+    name = _module_name(path)
+    # A module always imports the packages it sits in: that is Python's doing, not a circle of ours.
+    return {m for m in found if m.startswith("grader.") and _is_module(m) and not name.startswith(m + ".")} - {name}
+
+
+def _import_graph() -> dict[str, set[str]]:
+    return {_module_name(path): _own_imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph.get(module, ()):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_two_grader_modules_import_each_other():
+    """Lazy imports count: ``batch/pool.py`` once imported ``batch/runner.py`` inside a function (and
+    ``batch/merge.py`` ``batch/report.py``), and ``checking/models.py`` and ``checking/trainer.py``
+    imported each other the same way. Shared pieces go to a module both import."""
+    assert _circles(_import_graph()) == []
+
+
+def test_the_circle_test_sees_lazy_imports_and_not_annotation_only_ones():
+    assert "grader.batch.out_folder" in _own_imports(PACKAGE / "batch" / "merge.py")  # inside merge_and_write
+    assert "grader.batch.regrade" not in _own_imports(PACKAGE / "outputs" / "regrade.py")  # if TYPE_CHECKING
+    assert "grader.outputs.sanitize" in _own_imports(PACKAGE / "outputs" / "spreadsheet.py")  # from pkg import mod
+    graph = _import_graph()
+    graph["grader.batch.layout"] = graph["grader.batch.layout"] | {"grader.batch.runner"}
+    assert any({"grader.batch.layout", "grader.batch.runner"} <= set(group) for group in _circles(graph))
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_only_the_self_study_front_ends_import_practice():
+    """``grader/practice/`` (progress records, hints, watch) is the learner's own front end: the CLI and
+    practice itself may import it, the generic grading library may not. ``workflow.grade_and_report``
+    once recorded progress.json itself; now the front ends hand it a recorder."""
+    front_ends = {"grader.cli", "grader.practice"}
+    offenders = {
+        module: sorted(m for m in imports if m.startswith("grader.practice"))
+        for module, imports in _import_graph().items()
+        if module not in front_ends and not module.startswith("grader.practice.")
+    }
+    assert {module: found for module, found in offenders.items() if found} == {}
+
+
+def test_the_grading_path_imports_pytest_only_when_the_checks_run():
+    """``grade EXERCISE`` imports the CLI, the workflow and the engine, then starts the learner's worker; pytest
+    (~60 ms), numpy and anything heavier must not come before that, so the worker's start overlaps them."""
+    code = (
+        "import sys, grader.cli, grader.workflow, grader.engine, grader.practice.progress\n"
+        "heavy = ('pytest', '_pytest', 'numpy', 'keras', 'tensorflow', 'jinja2', 'pandas', 'matplotlib')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 # ----------------------------------------------------------------------------- seams

@@ -215,6 +215,30 @@ def test_solutions_mode_never_unlocks_a_solution(runner, workspace):
     assert runner.invoke(main, ["solution", "05"]).exit_code == EXIT_BELOW
 
 
+def test_progress_is_recorded_for_the_workspaces_own_files_only(runner, workspace):
+    """The front ends record progress (workflow.py does not): grade EXERCISE and grade all for the workspace's
+    files, grade hint when it grades; never --solutions, never an explicit --submission."""
+    progress = workspace / ".kerasdrill" / "progress.json"
+    elsewhere = workspace / "elsewhere" / EX05.file_name
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(solution_source("exercise-05"), encoding="utf-8")
+    runner.invoke(main, ["05", "--solutions"])
+    runner.invoke(main, ["05", "--submission", str(elsewhere)])
+    runner.invoke(main, ["all", "-e", "05", "--solutions"])
+    assert not progress.exists()
+    put(workspace, EX05, wrong_05())
+    runner.invoke(main, ["all", "-e", "05"])
+    entry = json.loads(progress.read_text(encoding="utf-8"))["exercises"]["exercise-05"]
+    assert 0 < entry["last_score"] < entry["max_score"] and not entry["passed_at"]
+    put(workspace, EX05, solution_source("exercise-05"))
+    runner.invoke(main, ["hint", "05"])  # a changed file: graded now, and recorded
+    entry = json.loads(progress.read_text(encoding="utf-8"))["exercises"]["exercise-05"]
+    assert entry["last_score"] == entry["max_score"] and entry["passed_at"]
+    wrong = put(workspace, EX05, wrong_05())  # graded through --submission: not recorded, the full score stays
+    assert runner.invoke(main, ["05", "--submission", str(wrong)]).exit_code == EXIT_BELOW
+    assert json.loads(progress.read_text(encoding="utf-8"))["exercises"]["exercise-05"] == entry
+
+
 # ----------------------------------------------------------------------------- watch
 
 

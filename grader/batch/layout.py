@@ -11,8 +11,10 @@ learner id is the user name, without the assignment prefix. Folders whose names 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.registry import Exercise
 from grader.submissions import (  # noqa: F401  (file_sha256 re-exported)
@@ -96,3 +98,14 @@ def find_learners(class_dir: str | os.PathLike, *, skip: tuple[str | os.PathLike
         name = item.learner if seen[item.learner] == 1 else f"{item.learner}~{seen[item.learner]}"
         unique.append(LearnerFolder(name, item.folder, item.root))
     return unique
+
+
+def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict[str, str]:
+    """Exercise id -> sha256 of the learner's file for it (``""``: none), as a result records them."""
+    return submission_hashes([(exercise, learner.submission(exercise)) for exercise in exercises])
+
+
+def submission_hashes(items: Sequence[tuple[Exercise, Any]]) -> dict[str, str]:
+    """Exercise id -> sha256 of each located submission (``""``: none or unreadable): of the bytes
+    read once by the intake, the very bytes then graded (never the path read again)."""
+    return {exercise.id: submission.sha256() if submission is not None else "" for exercise, submission in items}

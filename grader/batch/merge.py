@@ -125,7 +125,7 @@ def merge_and_write(
     into ``out`` in the context's language (messages rendered again from their ids when the class was
     graded in another). Raises :class:`MergeError` (and writes nothing) for parts that do not belong together.
     ``roster``: as ``grade batch --roster`` (learners on one side only are printed on ``stream``)."""
-    from grader.batch.report import write_outputs
+    from grader.batch.out_folder import write_outputs
     from grader.checking.localize import localized_class
     from grader.outputs import WriteContext
 

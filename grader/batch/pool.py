@@ -55,8 +55,7 @@ class PendingLearner:
     exercise's worker already importing the submission (:func:`~grader.engine.start_exercise`)."""
 
     def __init__(self, request: dict[str, Any]) -> None:
-        from grader.batch.layout import LearnerFolder
-        from grader.batch.runner import submission_hashes
+        from grader.batch.layout import LearnerFolder, submission_hashes
 
         root = request.get("root")
         self.learner = LearnerFolder(request["learner"], Path(request["folder"]), Path(root) if root else None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from grader.batch.layout import find_learners
+from grader.batch.out_folder import write_outputs
 from grader.batch.runner import default_workers, exercises_submitted, grade_class, shard_of
 from grader.engine import GradeOptions
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WriteContext
@@ -224,15 +225,6 @@ def _previous(out: Path, stream: TextIO, say: Callable[..., str]) -> ClassResult
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         _say(stream, say("batch.resume_unreadable", path=path))
         return None
-
-
-def write_outputs(graded: ClassResult, out: str | os.PathLike, formats: Sequence[str], context: WriteContext) -> None:
-    """Write each format's file into ``out`` (created if needed)."""
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in formats:
-        writer = CLASS_WRITERS[name]
-        (folder / writer.filename).write_text(encodable(writer.render_class(graded, context)), encoding="utf-8")
 
 
 def _summary(graded: ClassResult, out: Path, say: Callable[..., str]) -> str:

@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from grader.batch.layout import LearnerFolder, find_learners
+from grader.batch.layout import LearnerFolder, current_files, find_learners
 from grader.batch.pool import GradingProcess, fault_result, learners_at_once, options_to_dict, stop_all
 from grader.engine import GradeOptions
 from grader.messages import message_ref
@@ -231,17 +231,6 @@ def shard_of(learners: Sequence[LearnerFolder], k: int, n: int) -> list[LearnerF
     if not 1 <= k <= n:
         raise ValueError(f"shard {k}/{n}: k must be between 1 and n")
     return list(learners[k - 1 :: n])
-
-
-def current_files(learner: LearnerFolder, exercises: Sequence[Exercise]) -> dict[str, str]:
-    """Exercise id -> sha256 of the learner's file for it (``""``: none), as a result records them."""
-    return submission_hashes([(exercise, learner.submission(exercise)) for exercise in exercises])
-
-
-def submission_hashes(items: Sequence[tuple[Exercise, Any]]) -> dict[str, str]:
-    """Exercise id -> sha256 of each located submission (``""``: none or unreadable): of the bytes
-    read once by the intake, the very bytes then graded (never the path read again)."""
-    return {exercise.id: submission.sha256() if submission is not None else "" for exercise, submission in items}
 
 
 def _reusable(previous: ClassResult | None, exercises: Sequence[Exercise], now: dict[str, Any]) -> dict:

@@ -23,12 +23,13 @@ Plain ``assert`` works too, but its text is not translated.
 from __future__ import annotations
 
 import math
-from typing import Any, NoReturn
-
-import pytest
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from grader.messages import MESSAGE_REF_KEY, MessageRef, message_ref
 from grader.sandbox.protocol import DatasetSample, KerasObjectSpec, ModelFile, Opaque, preview, printable
+
+if TYPE_CHECKING:
+    import pytest
 
 CHECK_MARKER = "check(points, timeout=None): a graded check worth `points`"  # registered by every pytest run
 
@@ -40,6 +41,8 @@ def check(points: int, *, timeout: float | None = None) -> pytest.MarkDecorator:
     """
     if not isinstance(points, int) or points < 0:
         raise ValueError("points must be a non-negative int")
+    import pytest  # here, not at the top: the engine imports this package before its worker starts
+
     return pytest.mark.check(points=points, timeout=timeout)
 
 

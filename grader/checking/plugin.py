@@ -1,8 +1,10 @@
 """The pytest plugin that runs one exercise's hidden checks and collects outcomes.
 
-It is passed to ``pytest.main(args, plugins=[plugin])`` by the engine. It
-provides the ``learner`` and ``rng`` fixtures, registers the ``check`` marker,
-and turns each test's outcome into a :class:`grader.results.CheckResult`:
+It is passed to ``pytest.main(args, plugins=[plugin, CollectorFixtures(plugin)])`` by the runner. It
+registers the ``check`` marker and turns each test's outcome into a :class:`grader.results.CheckResult`;
+its ``learner``, ``rng`` and ``seed`` fixtures and its report hook are in :mod:`grader.checking.fixtures`,
+which imports pytest (this module does not, so neither does importing the engine: the worker starts
+first, and pytest is imported while it imports the submission):
 
 * passed -> full points;
 * :class:`~grader.checking.CheckFailed` or ``AssertionError`` -> ``failed``;
@@ -13,14 +15,10 @@ and turns each test's outcome into a :class:`grader.results.CheckResult`:
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 import zlib
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from grader.checking.api import CHECK_MARKER, CheckFailed
 from grader.checking.declaration import check_catalogues
@@ -29,7 +27,10 @@ from grader.messages import Catalogue, message_ref
 from grader.outcomes import LearnerProblem, LearnerTimeout, Status, SubmissionBroken
 from grader.registry import CheckSource, Exercise
 from grader.results import CheckResult
-from grader.sandbox.client import Learner, WorkerClient
+from grader.sandbox.client import WorkerClient
+
+if TYPE_CHECKING:  # pytest itself is imported when the checks run (grader.checking.fixtures)
+    import pytest
 
 
 def check_seed(base_seed: int, exercise_id: str, check_name: str) -> int:
@@ -77,51 +78,6 @@ class CheckCollector:
         self._names.setdefault(name, (self.catalogue, check_name(item.name)))  # a check the source does not declare
         return name
 
-    # ------------------------------------------------------------------ fixtures
-    @pytest.fixture
-    def learner(self, request: pytest.FixtureRequest) -> Learner:
-        marker = request.node.get_closest_marker("check")
-        timeout = (marker.kwargs.get("timeout") if marker else None) or self.call_timeout
-        return Learner(self.client, timeout=timeout, seed=self.seed_for(request.node))
-
-    @pytest.fixture
-    def learner_definitions(self, request: pytest.FixtureRequest) -> Iterator[Learner]:
-        """The learner's functions in a fresh worker that imported only the module's imports, literal
-        constants and function definitions (:func:`~grader.submissions.definitions.definitions_only`).
-
-        For a check that observes a function through a probe: no module-level code of the learner's
-        can replace the probe or prepare what it observes. Costs one more worker (a fork when warm).
-        """
-        from grader.sandbox.session import new_session, remove_tree
-        from grader.submissions.definitions import definitions_only
-
-        marker = request.node.get_closest_marker("check")
-        timeout = (marker.kwargs.get("timeout") if marker else None) or self.call_timeout
-        session = new_session(f"kerasdrill-{self.exercise.number:02d}defs-")
-        try:
-            path = os.path.join(session, f"{self.exercise.module_name}.py")
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(definitions_only(self.module_source, self.module_units))
-            client = self.client.alike(path, session)
-            try:
-                client.start()
-                yield Learner(client, timeout=timeout, seed=self.seed_for(request.node))
-            finally:
-                client.close()
-                client.captured_output()  # what set_seed printed was already shown by the full module
-        finally:
-            remove_tree(session)
-
-    @pytest.fixture
-    def rng(self, request: pytest.FixtureRequest) -> Any:
-        import numpy as np
-
-        return np.random.default_rng(self.seed_for(request.node))
-
-    @pytest.fixture
-    def seed(self, request: pytest.FixtureRequest) -> int:
-        return self.seed_for(request.node)
-
     def seed_for(self, item: pytest.Item) -> int:
         # the exercise's own checks are seeded by their test name, other roots' by origin and name
         name = item.name if self.source.origin == self.exercise.root.origin else f"{self.source.origin}:{item.name}"
@@ -155,10 +111,9 @@ class CheckCollector:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.name] = time.perf_counter()
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
-        outcome = yield
-        report = outcome.get_result()
+    def record(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+        """One phase's report of ``item`` as its result (:class:`~grader.checking.fixtures.CollectorFixtures`
+        passes each from pytest's ``pytest_runtest_makereport``)."""
         if call.when == "teardown" and not report.failed:
             return
         if call.when == "setup" and report.passed:

@@ -12,10 +12,14 @@ import contextlib
 import io
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from grader.checking.api import CHECK_MARKER
-from grader.checking.plugin import CheckCollector, check_name, check_points
+from grader.checking.plugin import check_name, check_points
 from grader.registry import CheckSource, Exercise
+
+if TYPE_CHECKING:
+    from grader.checking.plugin import CheckCollector
 
 
 def pytest_args(source: CheckSource) -> list[str]:
@@ -71,11 +75,14 @@ def run_checks(exercise: Exercise, collector: CheckCollector) -> int:
     """Run every source's checks through ``collector``; pytest's worst exit code."""
     import pytest
 
+    from grader.checking.fixtures import CollectorFixtures
+
     worst = 0
     with isolated_pytest():
         for source in exercise.sources:
             collector.use_source(source)
-            worst = max(worst, int(pytest.main(pytest_args(source), plugins=[collector])))
+            plugins = [collector, CollectorFixtures(collector)]
+            worst = max(worst, int(pytest.main(pytest_args(source), plugins=plugins)))
     return worst
 
 

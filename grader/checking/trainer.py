@@ -45,6 +45,8 @@ from grader.sandbox import environment, protocol
 TRAINER_MEMORY_MB = 2048  # like a worker's: the course's models train in ~700 MB
 START_ALLOWANCE_S = 30.0  # fork or start, load the model, trace its graph, score: on top of the fit budget
 VALIDATION_ALLOWANCE = 1.5  # a learning curve's fit also scores the held-out part after every epoch
+#: The module a trainer runs (it imports Keras and :mod:`grader.checking.models`; this one imports neither).
+PROCESS = "grader.checking.trainer_process"
 
 
 @dataclass(frozen=True)
@@ -302,12 +304,12 @@ def _start(fds: tuple[int, int], memory_mb: int) -> tuple[int, subprocess.Popen 
     env = environment.base_environment()
     cwd = tempfile.gettempdir()
     pid = forkserver.spawn_worker(
-        GRADER_ROOT, env, ["{0}", "{1}", str(memory_mb)], env, cwd, fds, entry=f"{__name__}:serve"
+        GRADER_ROOT, env, ["{0}", "{1}", str(memory_mb)], env, cwd, fds, entry=f"{PROCESS}:serve"
     )
     if pid is not None:
         return pid, None
     popen = subprocess.Popen(
-        [*grader_python(f"from {__name__} import serve; serve(sys.argv[1:])"), *map(str, fds), str(memory_mb)],
+        [*grader_python(f"from {PROCESS} import serve; serve(sys.argv[1:])"), *map(str, fds), str(memory_mb)],
         pass_fds=fds,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -354,116 +356,3 @@ def _read_frame(fd: int, deadline: float) -> dict | None:
             if not chunk:
                 return None
             buffer.extend(chunk)
-
-
-# ----------------------------------------------------------------------------- the trainer process
-
-
-def serve(argv: list[str]) -> None:
-    """Run in the trainer: ``argv`` is ``[request_fd, reply_fd, memory_mb]``. Answers one request
-    (its ``"op"`` names one of :data:`OPS`), then exits."""
-    from grader.sandbox import isolation
-    from grader.sandbox.limits import cap_memory
-
-    try:
-        isolation.die_with_parent()  # the fork server, or the grading process that started it
-        cap_memory(int(argv[2]))
-        with os.fdopen(int(argv[0]), "rb") as requests:
-            request = protocol.read_message(requests)
-        reply = OPS[request["op"]](request)
-        with os.fdopen(int(argv[1]), "wb") as replies:
-            protocol.write_message(replies, reply)
-    finally:
-        os._exit(0)  # no TensorFlow teardown: the reply is all that matters
-
-
-def _fit(model: Any, data: dict, request: dict, **fit_kwargs: Any) -> dict:
-    """``models.train`` on the request's training part, with its seed, epochs, batch size and budget."""
-    from grader.checking import models
-
-    return models.train(
-        model,
-        data["x_train"],
-        data["y_train"],
-        seed=request["seed"],
-        epochs=request["epochs"],
-        batch_size=request["batch_size"],
-        budget_s=request["budget_s"],
-        **fit_kwargs,
-    )
-
-
-def _train(request: dict) -> dict:
-    def scored(model: Any, data: dict) -> dict:
-        from grader.checking import models
-
-        if request["epochs"] > 0:
-            _fit(model, data, request)
-        if request["metric"] == "r2":
-            score = models.r2_score(data["y_test"], models.predict(model, data["x_test"]))
-        else:
-            score = models.accuracy(model, data["x_test"], data["y_test"])
-        return {"score": score}
-
-    return _with_model(request, scored)
-
-
-def _learning_curve(request: dict) -> dict:
-    def curve(model: Any, data: dict) -> dict:
-        history = _fit(model, data, request, validation_data=(data["x_test"], data["y_test"]))
-        return {key: [_plain_float(v) for v in history.get(key, [])] for key in ("loss", "val_loss")}
-
-    return _with_model(request, curve)
-
-
-def _plain_float(value: Any) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _with_model(request: dict, action: Any) -> dict:
-    """``action(model, data)`` on the request's model, loaded in safe mode; a failure as a reply."""
-    from grader.checking import models
-
-    codec = protocol.Codec()
-    data = {part: codec.decode(request[part]) for part in ("x_train", "y_train", "x_test", "y_test")}
-    folder = tempfile.mkdtemp(prefix="kerasdrill-trainer-")
-    try:
-        path = os.path.join(folder, "model.keras")
-        with open(path, "wb") as handle:
-            handle.write(base64.b64decode(request["model"]))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import keras
-
-            # A Dropout (any seeded random layer) draws its seed generator's state from Python's random
-            # module while it is loaded: seeded first, or it would be the fork server's, new every run.
-            models.deterministic(request["seed"])
-            model = keras.saving.load_model(path, safe_mode=True)
-        return action(model, data)
-    except models.TrainingTooSlow:
-        return {"failure": "too_slow"}
-    except MemoryError:
-        return {"failure": "out_of_memory"}
-    except Exception as exc:  # the model cannot be trained as built and compiled
-        if type(exc).__name__ == "ResourceExhaustedError":  # TensorFlow's out-of-memory
-            return {"failure": "out_of_memory"}
-        return {"failure": "error", "error_type": type(exc).__name__, "error": models._error_text(exc)}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _seeded_draws(request: dict) -> dict:
-    from types import SimpleNamespace
-
-    import keras
-
-    from grader.sandbox.probes import random_draws_after_set_seed
-
-    return {
-        "draws": random_draws_after_set_seed(SimpleNamespace(set_seed=keras.utils.set_random_seed), request["seed"])
-    }
-
-
-#: What a trainer can be asked: op -> handler(request) -> reply.
-OPS = {"train_and_score": _train, "learning_curve": _learning_curve, "seeded_draws": _seeded_draws}

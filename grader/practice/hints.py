@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from grader.messages import Catalogue, catalogue_for
 from grader.outputs.base import for_learner
-from grader.practice.progress import last_result
+from grader.practice.progress import last_result, progress_recorder
 from grader.registry import Exercise
 from grader.results import CheckResult, ExerciseResult
 
@@ -49,7 +49,10 @@ def latest_result(
         return stored, True
     from grader.workflow import grade_one
 
-    graded = grade_one(exercise, workspace=workspace, submission=submission, options=options, located=found)
+    record = progress_recorder(workspace, seed, submission=submission)
+    graded = grade_one(
+        exercise, workspace=workspace, submission=submission, options=options, located=found, on_graded=record
+    )
     return graded, False
 
 

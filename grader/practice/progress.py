@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,27 @@ def record_progress(
     save_progress(progress, workspace)
     _save_last_result(result, workspace, seed, submission)
     return progress
+
+
+def progress_recorder(
+    workspace: str | os.PathLike | None = None,
+    seed: int = 0,
+    *,
+    solutions: bool = False,
+    submission: str | os.PathLike | None = None,
+) -> Callable[[ExerciseResult, Any], None] | None:
+    """What a self-study front end hands :func:`grader.workflow.grade_and_report` or
+    :func:`~grader.workflow.grade_one` as ``on_graded``: each result graded from a file is recorded
+    (:func:`record_progress`). ``None`` (nothing recorded) for ``--solutions`` or an explicit
+    ``--submission``: only the workspace's own files are the learner's progress."""
+    if solutions or submission is not None:
+        return None
+
+    def record(result: ExerciseResult, graded_from: Any) -> None:
+        if result.submission:
+            record_progress(result, workspace, seed, graded_from)
+
+    return record
 
 
 # ----------------------------------------------------------------------------- the last result

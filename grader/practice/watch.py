@@ -178,12 +178,19 @@ class Watcher:
 
     def grade(self) -> ExerciseResult | None:
         """Grade the current exercise's file, print what changed and the report; the result."""
+        from grader.practice.progress import progress_recorder
         from grader.submissions import SubmissionNotFound
         from grader.workflow import grade_one
 
         state = self.state
         try:
-            result = grade_one(state.exercise, workspace=self.workspace, options=self.options, prefer=self.prefer)
+            result = grade_one(
+                state.exercise,
+                workspace=self.workspace,
+                options=self.options,
+                prefer=self.prefer,
+                on_graded=progress_recorder(self.workspace, self.options.seed),
+            )
         except SubmissionNotFound:
             return None
         passing, failing = changes(state.last, result)

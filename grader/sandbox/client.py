@@ -83,6 +83,8 @@ def _inside_session(path: str, session_dir: str) -> str:
 
 def forkserver_modules(keras: bool, numpy: bool) -> tuple[str, ...] | None:
     """What the fork server a worker comes from has imported (``None``: start the worker afresh)."""
+    if not (keras or numpy):
+        return None  # a single plain-data grade starts its one worker afresh: no server, nor its module
     from grader.sandbox import forkserver
 
     return forkserver.KERAS if keras else forkserver.NUMPY if numpy else None

@@ -202,12 +202,18 @@ def remove_cgroups(name: str) -> None:
     for path in _cgroup_folders(name):
         if not os.path.isdir(path) or path == CGROUP_ROOT:
             continue
-        for _ in range(50):
+        # busy while the killed worker is still exiting (a millisecond or two): look again soon, then
+        # less often, for about a second in all as before
+        pause, deadline = 0.001, time.monotonic() + 1.0
+        while True:
             try:
                 os.rmdir(path)
                 break
             except OSError:
-                time.sleep(0.02)
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
 
 
 def _limit_tasks(extra: int) -> None:

@@ -15,7 +15,6 @@ Where libseccomp is missing the worker runs without this layer, and says so.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import functools
 import sys
@@ -72,6 +71,7 @@ BLOCKED = (
     "memfd_secret",
 )
 MAP_SHARED, MAP_ANONYMOUS = 0x01, 0x20
+SONAME = "libseccomp.so.2"
 
 
 class _ArgCmp(ctypes.Structure):
@@ -83,10 +83,14 @@ class _ArgCmp(ctypes.Structure):
     ]
 
 
-@functools.cache  # find_library runs ldconfig: once per fork server (it loads this first), not per worker
+@functools.cache
 def _library():
-    name = ctypes.util.find_library("seccomp") or "libseccomp.so.2"
-    lib = ctypes.CDLL(name, use_errno=True)
+    try:  # the soname every libseccomp 2.x has, found by the loader's cache: no process started
+        lib = ctypes.CDLL(SONAME, use_errno=True)
+    except OSError:  # elsewhere (another soname): find_library asks ldconfig, ~10 ms before each worker starts
+        from ctypes.util import find_library
+
+        lib = ctypes.CDLL(find_library("seccomp") or SONAME, use_errno=True)
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
