@@ -363,8 +363,26 @@ def grading_options(function: Any) -> Any:
     return command
 
 
+def _stop_server(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from grader.warm.server import stop_servers
+
+    stopped = stop_servers()
+    click.echo(f"stopped {stopped} warm grading server(s)" if stopped else "no warm grading server was running")
+    ctx.exit(EXIT_OK)
+
+
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kerasdrill")
+@click.option(
+    "--stop-server",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_stop_server,
+    help="Stop your warm grading server (repeated `grade EXERCISE` reuse it; it also ends after 10 idle minutes).",
+)
 @lang_option
 def main() -> None:
     """Grade your kerasdrill exercises with hidden checks.
@@ -400,8 +418,10 @@ def main() -> None:
 def check_command(exercise: Exercise, submission: Path | None, fail_under: float | None, **grading: Any) -> None:
     """Grade one EXERCISE (exercise-05, 05, 5 or cnn-shapes)."""
     from grader.submissions import SubmissionNotFound
+    from grader.warm.server import use_warm_server
     from grader.workflow import grade_and_report
 
+    use_warm_server(wait=exercise.needs_tf)  # repeated `grade EXERCISE` pay no imports (not in CI, not as root)
     try:
         run = grade_and_report([exercise], submission=submission, on_graded=_recorder(grading, submission), **grading)
     except SubmissionNotFound as missing:
@@ -415,9 +435,11 @@ def check_command(exercise: Exercise, submission: Path | None, fail_under: float
 @grading_options
 def all_command(exercise_names: tuple[str, ...], fail_under: float | None, **grading: Any) -> None:
     """Grade every exercise (or the chosen ones) and print one summary table."""
+    from grader.warm.server import use_warm_server
     from grader.workflow import grade_and_report
 
     chosen = _exercises(exercise_names) or all_exercises()
+    use_warm_server(wait=any(exercise.needs_tf for exercise in chosen))
     run = grade_and_report(chosen, whole_run=True, on_graded=_recorder(grading), **grading)
     sys.exit(_exit_code(run.passed, run.percent, run.internal_error, fail_under))
 

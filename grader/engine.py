@@ -35,6 +35,7 @@ from grader.messages import catalogue_for, message_ref
 from grader.notebooks import stale_note
 from grader.registry import EXERCISES_DIR, Exercise, active_roots, extra_roots
 from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.sandbox import forkserver
 from grader.sandbox.client import Learner, WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
@@ -288,7 +289,8 @@ def start_exercise(exercise: Exercise, submission: Submission, options: GradeOpt
 
 def _begin(exercise: Exercise, submission: Submission, options: GradeOptions) -> ExerciseSession | ForkedSession:
     """A session graded here, or, for a model exercise with a warm fork server, in a child forked from it."""
-    if not (options.fork_checks and exercise.needs_tf and options.warm_tensorflow):
+    warm_server = forkserver.shared_server() is not None  # the user's warm grading server: every exercise
+    if not (options.fork_checks and (warm_server or exercise.needs_tf and options.warm_tensorflow)):
         return ExerciseSession(exercise, submission, options)
     in_child = replace(options, fork_checks=False)
     request = request_for(exercise, submission, in_child, extra_roots())

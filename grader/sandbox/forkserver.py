@@ -64,12 +64,16 @@ class ForkServer:
         self.pid = self.process.pid
         self.socket = ours
         self.lock = threading.Lock()
+        self.owned = True
 
     @classmethod
-    def attached(cls, pid: int, channel: socket.socket) -> ForkServer:
-        """The handle on a server this process forked itself (:func:`start_private_server`)."""
+    def attached(cls, pid: int, channel: socket.socket, *, owned: bool = True) -> ForkServer:
+        """The handle on a server this process did not start with ``Popen``: one it forked itself
+        (:func:`start_private_server`), a link (:func:`use_link`), or, not ``owned``, the user's warm
+        grading server (:mod:`grader.warm.server`), which closing the handle leaves running."""
         server = cls.__new__(cls)
         server.process, server.pid, server.socket, server.lock = None, pid, channel, threading.Lock()
+        server.owned = owned
         return server
 
     def spawn(
@@ -90,7 +94,10 @@ class ForkServer:
             reply = self.socket.recv(64)
         if not reply:
             raise ConnectionError("fork server closed the connection")
-        return int(reply.decode())
+        pid = int(reply.decode())
+        if pid <= 0:
+            raise ConnectionError("the fork server refused the request")
+        return pid
 
     def alive(self) -> bool:
         if self.process is not None:
@@ -101,9 +108,8 @@ class ForkServer:
             return is_running(self.pid)
 
     def close(self) -> None:
-        try:
-            self.socket.close()
-        finally:
+        self.socket.close()
+        if self.owned:  # a shared server (the warm grading server) goes on serving others
             try:
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -256,12 +262,13 @@ def serve(channel_fd: int, warm: tuple[str, ...] = KERAS, parent: int | None = N
     _serve_forks(socket.socket(fileno=channel_fd))
 
 
-def start_private_server(warm: tuple[str, ...] = KERAS) -> None:
+def start_private_server(*warm: tuple[str, ...]) -> None:
     """In a child of the server that grades (:mod:`grader.warm`): fork, before this process runs
     anything, a copy of the server that serves this process alone, and use it for ``warm``.
 
     Workers and trainers must be forked from a process that has run no TensorFlow op and holds no
-    secret; this process is about to do both, its copy never will. The copy dies with this process."""
+    secret; this process is about to do both, its copy never will. The copy dies with this process.
+    ``warm``: the modules it stands for (default: Keras; the warm grading server's children: numpy too)."""
     from grader.sandbox import isolation
 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -276,8 +283,23 @@ def start_private_server(warm: tuple[str, ...] = KERAS) -> None:
         finally:
             os._exit(0)
     theirs.close()
+    handle = ForkServer.attached(pid, ours)
     with _server_lock:
-        _servers[warm] = ForkServer.attached(pid, ours)
+        for modules in warm or (KERAS,):
+            _servers[modules] = handle
+
+
+def use_shared_server(handle: ForkServer) -> None:
+    """Fork this process's workers (both kinds) from ``handle``, a server others use too."""
+    with _server_lock:
+        _servers[KERAS] = _servers[NUMPY] = handle
+
+
+def shared_server() -> ForkServer | None:
+    """The server :func:`use_shared_server` set, while it is alive."""
+    with _server_lock:
+        server = _servers.get(KERAS)
+    return server if server is not None and not server.owned and server.alive() else None
 
 
 def _serve_forks(channel: socket.socket) -> None:
@@ -299,9 +321,10 @@ def _serve_forks(channel: socket.socket) -> None:
         channel.sendall(str(pid).encode())
 
 
-def _become_worker(channel: socket.socket, request: dict, fds: list[int]) -> None:
+def _become_worker(channel: socket.socket | None, request: dict, fds: list[int]) -> None:
     try:
-        channel.close()
+        if channel is not None:
+            channel.close()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         os.environ.clear()

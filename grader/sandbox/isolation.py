@@ -125,6 +125,16 @@ def die_with_parent(signal_number: int | None = None, *, parent: int | None = No
     return done
 
 
+def outlive_parent() -> None:
+    """Undo :func:`die_with_parent`: a warm server's spare child, once handed a ``grade``, follows that
+    ``grade`` (through its pipes), not the server that forked it."""
+    if sys.platform.startswith("linux"):
+        try:
+            _libc().prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
+        except Exception:
+            pass
+
+
 # ----------------------------------------------------------------------------- the worker's own view
 
 CLONE_NEWNS = 0x00020000

@@ -19,8 +19,10 @@ import json
 import os
 import pickle
 import signal
+import socket
 import threading
 import traceback
+from dataclasses import replace
 
 from grader.warm.pipe import read_frame, send_frame
 
@@ -31,8 +33,33 @@ def serve(argv: list[str]) -> None:
     """The child's whole life (see the module's docstring); it ends the process."""
     from grader.sandbox import forkserver
 
-    requests, replies = int(argv[0]), int(argv[1])
     forkserver.start_private_server(forkserver.KERAS)
+    grade_request(int(argv[0]), int(argv[1]))
+
+
+def serve_spare(control: socket.socket) -> None:
+    """A child the warm grading server (:mod:`grader.warm.server`) forks ahead of time: its private
+    server forked, then the grading side imported (pytest, the engine), it waits for a ``grade``'s two
+    pipes; so a warm ``grade`` starts grading at once. Its plain-data workers are forked too."""
+    from grader.sandbox import forkserver, isolation
+
+    forkserver.start_private_server(forkserver.KERAS, forkserver.NUMPY)
+    isolation.die_with_parent()  # the server ended (idle) before handing this spare a request
+    import pytest  # noqa: F401
+
+    import grader.checking.fixtures  # noqa: F401 - what every grading imports, imported while nobody waits
+    import grader.engine  # noqa: F401
+
+    _, fds, _, _ = socket.recv_fds(control, 16, 2)
+    control.close()
+    if len(fds) != 2:
+        return
+    isolation.outlive_parent()  # graded from now on whatever becomes of the server: the pipes say when to stop
+    grade_request(fds[0], fds[1], warm_numpy=True)
+
+
+def grade_request(requests: int, replies: int, *, warm_numpy: bool = False) -> None:
+    """Read one request from ``requests``, grade it, and answer on ``replies``."""
     try:
         data = read_frame(requests)
         if data is None:
@@ -41,6 +68,8 @@ def serve(argv: list[str]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
+        if warm_numpy:  # the spare's private server stands for numpy too: plain-data workers start forked
+            request["options"] = replace(request["options"], warm_numpy=True)
         _grade(request, requests, replies)
     except Exception:  # noqa: BLE001 - a fault of ours, reported as the result's error
         try:
