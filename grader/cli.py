@@ -369,7 +369,9 @@ def _stop_server(ctx: click.Context, param: click.Parameter, value: bool) -> Non
     from grader.warm.server import stop_servers
 
     stopped = stop_servers()
-    click.echo(f"stopped {stopped} warm grading server(s)" if stopped else "no warm grading server was running")
+    click.echo(
+        _catalogue().render("cli.server_stopped", count=stopped) if stopped else _catalogue().render("cli.no_server")
+    )
     ctx.exit(EXIT_OK)
 
 

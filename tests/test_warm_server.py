@@ -110,10 +110,10 @@ def test_the_server_outlives_a_grade_and_stops_when_asked(env):
     pids = _server_pids(env)
     assert len(pids) == 1 and len(_servers(env)) == 1
     stopped = _grade(env, "--stop-server")
-    assert stopped.returncode == 0 and "stopped 1" in stopped.stdout
+    assert stopped.returncode == 0 and "Stopped 1" in stopped.stdout
     assert _wait_for(lambda: not _server_processes(env), 10)  # its spare too
     assert _servers(env) == []
-    assert "no warm grading server" in _grade(env, "--stop-server").stdout
+    assert "No warm grading server" in _grade(env, "--stop-server").stdout
 
 
 @pytest.mark.slow
