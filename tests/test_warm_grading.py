@@ -102,3 +102,46 @@ def test_with_no_fork_server_the_checks_run_in_this_process():
         """
     )
     assert found == {"score": found["max"], "max": found["max"], "error": "", "imported": True}
+
+
+@slow
+def test_the_child_that_loads_a_learners_model_has_the_trainers_memory_cap(tmp_path):
+    """Issue #25: a learner's model is loaded under the trainer's memory cap, never in the grading process.
+    An instructor check (they run where the exercise's checks run) reads the cap of the process it runs in."""
+    folder = tmp_path / "extra" / "exercise_02_layer_stack"
+    (folder / "messages").mkdir(parents=True)
+    (folder / "checks.py").write_text(
+        "import resource\n"
+        "from grader.checking import check, expect\n"
+        "from grader.checking.trainer import TRAINER_MEMORY_MB\n\n"
+        "@check(points=1)\n"
+        "def test_capped():\n"
+        "    soft, _ = resource.getrlimit(resource.RLIMIT_DATA)\n"
+        "    expect(soft == TRAINER_MEMORY_MB * 1024 * 1024, 'uncapped', found=soft)\n",
+        encoding="utf-8",
+    )
+    (folder / "messages" / "en.json").write_text(
+        json.dumps(
+            {
+                "checks": {"capped": {"title": "The grading side is capped", "hint": ["-"]}},
+                "messages": {"uncapped": "RLIMIT_DATA is {found}"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    found = _run(
+        f"""
+        import json
+        from grader.content import solutions_dir
+        from grader.engine import GradeOptions, grade_exercises
+        from grader.registry import find_exercise, use_extra_checks
+        from grader.submissions import Submission
+
+        use_extra_checks([{str(tmp_path / "extra")!r}], "visible")
+        exercise = find_exercise("exercise-02")
+        run = grade_exercises([(exercise, Submission(solutions_dir() / exercise.file_name, is_reference=True))])
+        check = next(c for c in run.exercises[0].checks if c.name.endswith("capped"))
+        print("RESULT", json.dumps({{"status": check.status, "message": check.message}}))
+        """
+    )
+    assert found["status"] == "passed", found

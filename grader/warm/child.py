@@ -82,6 +82,12 @@ def _grade(request: dict, requests: int, replies: int) -> None:
     from grader import engine, registry
     from grader.sandbox.session import remove_on_termination
 
+    from grader.checking.trainer import TRAINER_MEMORY_MB
+    from grader.sandbox.limits import cap_memory
+
+    # A learner's model is loaded here (safe mode, after the archive budget): under the trainer's memory cap,
+    # never in the grading process that started this child. Set after the private server was forked.
+    cap_memory(TRAINER_MEMORY_MB)
     remove_on_termination()  # SIGTERM (the grading process stopping this child) removes the session folder
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
     go = threading.Event()
