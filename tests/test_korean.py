@@ -114,10 +114,16 @@ def results_of(exercise, tmp_path):
         yield name, grade_wrong_answer(exercise.id, wrong_answers_of(exercise), name)
 
 
+def _beside_its_self_test(exercise) -> list:
+    """Marks for ``exercise``'s case: slow for a model exercise, and the xdist group of its self-test file (on the
+    worker that ran that file, its wrong answers' grades are cached; on another, each model would train again)."""
+    return [pytest.mark.xdist_group(f"test_exercise_{exercise.number:02d}")] + (
+        [pytest.mark.slow] if exercise.id in MODEL_EXERCISES else []
+    )
+
+
 @pytest.mark.parametrize(
-    "exercise",
-    [pytest.param(e, marks=pytest.mark.slow) if e.id in MODEL_EXERCISES else e for e in all_exercises()],
-    ids=lambda e: e.id,
+    "exercise", [pytest.param(e, marks=_beside_its_self_test(e)) for e in all_exercises()], ids=lambda e: e.id
 )
 def test_every_wrong_answer_reads_wholly_in_korean(exercise, tmp_path):
     problems = []

@@ -309,7 +309,14 @@ def _with_function(body: str) -> str:
     return "import json\n" + source.replace(ORIGINAL, 'def batchnorm_params(channels):\n    """hostile"""\n' + body)
 
 
-@pytest.mark.parametrize("name", list(HOSTILE_FUNCTIONS))
+#: Cases that take what other tests share: the fork loop fills the task quota of the sandbox's user, which as root
+#: is one user (``nobody``) for every worker on the machine; a test beside it under pytest-xdist could not fork.
+ALONE = {"fork loop"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=pytest.mark.alone) if name in ALONE else name for name in HOSTILE_FUNCTIONS]
+)
 def test_hostile_function(name, tmp_path):
     body, status, words = HOSTILE_FUNCTIONS[name]
     completed, report = grade(tmp_path, _with_function(body))
