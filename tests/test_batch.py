@@ -142,6 +142,7 @@ def _alone(path: Path, exercise: str) -> dict:
     return json.loads(completed.stdout)
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_the_batch_runs_to_the_end_and_exits_0(graded):
     completed = graded["completed"]
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -166,6 +167,7 @@ def test_the_gradebook_has_the_max_points_in_its_header_then_one_row_per_learner
     assert by["zoe"]["exercise-04"] == "16", "a refused attack costs nothing; a reached one would show"
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_every_row_equals_grading_that_learner_alone(graded):
     rows = {(r["learner"], r["exercise"], r["check"]): r for r in _rows(graded["out"] / "checks.csv")}
     for learner in ("alice", "dave", "frank", "zoe"):
@@ -220,6 +222,7 @@ def test_no_learner_touched_another_learners_files_or_the_outputs(graded):
     ]
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_the_same_class_graded_twice_gives_byte_identical_spreadsheets(graded):
     again = graded["root"] / "again"
     completed = _batch(graded["class"], again, "--workers", "1")
@@ -245,6 +248,7 @@ def shards(graded):
     return parts
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_three_shards_merged_give_byte_identical_gradebooks_to_one_batch(graded, shards):
     everyone = [row["learner"] for row in _rows(graded["out"] / "gradebook.csv")]
     for k, part in enumerate(shards, start=1):  # every third learner in sorted order, from the k-th
@@ -284,6 +288,7 @@ def test_a_shard_that_is_not_k_of_n_is_a_usage_error(graded):
     assert completed.returncode == 2 and "K must be between 1 and N" in completed.stderr
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_fail_under_makes_the_batch_exit_1(graded):
     out = graded["root"] / "fail-under"
     completed = _batch(graded["class"], out, "--exercise", "exercise-04", "--fail-under", "50", "--format", "gradebook")

@@ -111,6 +111,7 @@ def _run_steps(steps: list[dict], cwd: Path, venv: Path, env: dict[str, str], sh
     return "\n".join(log)
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_the_classroom_workflow_runs_and_the_reporter_gets_points_that_agree(tmp_path, wheel, venv):
     repo = tmp_path / "learner-repo"
     (repo / "exercises").mkdir(parents=True)
@@ -148,6 +149,7 @@ def test_the_classroom_workflow_runs_and_the_reporter_gets_points_that_agree(tmp
     assert f"{alone['score']}/{alone['max_score']} points" in summary.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_the_matrix_workflow_grades_shards_and_merges_them_like_one_batch(tmp_path, wheel, venv):
     repo = tmp_path / "course"
     for index, source in enumerate([solution_source("exercise-04"), WRONG, "def (:\n", WRONG, ""]):
@@ -246,6 +248,7 @@ def _submit(root: Path, name: str, source: str) -> tuple[dict, str]:
     return json.loads((root / "results" / "results.json").read_text(encoding="utf-8")), completed.stdout
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_gradescope_grades_a_correct_a_wrong_and_a_broken_submission(autograder):
     right, stdout = _submit(autograder, "my homework (final).py", solution_source("exercise-04"))
     wrong, _ = _submit(autograder, "submission.py", WRONG)

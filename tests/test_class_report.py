@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "class_report"))
 from make_class import make_class  # noqa: E402
 
+pytestmark = pytest.mark.slow  # grades a whole class once for the module: not in the quick run
+
 BUCKETS = 11  # 0-9 %, ..., 90-99 %, 100 %
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 

@@ -70,6 +70,7 @@ def test_a_callable_learning_rate_is_named_in_the_learners_failed_check():
     assert compile_settings(_Model(config)).learning_rate == pytest.approx(0.01)
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 @settings(max_examples=300, deadline=None)
 @given(config=st.one_of(trees, st.fixed_dictionaries({"optimizer": trees, "loss": trees, "metrics": trees})))
 def test_any_compile_config_gives_settings_or_a_failed_check(config):

@@ -84,6 +84,7 @@ def test_learner_monkeypatching_in_the_worker_cannot_touch_the_verdict(tmp_path)
     assert {"dense_with_bias", "dense_without_bias", "mlp_random_stacks", "course_examples"} <= failed, describe(result)
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_model_workers_survive_a_dead_fork_server(tmp_path):
     from grader.sandbox import forkserver
 

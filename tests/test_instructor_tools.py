@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "class_report"))
 from make_class import make_instructor_class, write_roster  # noqa: E402
 
+pytestmark = pytest.mark.slow  # grades a whole class once for the module: not in the quick run
+
 DUE = "2026-12-01T23:59+09:00"
 HOSTILE = 'mallory"><img src=x onerror=alert(1)>'
 

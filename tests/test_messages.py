@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from grader.checking import CheckFailed
 from grader.messages import Catalogue, catalogue_for, is_message_ref, message_ref
 
@@ -69,6 +71,7 @@ def test_a_dict_from_the_learner_is_shown_not_looked_up():
     assert isinstance(failure.params["found"], str) and "$message" in failure.params["found"]
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_a_keras2_tip_is_stored_as_a_message_and_re_rendered(tmp_path):
     from support import grade_source, solution_source
 

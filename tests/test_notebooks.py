@@ -105,6 +105,7 @@ def _messy(exercise: str, tmp_path, *, minor: int = 5) -> os.PathLike:
     return path
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 @pytest.mark.parametrize("minor", [5, 0])  # 0: Colab's nbformat 4.0
 def test_a_messy_notebook_grades_the_same_as_the_py(tmp_path, minor):
     exercise = find_exercise("exercise-05")
@@ -544,6 +545,7 @@ def test_a_from_future_import_in_a_cell_holds_for_later_cells_as_in_ipython(tmp_
     assert result.score == result.max_score, _summary(result)
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_a_large_notebook_of_blocks_is_prepared_in_linear_time(tmp_path):
     """Every kind of skip and kept block, 4,000 cells of them: quadratic work here took minutes."""
     import subprocess

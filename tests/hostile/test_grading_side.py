@@ -209,6 +209,7 @@ def _grade_notebook(work: Path, *cells: str, timeout: float = 120, **extra) -> t
     return _grade(EXERCISE, "--submission", str(path), cwd=work / "cwd", timeout=timeout)
 
 
+@pytest.mark.slow  # seconds of whole-class, CI or notebook grading: not in the quick run
 def test_forty_thousand_one_line_definitions_are_graded_in_linear_time(work):
     # top_level.select copied the set of defined names, and the set of names that do work, for every
     # statement: 88 s for this notebook before (measured on 2 busy cores), ~15 s now, mostly parsing
