@@ -575,3 +575,22 @@ def test_hostile_folder_names_are_shown_escaped_in_every_output_and_on_stderr(tm
     stored = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert sorted(learner["learner"] for learner in stored["learners"]) == sorted(HOSTILE_NAMES)  # data, exact
     assert not re.search("[\x7f-\x9f\u202a-\u202e]", (out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_default_workers_for_model_exercises_count_the_one_shared_keras_server_once(monkeypatch):
+    """A batch's grading processes hold no TensorFlow: the Keras fork server is paid once, not per process."""
+    from grader.batch import runner
+    from grader.registry import find_exercise
+
+    models, plain = [find_exercise("exercise-10")], [find_exercise("exercise-05")]
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    for free, expected in (
+        (runner.MODEL_SERVER_MB + 3 * runner.MODEL_PROCESS_MB + 1, 3),
+        (runner.MODEL_SERVER_MB + 8 * runner.MODEL_PROCESS_MB, 8),
+        (100, 1),
+    ):
+        monkeypatch.setattr(runner, "_available_mb", lambda free=free: free)
+        workers, why = runner.default_workers(models)
+        assert workers == expected and (why is None) == (expected == 8)
+    monkeypatch.setattr(runner, "_available_mb", lambda: 3 * runner.PLAIN_PROCESS_MB)
+    assert runner.default_workers(plain)[0] == 3

@@ -34,7 +34,12 @@ from grader.messages import message_ref
 from grader.registry import Exercise, all_exercises, exercise_version
 from grader.results import ClassResult, LearnerResult
 
-MODEL_PROCESS_MB = 1500  # a grading process with TensorFlow, its fork server, a worker and a trainer
+# Memory for model exercises (benchmarks/bench_batch.py, exercise-10, peak PSS of the whole tree): the batch's
+# one Keras fork server and its links, paid once, ~300 MB; each grading process (it holds no TensorFlow) with
+# the learners it has begun (a child forked from the server, its worker and its trainer each), ~380 MB more.
+# Doubled, for the course's larger models and the sampling's misses.
+MODEL_SERVER_MB = 600
+MODEL_PROCESS_MB = 800
 PLAIN_PROCESS_MB = 300
 PROCESS_STOPPED = "the grading process stopped"
 
@@ -43,9 +48,10 @@ def default_workers(exercises: Sequence[Exercise]) -> tuple[int, Any]:
     """How many grading processes to run: one per CPU, fewer if memory is short; and why, if fewer
     (a :func:`~grader.messages.message_ref`, shown in the instructor's language), else ``None``."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    each = MODEL_PROCESS_MB if any(e.needs_tf for e in exercises) else PLAIN_PROCESS_MB
+    models = any(e.needs_tf for e in exercises)
+    each, once = (MODEL_PROCESS_MB, MODEL_SERVER_MB) if models else (PLAIN_PROCESS_MB, 0)
     available = _available_mb()
-    by_memory = max(1, available // each) if available else cpus
+    by_memory = max(1, (available - once) // each) if available else cpus
     if by_memory < cpus:
         why = message_ref("batch.fewer_workers", workers=by_memory, cpus=cpus, free=f"{available:,}", each=f"{each:,}")
         return by_memory, why
