@@ -31,6 +31,7 @@ def serve(argv: list[str]) -> None:
     try:
         isolation.die_with_parent()  # the fork server, or the grading process that started it
         cap_memory(int(argv[2]))
+        one_thread_per_op()
         with os.fdopen(int(argv[0]), "rb") as requests:
             request = protocol.read_message(requests)
         reply = OPS[request["op"]](request)
@@ -38,6 +39,24 @@ def serve(argv: list[str]) -> None:
             protocol.write_message(replies, reply)
     finally:
         os._exit(0)  # no TensorFlow teardown: the reply is all that matters
+
+
+def one_thread_per_op() -> None:
+    """Run each TensorFlow op on this thread alone (before the first op: TensorFlow reads it once).
+
+    The course's models are small (8x8 digits, batches of 32): split over the machine's cores, an op's
+    pieces take less time than handing them out, and the idle threads of TensorFlow's pools spin while
+    they wait. One thread per op: the same held-out scores (measured: identical accuracies on the
+    reference and textbook models of every trained exercise), ~0.3 s less CPU per digits ConvNet fit.
+    Ops still run one after another in graph order; the trainer runs nothing else.
+    """
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # pragma: no cover - an op has run already: keep TensorFlow's own pools
+        pass
 
 
 def _fit(model: Any, data: dict, request: dict, **fit_kwargs: Any) -> dict:
