@@ -53,15 +53,19 @@ def _tree(root: int, parents: dict[int, int]) -> set[int]:
     return found
 
 
+GONE = "gone"  # the process ended (or its maps cannot be read): nothing can be said of it
+
+
 def _tensorflow_address(pid: int) -> str | None:
-    """Where process ``pid`` maps TensorFlow's framework library (its first mapping's start), or None."""
+    """Where process ``pid`` maps TensorFlow's framework library (its first mapping's start), None if it
+    does not, :data:`GONE` if its maps cannot be read."""
     try:
         with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as maps:
             for line in maps:
                 if TENSORFLOW_LIBRARY in line:
                     return line.split("-", 1)[0]
     except OSError:
-        pass
+        return GONE
     return None
 
 
@@ -81,9 +85,12 @@ def keras_importers(process: subprocess.Popen) -> set[tuple[int, str]]:
         addresses = {pid: _tensorflow_address(pid) for pid in tree}
         for pid, address in addresses.items():
             parent = parents.get(pid)
-            if address is not None and pid != process.pid and addresses.get(parent) != address:
-                if _tensorflow_address(parent) != address:  # read again: the parent may have loaded it meanwhile
-                    seen.add((pid, _start_time(pid)))
+            if address in (None, GONE) or pid == process.pid or addresses.get(parent) == address:
+                continue
+            # read again: the parent may have loaded it meanwhile, or ended (a grading child's trainer, say,
+            # when the child has just exited: then nothing is known, and nothing is counted)
+            if _tensorflow_address(parent) not in (address, GONE):
+                seen.add((pid, _start_time(pid)))
         time.sleep(SAMPLE_EVERY_S)
     return seen
 

@@ -80,10 +80,9 @@ def grade_request(requests: int, replies: int, *, warm_numpy: bool = False) -> N
 
 def _grade(request: dict, requests: int, replies: int) -> None:
     from grader import engine, registry
-    from grader.sandbox.session import remove_on_termination
-
     from grader.checking.trainer import TRAINER_MEMORY_MB
     from grader.sandbox.limits import cap_memory
+    from grader.sandbox.session import remove_on_termination
 
     # A learner's model is loaded here (safe mode, after the archive budget): under the trainer's memory cap,
     # never in the grading process that started this child. Set after the private server was forked.

@@ -130,9 +130,10 @@ class ForkedSession:
         return result
 
     def close(self) -> None:
-        """Stop the child (it removes its session folder first) unless it has finished; let the pipes go."""
+        """Stop the child (it removes its session folder first) unless it has finished, in which case it
+        is given :data:`STOP_GRACE_S` to end by itself; let the pipes go. No process of it outlives this."""
         pid, self._pid = self._pid, None
-        if pid is not None and not self._finished:
+        if pid is not None and not (self._finished and _ended(pid, STOP_GRACE_S)):
             _stop(pid)
         for fd in (self._requests, self._replies):
             try:
@@ -140,6 +141,16 @@ class ForkedSession:
             except OSError:
                 pass
         self._requests = self._replies = -1
+
+
+def _ended(pid: int, wait_s: float) -> bool:
+    """Whether process ``pid`` ends within ``wait_s`` (a finished child exits right after its reply)."""
+    deadline = time.monotonic() + wait_s
+    while forkserver.is_running(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
+    return True
 
 
 def _stop(pid: int) -> None:
