@@ -297,13 +297,14 @@ def test_fail_under_makes_the_batch_exit_1(graded):
     assert list(_rows(out / "gradebook.csv")[0]) == ["learner", "exercise-04", "total", "percent", "note"]
 
 
+@pytest.mark.alone  # failed twice in full parallel runs (all 12 graded, exit 0); not reproduced alone
 def test_ctrl_c_keeps_what_was_graded_and_marks_it_incomplete(tmp_path):
     class_dir = tmp_path / "class"
     for index in range(12):
         (class_dir / f"learner{index:02d}").mkdir(parents=True)
-        # all but the first take a second to import: the Ctrl-C after the first result always finds some
+        # all but the first take 3 s to import: the Ctrl-C after the first result always finds some
         # learners not yet begun (a fast machine graded all twelve before the signal arrived)
-        slow = "import time\ntime.sleep(1)\n" if index else ""
+        slow = "import time\ntime.sleep(3)\n" if index else ""
         (class_dir / f"learner{index:02d}" / FILES["exercise-05"]).write_text(
             slow + solution_source("exercise-05"), encoding="utf-8"
         )
@@ -312,6 +313,7 @@ def test_ctrl_c_keeps_what_was_graded_and_marks_it_incomplete(tmp_path):
         [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out), "--workers", "1"],
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C finds it
     )
     first = process.stderr.readline()  # the first learner is done
     assert first.startswith("[ 1/12]"), first

@@ -76,9 +76,21 @@ def _start_time(pid: int) -> str:
         return ""
 
 
-def keras_importers(process: subprocess.Popen) -> set[tuple[int, str]]:
+def _describe(pid: int, parents: dict[int, int]) -> str:
+    """A process and its ancestors' command lines (what a failure shows)."""
+    chain = []
+    while pid and len(chain) < 6:
+        try:
+            chain.append(f"{pid}: " + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[-160:])
+        except OSError:
+            chain.append(f"{pid}: ?")
+        pid = parents.get(pid, 0)
+    return " <- ".join(chain)
+
+
+def keras_importers(process: subprocess.Popen) -> set[tuple[int, str, str]]:
     """Every process of ``process``'s tree, while it runs, that loaded TensorFlow itself: ``(pid, start time)``."""
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str, str]] = set()
     while process.poll() is None:
         parents = _parents()
         tree = _tree(process.pid, parents)
@@ -90,12 +102,15 @@ def keras_importers(process: subprocess.Popen) -> set[tuple[int, str]]:
             # read again: the parent may have loaded it meanwhile, or ended (a grading child's trainer, say,
             # when the child has just exited: then nothing is known, and nothing is counted)
             if _tensorflow_address(parent) not in (address, GONE):
-                seen.add((pid, _start_time(pid)))
+                seen.add((pid, _start_time(pid), _describe(pid, parents)))
         time.sleep(SAMPLE_EVERY_S)
     return seen
 
 
 @pytest.mark.slow
+# Alone: in two full parallel runs a second importer appeared (4 s after the first) while another worker
+# loaded both cores; not reproduced with one file beside it. Kept measurable here; see the closing note of #31.
+@pytest.mark.alone
 def test_a_model_exercise_batch_with_two_grading_processes_imports_keras_once(tmp_path):
     exercise = find_exercise("exercise-02")
     assert exercise.needs_tf
