@@ -12,10 +12,10 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from support import wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's sockets and seccomp")
 
@@ -81,22 +81,13 @@ def env(tmp_path):
     _grade(env, "--stop-server")
 
 
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", ["exercise-05", "exercise-02"])
 def test_a_warm_grade_reports_what_a_cold_one_does(env, exercise):
     cold = _grade({**env, "KERASDRILL_WARM_SERVER": "0"}, exercise, "--solutions", "--format", "json")
     assert not _servers(env)
     first = _grade(env, exercise, "--solutions", "--format", "json")  # starts the server
-    assert _wait_for(lambda: _servers(env) and _server_pids(env), 120)
+    assert wait_for(lambda: _servers(env) and _server_pids(env), 120)
     warm = _grade(env, exercise, "--solutions", "--format", "json")
     for run in (cold, first, warm):
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
@@ -111,7 +102,7 @@ def test_the_server_outlives_a_grade_and_stops_when_asked(env):
     assert len(pids) == 1 and len(_servers(env)) == 1
     stopped = _grade(env, "--stop-server")
     assert stopped.returncode == 0 and "Stopped 1" in stopped.stdout
-    assert _wait_for(lambda: not _server_processes(env), 10)  # its spare too
+    assert wait_for(lambda: not _server_processes(env), 10)  # its spare too
     assert _servers(env) == []
     assert "No warm grading server" in _grade(env, "--stop-server").stdout
 
@@ -120,7 +111,7 @@ def test_the_server_outlives_a_grade_and_stops_when_asked(env):
 def test_an_idle_server_ends_by_itself(tmp_path):
     env = _env(tmp_path, KERASDRILL_WARM_IDLE_S="1")
     assert _grade(env, "exercise-02", "--solutions").returncode == 0
-    assert _wait_for(lambda: not _server_processes(env), 30)
+    assert wait_for(lambda: not _server_processes(env), 30)
     assert _servers(env) == []
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from grader.sandbox import forkserver
 from grader.sandbox.client import GRADER_ROOT
+from grader.warm.session import CHILD_ENTRY  # the one thing the server forks on request
 
 ENABLE_VARIABLE = "KERASDRILL_WARM_SERVER"  # "1": use it even as root or in CI; "0": never
 IDLE_VARIABLE = "KERASDRILL_WARM_IDLE_S"
@@ -45,7 +46,6 @@ IDLE_S = 600.0
 CONNECT_WAIT_S = 5.0  # how long a `grade` that started the server waits for its socket to appear
 HELLO_S = 0.5  # a warm server answers at once; one that is still importing Keras is not waited for...
 START_WAIT_S = 120.0  # ...unless the grade needs Keras anyway
-CHILD_ENTRY = "grader.warm.child:serve"  # the one thing the server forks on request
 _ours = Path(__file__).resolve().parents[1]
 
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import solution_source
+from support import solution_source, wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
 
@@ -136,15 +136,6 @@ def _alive(pids: set[int]) -> set[int]:
     return alive
 
 
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 LOOPS_AT_IMPORT = "while True:\n    pass\n"
 
 
@@ -200,16 +191,16 @@ def test_a_killed_batch_takes_every_process_it_started_along(mode, exercise, tmp
     )
     try:
         # two grading processes, each with a fork server, a launcher and a looping worker
-        assert _wait_for(lambda: len(_descendants(batch.pid)) >= 6, 60), _descendants(batch.pid)
-        assert _wait_for(lambda: len(list(Path(env["TMPDIR"]).iterdir())) >= 2, 60)  # both learners begun
+        assert wait_for(lambda: len(_descendants(batch.pid)) >= 6, 60), _descendants(batch.pid)
+        assert wait_for(lambda: len(list(Path(env["TMPDIR"]).iterdir())) >= 2, 60)  # both learners begun
         time.sleep(0.5)
         started = _descendants(batch.pid)
         batch.kill()
         batch.wait()
-        assert _wait_for(lambda: not _alive(started), 15), [
+        assert wait_for(lambda: not _alive(started), 15), [
             Path(f"/proc/{p}/cmdline").read_bytes()[:120] for p in _alive(started)
         ]
-        assert _wait_for(lambda: list(Path(env["TMPDIR"]).iterdir()) == [], 10), [
+        assert wait_for(lambda: list(Path(env["TMPDIR"]).iterdir()) == [], 10), [
             str(p) for p in Path(env["TMPDIR"]).rglob("*")
         ]
     finally:
@@ -225,13 +216,13 @@ def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, exercise, 
     env = _env(tmp_path, mode)
     grade = _grade_a_sleeper(tmp_path, env, exercise)
     try:
-        assert _wait_for(lambda: len(_descendants(grade.pid)) >= 2, 120)  # a launcher and its worker
-        assert _wait_for(lambda: any(Path(env["TMPDIR"]).iterdir()), 60)  # the session folder
+        assert wait_for(lambda: len(_descendants(grade.pid)) >= 2, 120)  # a launcher and its worker
+        assert wait_for(lambda: any(Path(env["TMPDIR"]).iterdir()), 60)  # the session folder
         time.sleep(2.0)  # the worker is inside the learner's sleep
         started = _descendants(grade.pid)
         grade.send_signal(signal.SIGTERM)
         assert grade.wait(timeout=30) == -signal.SIGTERM
-        assert _wait_for(lambda: not _alive(started), 15), _alive(started)
+        assert wait_for(lambda: not _alive(started), 15), _alive(started)
         assert list(Path(env["TMPDIR"]).iterdir()) == []
     finally:
         grade.kill()
@@ -244,7 +235,7 @@ def test_what_a_killed_grader_left_behind_is_removed_by_the_next_grade(tmp_path)
     env = _env(tmp_path)
     grade = _grade_a_sleeper(tmp_path, env)
     try:
-        assert _wait_for(lambda: len(_descendants(grade.pid)) >= 2, 60)
+        assert wait_for(lambda: len(_descendants(grade.pid)) >= 2, 60)
         time.sleep(1.0)
         grade.kill()
         grade.wait()
@@ -258,7 +249,7 @@ def test_what_a_killed_grader_left_behind_is_removed_by_the_next_grade(tmp_path)
         cgroups = [str(p) for p in Path("/sys/fs/cgroup").glob(f"*/kerasdrill-kerasdrill-04-p{grade.pid}-*")]
         return {"mounts": mounts, "cgroups": cgroups}
 
-    assert _wait_for(lambda: left()["mounts"], 5), "the killed grader left no mount: the test proves nothing"
+    assert wait_for(lambda: left()["mounts"], 5), "the killed grader left no mount: the test proves nothing"
     completed = subprocess.run(
         [*_grade_command(), "exercise-05", "--solutions"], env=env, capture_output=True, text=True, timeout=300
     )
