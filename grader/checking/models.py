@@ -665,6 +665,7 @@ def train(
     if getattr(model, "jit_compile", False):
         model.jit_compile = False
     _fewer_graph_calls(model, len(x), batch_size)
+    _build_before_tracing(model, y)
     callbacks = list(fit_kwargs.pop("callbacks", []) or [])
     if budget_s is not None:
         callbacks.append(TimeBudget(budget_s))
@@ -693,6 +694,34 @@ def _fewer_graph_calls(model: Any, samples: int, batch_size: int) -> None:
         return
     steps_per_epoch = -(-max(int(samples), 1) // max(int(batch_size), 1))
     model.steps_per_execution = max(1, min(STEPS_PER_EXECUTION, steps_per_epoch))
+
+
+def _build_before_tracing(model: Any, y: Any) -> None:
+    """Create the optimizer's slots and the compiled metrics' totals before ``fit`` traces its step.
+
+    Without a distribution strategy Keras 3 creates both inside the first traced train step, and a
+    ``tf.function`` that creates variables on its first call is traced a second time (TensorFlow's
+    rule): for a digits ConvNet ~0.65 s of CPU per fit, a third of it. Built here, eagerly, with what
+    Keras would build them from (the model's trainable variables; one label and an output-shaped
+    zero row), they hold the same zeros, and the weights come out bit-identical (measured on the
+    reference models). Only for a built model: an unbuilt one creates its weights in the first step,
+    and an optimizer built before them would not know them.
+    """
+    layers = getattr(model, "layers", None) or []
+    if not getattr(model, "built", False) or not all(getattr(layer, "built", False) for layer in layers):
+        return
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    outputs = getattr(model, "outputs", None) or []
+    if len(outputs) != 1 or any(size is None for size in outputs[0].shape[1:]):
+        return  # Keras builds the metrics in the step, as it would anyway
+    try:
+        zeros = keras.ops.zeros((1, *outputs[0].shape[1:]), dtype=outputs[0].dtype)
+        model.compute_metrics(None, np.asarray(y)[:1], zeros)
+        model.reset_metrics()
+    except Exception:  # metrics that do not fit these labels: Keras reports that in the step, as it would anyway
+        pass
 
 
 def predict(model: Any, x: Any, batch_size: int = 1024) -> np.ndarray:
