@@ -31,19 +31,24 @@ from grader.sandbox.protocol import DatasetSample, KerasObjectSpec, ModelFile, O
 if TYPE_CHECKING:
     import pytest
 
-CHECK_MARKER = "check(points, timeout=None): a graded check worth `points`"  # registered by every pytest run
+CHECK_MARKER = (
+    "check(points, timeout=None, trains=False): a graded check worth `points`"  # registered by every pytest run
+)
 
 
-def check(points: int, *, timeout: float | None = None) -> pytest.MarkDecorator:
+def check(points: int, *, timeout: float | None = None, trains: bool = False) -> pytest.MarkDecorator:
     """Mark a test function as a graded check worth ``points``.
 
-    ``timeout`` overrides the exercise's per-call time limit for this check.
+    ``timeout`` overrides the exercise's per-call time limit for this check. ``trains=True``: the check
+    ends with :func:`~grader.checking.models.fit_and_score` (its last statement, on every path that
+    trains); it runs before the others, and its model trains while they run, its verdict given after
+    them (:mod:`grader.checking.deferred`). Code after that call would never run: leave it ``False``.
     """
     if not isinstance(points, int) or points < 0:
         raise ValueError("points must be a non-negative int")
     import pytest  # here, not at the top: the engine imports this package before its worker starts
 
-    return pytest.mark.check(points=points, timeout=timeout)
+    return pytest.mark.check(points=points, timeout=timeout, trains=bool(trains))
 
 
 def _safe(value: Any) -> Any:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.checking.api import fail, type_name
+from grader.checking.deferred import finish_later
 from grader.checking.model_budget import TooLarge, copy_archive, inspect_archive
 from grader.checking.safe_names import map_archive_aliases, refused_parts
 from grader.messages import message_ref
@@ -803,27 +804,67 @@ def held_out_score(
     Fails when training runs past ``budget_s``, needs more memory than a training run may use,
     or raises (with ``advice``, the loss/output mismatch that explains it).
     """
-    from grader.checking.trainer import train_and_score
+    return start_held_out_score(
+        model,
+        data,
+        call=call,
+        seed=seed,
+        epochs=epochs,
+        metric=metric,
+        batch_size=batch_size,
+        budget_s=budget_s,
+        advice=advice,
+    ).score()
 
-    outcome = train_and_score(
+
+class PendingScore:
+    """:func:`held_out_score`, begun (:func:`start_held_out_score`): :meth:`score` waits for it."""
+
+    def __init__(self, pending: Any, *, model: Any, data: Any, call: str, budget_s: float, advice: Any) -> None:
+        self._pending = pending
+        self._call, self._data, self._budget_s, self._advice = call, data, budget_s, advice
+        self._params = model.count_params()
+
+    def score(self) -> float:
+        """The held-out score, or the failure that explains why there is none (see :func:`held_out_score`)."""
+        outcome = self._pending.outcome()
+        call, data_name = self._call, dataset_name(self._data)
+        if outcome.failure == "too_slow":
+            fail("explain.training_too_slow", call=call, data=data_name, seconds=self._budget_s, params=self._params)
+        if outcome.failure in ("out_of_memory", "crashed"):
+            fail(
+                "model.training_out_of_memory", call=call, data=data_name, params=self._params, memory=trainer_memory()
+            )
+        if outcome.failure:  # the learner's model cannot be trained as built and compiled
+            if self._advice:
+                fail("explain.loss_mismatch", call=call, data=data_name, advice=self._advice)
+            fail("model.train_failed", data=data_name, error_type=outcome.error_type, error=outcome.error)
+        return float(outcome.score)
+
+    def cancel(self) -> None:
+        """Stop the trainer: the score will not be asked for."""
+        self._pending.cancel()
+
+
+def start_held_out_score(
+    model: Any,
+    data: Any,
+    *,
+    call: str,
+    seed: int = 0,
+    epochs: int = 0,
+    metric: str = "accuracy",
+    batch_size: int = 32,
+    budget_s: float = 60.0,
+    advice: dict | str = "",
+) -> PendingScore:
+    """:func:`held_out_score`, begun: a trainer trains and scores while the caller goes on."""
+    from grader.checking.trainer import start_training
+
+    pending = start_training(
         model, data, seed=seed, epochs=epochs, metric=metric, batch_size=batch_size, budget_s=budget_s
     )
-    data_name = dataset_name(data)
-    if outcome.failure == "too_slow":
-        fail("explain.training_too_slow", call=call, data=data_name, seconds=budget_s, params=model.count_params())
-    if outcome.failure in ("out_of_memory", "crashed"):
-        fail(
-            "model.training_out_of_memory",
-            call=call,
-            data=data_name,
-            params=model.count_params(),
-            memory=trainer_memory(),
-        )
-    if outcome.failure:  # the learner's model cannot be trained as built and compiled
-        if advice:
-            fail("explain.loss_mismatch", call=call, data=data_name, advice=advice)
-        fail("model.train_failed", data=data_name, error_type=outcome.error_type, error=outcome.error)
-    return float(outcome.score)
+    return PendingScore(pending, model=model, data=data, call=call, budget_s=budget_s, advice=advice)
 
 
 def fit_and_score(
@@ -859,7 +900,7 @@ def fit_and_score(
     output_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else ()
     if len(output_shape) > 1 and np.asarray(data.y_train).ndim == 1:
         fail("explain.output_not_flat", call=call, shape=output_shape)
-    score = held_out_score(
+    pending = start_held_out_score(
         model,
         data,
         call=call,
@@ -870,10 +911,17 @@ def fit_and_score(
         budget_s=budget_s,
         advice=advice,
     )
-    _expect_learned(
-        score, threshold, metric=metric, call=call, data_name=data_name, epochs=epochs, seed=seed, advice=advice
-    )
-    return score
+
+    def verdict() -> float:
+        score = pending.score()
+        _expect_learned(
+            score, threshold, metric=metric, call=call, data_name=data_name, epochs=epochs, seed=seed, advice=advice
+        )
+        return score
+
+    # In a check marked trains=True the verdict comes after the exercise's other checks, which run while
+    # the trainer works (grader.checking.deferred); anywhere else, now.
+    return finish_later(verdict, pending.cancel)
 
 
 def _expect_learned(

@@ -18,10 +18,11 @@ from __future__ import annotations
 import time
 import traceback
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from grader.checking.api import CHECK_MARKER, CheckFailed
 from grader.checking.declaration import check_catalogues
+from grader.checking.deferred import Deferred
 from grader.checking.explain import explain
 from grader.messages import Catalogue, message_ref
 from grader.outcomes import LearnerProblem, LearnerTimeout, Status, SubmissionBroken
@@ -64,6 +65,7 @@ class CheckCollector:
         self.order: list[str] = []
         self.collection_errors: list[str] = []
         self._started: dict[str, float] = {}
+        self.pending: dict[str, tuple[int, Deferred, float]] = {}  # checks whose verdict comes later
         self._names = check_catalogues(exercise, language)  # result name -> (its catalogue, its name there)
         self.use_source(exercise.sources[0])
 
@@ -107,6 +109,9 @@ class CheckCollector:
                 message=self.catalogue.render("engine.internal", error_type="NotRun", error="the check did not run"),
                 internal=True,
             )
+        # Checks that train run first: their training overlaps the others (grader.checking.deferred).
+        # Reported in the order written (self.order); seeds go by name, not by turn.
+        items.sort(key=lambda item: not trains(item))
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.name] = time.perf_counter()
@@ -121,18 +126,48 @@ class CheckCollector:
         name = self.result_name(item)
         max_points = check_points(item)
         duration = time.perf_counter() - self._started.get(item.name, time.perf_counter())
+        if call.when == "call" and call.excinfo is not None and isinstance(call.excinfo.value, Deferred):
+            self.pending[name] = (max_points, call.excinfo.value, self._started.get(item.name, time.perf_counter()))
+            return  # settled after the other checks (settle_deferred); until then "did not run"
         if call.when == "call" and report.passed:
             result = self._result(name, "passed", max_points, points=max_points)
         else:
-            result = self._from_exception(name, max_points, call.excinfo)
+            result = self._from_exception(name, max_points, call.excinfo.value if call.excinfo else None)
         result.duration_s = duration
         if call.when == "teardown" and name in self.results and self.results[name].status != "passed":
             return  # keep the first failure
         self.results[name] = result
 
+    def settle_deferred(self) -> None:
+        """Give every pending check (:class:`~grader.checking.deferred.Deferred`) its verdict, in the order
+        they ran: each waits for its trainer, then judges as the check itself would have."""
+        pending, self.pending = self.pending, {}
+        try:
+            while pending:
+                name, (max_points, deferred, started) = next(iter(pending.items()))
+                del pending[name]
+                try:
+                    deferred.finish()
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - the check's own failure, mapped as pytest's would be
+                    result = self._from_exception(name, max_points, exc)
+                else:
+                    result = self._result(name, "passed", max_points, points=max_points)
+                result.duration_s = time.perf_counter() - started
+                self.results[name] = result
+        finally:
+            for _, deferred, _ in pending.values():  # interrupted: no trainer outlives the grade
+                deferred.cancel()
+
+    def cancel_deferred(self) -> None:
+        """Stop the trainers of checks still pending (a grade that ends before settling them)."""
+        pending, self.pending = self.pending, {}
+        for _, deferred, _ in pending.values():
+            deferred.cancel()
+
     # ------------------------------------------------------------------ mapping
-    def _from_exception(self, name: str, max_points: int, excinfo: Any) -> CheckResult:
-        exc = excinfo.value if excinfo is not None else None
+    def _from_exception(self, name: str, max_points: int, exc: BaseException | None) -> CheckResult:
         if isinstance(exc, CheckFailed):
             return self._result(name, "failed", max_points, message_id=exc.message_id, params=exc.params)
         if isinstance(exc, SubmissionBroken) and exc.params.get("timeout"):
@@ -218,6 +253,12 @@ def check_points(item: pytest.Item) -> int:
     """The points the ``@check`` marker gives ``item`` (0 without one)."""
     marker = item.get_closest_marker("check")
     return int(marker.kwargs.get("points", 0)) if marker else 0
+
+
+def trains(item: pytest.Item) -> bool:
+    """Whether ``item``'s ``@check`` marker says it ends by training (``trains=True``)."""
+    marker = item.get_closest_marker("check")
+    return bool(marker.kwargs.get("trains", False)) if marker else False
 
 
 def _clean(params: dict) -> dict:

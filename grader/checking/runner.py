@@ -78,11 +78,15 @@ def run_checks(exercise: Exercise, collector: CheckCollector) -> int:
     from grader.checking.fixtures import CollectorFixtures
 
     worst = 0
-    with isolated_pytest():
-        for source in exercise.sources:
-            collector.use_source(source)
-            plugins = [collector, CollectorFixtures(collector)]
-            worst = max(worst, int(pytest.main(pytest_args(source), plugins=plugins)))
+    try:
+        with isolated_pytest():
+            for source in exercise.sources:
+                collector.use_source(source)
+                plugins = [collector, CollectorFixtures(collector)]
+                worst = max(worst, int(pytest.main(pytest_args(source), plugins=plugins)))
+                collector.settle_deferred()  # checks that trained while the others ran
+    finally:
+        collector.cancel_deferred()
     return worst
 
 

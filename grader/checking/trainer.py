@@ -84,6 +84,57 @@ def train_and_score(
     it was asked, whatever it is doing. While a :class:`TrainingRecorder` is :func:`recording`,
     a fit (``epochs > 0``) is also kept for a learning curve; the fit itself is the same.
     """
+    return start_training(
+        model,
+        data,
+        seed=seed,
+        epochs=epochs,
+        metric=metric,
+        batch_size=batch_size,
+        budget_s=budget_s,
+        memory_mb=memory_mb,
+    ).outcome()
+
+
+class PendingTraining:
+    """A trainer at work on one request (:func:`start_training`): :meth:`outcome` waits for its reply."""
+
+    def __init__(self, exchange: _Exchange, record: TrainingRecord | None) -> None:
+        self._exchange = exchange
+        self._record = record
+        self._outcome: TrainingOutcome | None = None
+
+    def outcome(self) -> TrainingOutcome:
+        """The trainer's reply (waited for until its deadline; the trainer is then stopped)."""
+        if self._outcome is None:
+            reply = self._exchange.reply()
+            outcome = _outcome(reply)
+            if self._record is not None:
+                self._record.failure, self._record.error_type, self._record.error = (
+                    outcome.failure,
+                    outcome.error_type,
+                    outcome.error,
+                )
+            self._outcome = outcome if outcome.failure else TrainingOutcome(score=float(reply["score"]))
+        return self._outcome
+
+    def cancel(self) -> None:
+        """Stop the trainer without waiting for it (its outcome is never asked for)."""
+        self._exchange.close()
+
+
+def start_training(
+    model: Any,
+    data: Any,
+    *,
+    seed: int,
+    epochs: int,
+    metric: str = "accuracy",
+    batch_size: int = 32,
+    budget_s: float = 60.0,
+    memory_mb: int = TRAINER_MEMORY_MB,
+) -> PendingTraining:
+    """:func:`train_and_score`, begun: the trainer has its request and works while the caller goes on."""
     archive = archive_bytes(model)
     recorder = _RECORDER.get()
     record = None
@@ -102,13 +153,8 @@ def train_and_score(
         "budget_s": float(budget_s),
         **_encoded_data(data),
     }
-    reply = _exchange(request, deadline=time.monotonic() + budget_s + START_ALLOWANCE_S, memory_mb=memory_mb)
-    outcome = _outcome(reply)
-    if record is not None:
-        record.failure, record.error_type, record.error = outcome.failure, outcome.error_type, outcome.error
-    if outcome.failure:
-        return outcome
-    return TrainingOutcome(score=float(reply["score"]))
+    exchange = _Exchange(request, deadline=time.monotonic() + budget_s + START_ALLOWANCE_S, memory_mb=memory_mb)
+    return PendingTraining(exchange, record)
 
 
 def _encoded_data(data: Any) -> dict:
@@ -275,26 +321,53 @@ def archive_bytes(model: Any) -> bytes:
 def _exchange(request: dict, *, deadline: float, memory_mb: int = TRAINER_MEMORY_MB) -> dict | None:
     """Start a trainer, send ``request``, and return its reply; ``{"failure": "deadline"}`` when it is
     past ``deadline``; ``None`` when it died without one. The trainer never outlives this call."""
-    to_trainer_r, to_trainer_w = os.pipe()
-    from_trainer_r, from_trainer_w = os.pipe()
-    child_fds = (to_trainer_r, from_trainer_w)
-    pid, popen = _start(child_fds, memory_mb)
-    try:
-        for fd in child_fds:
-            os.close(fd)
-        frame = protocol.encode_message(request)
-        if not _write_all(to_trainer_w, frame, deadline):
-            return {"failure": "deadline"} if time.monotonic() >= deadline else None
-        return _read_frame(from_trainer_r, deadline)
-    finally:
-        for fd in (to_trainer_w, from_trainer_r):
-            os.close(fd)
+    return _Exchange(request, deadline=deadline, memory_mb=memory_mb).reply()
+
+
+class _Exchange:
+    """One trainer, started with ``request`` sent; :meth:`reply` waits for its answer (see :func:`_exchange`).
+    The trainer never outlives :meth:`reply` or :meth:`close`."""
+
+    def __init__(self, request: dict, *, deadline: float, memory_mb: int) -> None:
+        self.deadline = deadline
+        to_trainer_r, to_trainer_w = os.pipe()
+        from_trainer_r, from_trainer_w = os.pipe()
+        child_fds = (to_trainer_r, from_trainer_w)
+        self._fds: tuple[int, ...] = (to_trainer_w, from_trainer_r)
+        self._from_trainer = from_trainer_r
+        self.pid: int | None = None
+        self.popen: subprocess.Popen | None = None
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if popen is not None:
-            popen.wait()
+            self.pid, self.popen = _start(child_fds, memory_mb)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            for fd in child_fds:
+                os.close(fd)
+        self.sent = _write_all(to_trainer_w, protocol.encode_message(request), deadline)
+
+    def reply(self) -> dict | None:
+        try:
+            if not self.sent:
+                return {"failure": "deadline"} if time.monotonic() >= self.deadline else None
+            return _read_frame(self._from_trainer, self.deadline)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        fds, self._fds = self._fds, ()
+        for fd in fds:
+            os.close(fd)
+        if self.pid is not None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.pid = None
+        if self.popen is not None:
+            self.popen.wait()
+            self.popen = None
 
 
 def _start(fds: tuple[int, int], memory_mb: int) -> tuple[int, subprocess.Popen | None]:

@@ -202,7 +202,7 @@ def probe_rows(data, seed: int, count: int = 64) -> np.ndarray:
     return (rows + rng.normal(0.0, 0.1, size=rows.shape)).astype(np.float32)
 
 
-@check(points=3, timeout=120)
+@check(points=3, timeout=120, trains=True)
 def test_mlp_beats_the_mean_on_diabetes(learner, seed):
     data = datasets.diabetes(SPLIT)
     call = f"build_mlp_regression({data.x_train.shape[1]})"

@@ -182,7 +182,7 @@ def test_learns_breast_cancer(learner, rng, seed):
     expect(differ == 0, "predictions_not_from_model", call=call, differ=differ, total=len(x_probe))
 
 
-@check(points=2, timeout=120)
+@check(points=2, timeout=120, trains=True)
 def test_built_model_learns_breast_cancer(learner, seed):
     data = datasets.breast_cancer(SPLIT)
     call = f"build_binary_classifier({data.x_train.shape[1]})"

@@ -122,7 +122,7 @@ def test_loss_matches_integer_labels(learner, rng):
     )
 
 
-@check(points=3, timeout=120)
+@check(points=3, timeout=120, trains=True)
 def test_learns_digits(learner, rng, seed):
     data = datasets.digits(0)
     call = "build_mlp_classifier(input_shape=(8, 8), n_classes=10)"

@@ -103,7 +103,7 @@ def test_compiled_like_the_course(learner, rng):
     )
 
 
-@check(points=4, timeout=120)
+@check(points=4, timeout=120, trains=True)
 def test_learns_digits(learner, rng, seed):
     data = datasets.digits(0, channels=True)
     model, call = _model(learner, rng, (8, 8, 1), 10)
