@@ -40,7 +40,7 @@ from grader.sandbox.client import Learner, WorkerClient
 from grader.sandbox.environment import quiet_tensorflow
 from grader.sandbox.limits import WorkerLimits
 from grader.sandbox.protocol import printable
-from grader.sandbox.session import new_session, remove_tree
+from grader.sandbox.session import new_session, private_temp_files, remove_tree
 from grader.submissions import PreparedSource, Submission, UnreadableSubmission, feedback
 from grader.warm.session import ForkedSession, request_for
 
@@ -183,7 +183,8 @@ class ExerciseSession:
                 if self.recorder is not None and self.recorder.record_only and recipe is not None:
                     exit_code = 0  # the reference, asked only what its recipe trains: no checks needed
                 else:
-                    exit_code = run_checks(exercise, collector)
+                    with private_temp_files():  # a grade stopped mid-check leaves no temp file behind
+                        exit_code = run_checks(exercise, collector)
                 if recipe is not None and self.recorder is not None and not self.recorder.records:
                     self._run_recipe(recipe)  # the checks trained no model: the exercise's plot recipe does
             result.checks = collector.ordered_results()

@@ -329,7 +329,13 @@ class _Exchange:
     The trainer never outlives :meth:`reply` or :meth:`close`."""
 
     def __init__(self, request: dict, *, deadline: float, memory_mb: int) -> None:
+        from grader.sandbox.session import new_session
+
         self.deadline = deadline
+        # The trainer's files go in a folder of ours: a trainer killed at its deadline, or with this
+        # process (SIGTERM removes every session folder), cleans nothing up itself.
+        self.folder: str | None = new_session("kerasdrill-trainer-", capped=False)
+        request = {**request, "folder": self.folder}
         to_trainer_r, to_trainer_w = os.pipe()
         from_trainer_r, from_trainer_w = os.pipe()
         child_fds = (to_trainer_r, from_trainer_w)
@@ -368,6 +374,11 @@ class _Exchange:
         if self.popen is not None:
             self.popen.wait()
             self.popen = None
+        if self.folder is not None:
+            from grader.sandbox.session import remove_tree
+
+            remove_tree(self.folder)
+            self.folder = None
 
 
 def _start(fds: tuple[int, int], memory_mb: int) -> tuple[int, subprocess.Popen | None]:

@@ -109,7 +109,7 @@ def _with_model(request: dict, action: Any) -> dict:
 
     codec = protocol.Codec()
     data = {part: codec.decode(request[part]) for part in ("x_train", "y_train", "x_test", "y_test")}
-    folder = tempfile.mkdtemp(prefix="kerasdrill-trainer-")
+    folder = tempfile.mkdtemp(prefix="model-", dir=request.get("folder"))  # in the grading side's folder
     try:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as handle:

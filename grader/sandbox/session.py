@@ -11,13 +11,16 @@ read-only); removing it must never raise and never block.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 
 #: The most a session folder may hold (the learner's files, exchanged values, captured output).
 SESSION_MB = 512
@@ -29,7 +32,9 @@ def new_session(prefix: str, *, size_mb: int = SESSION_MB, capped: bool = True) 
     from grader.sandbox.environment import UNPRIVILEGED_VARIABLE
 
     _sweep_once()
-    path = tempfile.mkdtemp(prefix=f"{prefix}p{os.getpid()}-")  # the owner's pid: see sweep_orphans
+    # the owner's pid in the name: see sweep_orphans; in the machine's temp folder even while this
+    # process's own temp files go to a private one (private_temp_files): a worker must reach its folder
+    path = tempfile.mkdtemp(prefix=f"{prefix}p{os.getpid()}-", dir=_OUTER_TEMP[-1] if _OUTER_TEMP else None)
     _LIVE.add(path)
     capped = capped and os.environ.get(UNPRIVILEGED_VARIABLE) != "1"  # an ordinary user's layers only
     if capped and sys.platform.startswith("linux") and os.geteuid() == 0:
@@ -38,6 +43,27 @@ def new_session(prefix: str, *, size_mb: int = SESSION_MB, capped: bool = True) 
 
 
 _LIVE: set[str] = set()  # this process's session folders not yet removed
+_OUTER_TEMP: list[str] = []  # the temp folder private_temp_files replaced (innermost last)
+
+
+@contextlib.contextmanager
+def private_temp_files() -> Iterator[str]:
+    """Route every temp file this process makes, ours and the libraries' (Keras saves and loads a model
+    through ``tempfile``), into one folder of its own while checks run; removed afterwards, and by
+    :func:`remove_on_termination` on SIGTERM with the session folders, so a grade stopped at any moment
+    leaves nothing in the machine's temp folder. Session folders are still made in the machine's."""
+    folder = new_session("kerasdrill-scratch-", capped=False)
+    _OUTER_TEMP.append(tempfile.gettempdir())
+    saved = tempfile.tempdir
+    tempfile.tempdir = folder
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = saved
+        _OUTER_TEMP.pop()
+        remove_tree(folder)
+
+
 #: A session folder's (or its cgroups') name: ``kerasdrill-<what>-p<owner pid>-<8 random>``.
 _OWNED = re.compile(r"^(?:kerasdrill-)?kerasdrill-[a-z0-9]+-p(\d+)-[a-z0-9_]{8}$")
 
@@ -48,14 +74,30 @@ def _sweep_once() -> None:
 
 
 def sweep_orphans() -> None:
-    """Remove what a grading process killed with SIGKILL left behind: its session tmpfs mounts and
-    its workers' cgroups (a SIGKILL runs no cleanup). Only those whose owner is no longer running."""
-    if not (sys.platform.startswith("linux") and os.geteuid() == 0):
-        return
+    """Remove what a grading process killed with SIGKILL left behind (a SIGKILL runs no cleanup): its
+    folders in the temp folder (temp files, a trainer's), and, as root, its session tmpfs mounts and its
+    workers' cgroups. Only those named as ours whose owner is no longer running."""
 
     def orphaned(name: str) -> bool:
         owned = _OWNED.search(name)
         return owned is not None and not os.path.exists(f"/proc/{owned.group(1)}")
+
+    temp = _OUTER_TEMP[-1] if _OUTER_TEMP else tempfile.gettempdir()
+    try:
+        names = os.listdir(temp)
+    except OSError:
+        names = []
+    for name in names:
+        if name.startswith("kerasdrill-") and orphaned(name):
+            path = os.path.join(temp, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not os.path.ismount(path):
+                remove_tree(path)  # a plain folder of ours (a mount is unmounted first, below)
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0):
+        return
 
     try:
         with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as info:

@@ -228,6 +228,25 @@ def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, exercise, 
         grade.kill()
 
 
+@pytest.mark.parametrize("mode", list(MODES))
+def test_sigterm_while_a_model_trains_leaves_no_trainer_folder(mode, tmp_path):
+    """SIGTERM of `grade` while a trainer fits the learner's model (exercise 02's training check runs
+    first and trains while the next check waits for the learner): the trainer is killed, and the
+    folder its model file was written to is removed with the session folder."""
+    env = _env(tmp_path, mode)
+    grade = _grade_a_sleeper(tmp_path, env, "exercise-02")
+    temp = Path(env["TMPDIR"])
+    try:
+        assert wait_for(lambda: any(p.name.startswith("kerasdrill-trainer-") for p in temp.iterdir()), 120)
+        started = _descendants(grade.pid)
+        grade.send_signal(signal.SIGTERM)
+        assert grade.wait(timeout=30) == -signal.SIGTERM
+        assert wait_for(lambda: not _alive(started), 15), _alive(started)
+        assert wait_for(lambda: list(temp.iterdir()) == [], 10), [str(p) for p in temp.rglob("*")]
+    finally:
+        grade.kill()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root's sessions are mounts and its workers have cgroups")
 def test_what_a_killed_grader_left_behind_is_removed_by_the_next_grade(tmp_path):
     """SIGKILL runs no cleanup: the killed grader's session tmpfs and its worker's cgroups stay. The
