@@ -322,3 +322,16 @@ def test_two_outside_roots_in_one_process_keep_their_own_checks(tmp_path):
     exercises = {e.number: e for e in load_exercises((*ROOTS, *roots))}
     assert list_checks(exercises[42]) == [("from_root_a", 1)]
     assert list_checks(exercises[43]) == [("from_root_b", 1)]
+
+
+def test_collecting_the_test_suite_imports_no_tensorflow():
+    """Every xdist worker collects the whole suite: a test module that imports Keras at its top costs each
+    worker a TensorFlow import (~5 s) before the first test, in the quick run too. Import it in the test."""
+    probe = (
+        "import sys, pytest\n"
+        "code = pytest.main(['--collect-only', '-q', '-n', '0', '-p', 'no:cacheprovider', 'tests'])\n"
+        "print('TF' if 'tensorflow' in sys.modules or 'keras' in sys.modules else 'none', code)\n"
+    )
+    root = Path(grader.__file__).resolve().parent.parent
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300)
+    assert completed.stdout.strip().splitlines()[-1] == "none 0", completed.stdout[-2000:] + completed.stderr[-2000:]

@@ -12,13 +12,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grader import datasets
+
 pytestmark = pytest.mark.slow
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
 
-from grader import datasets  # noqa: E402
-from grader.checking import models  # noqa: E402
+@pytest.fixture(scope="module", autouse=True)
+def _keras():
+    """Keras imported when these tests run, not when the suite is collected (every xdist worker collects)."""
+    global keras, tf, models
+    keras = pytest.importorskip("keras")
+    tf = pytest.importorskip("tensorflow")
+    from grader.checking import models
 
 
 def _digits_cnn():
