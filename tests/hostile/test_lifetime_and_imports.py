@@ -146,6 +146,10 @@ SLEEPERS = {  # exercise -> (its file, the function that sleeps for ten minutes 
 }
 
 
+# the model exercise's cases start the Keras fork server (seconds each): in the full run, not the quick one
+SLEEPER_PARAMS = [pytest.param(e, marks=pytest.mark.slow) if e == "exercise-02" else e for e in SLEEPERS]
+
+
 def _grade_a_sleeper(tmp_path: Path, env: dict[str, str], exercise: str = "exercise-04") -> subprocess.Popen:
     """`grade EXERCISE` on a file whose first-called function sleeps for ten minutes, started."""
     name, function = SLEEPERS[exercise]
@@ -160,7 +164,7 @@ def _grade_a_sleeper(tmp_path: Path, env: dict[str, str], exercise: str = "exerc
     )
 
 
-@pytest.mark.parametrize("exercise", list(SLEEPERS))
+@pytest.mark.parametrize("exercise", SLEEPER_PARAMS)
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_killed_batch_takes_every_process_it_started_along(mode, exercise, tmp_path):
     """SIGKILL of `grade batch` while two learners loop at import: its grading processes, fork
@@ -207,7 +211,7 @@ def test_a_killed_batch_takes_every_process_it_started_along(mode, exercise, tmp
         batch.kill()
 
 
-@pytest.mark.parametrize("exercise", list(SLEEPERS))
+@pytest.mark.parametrize("exercise", SLEEPER_PARAMS)
 @pytest.mark.parametrize("mode", list(MODES))
 def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, exercise, tmp_path):
     """SIGTERM of `grade` while the learner's function runs: `grade` ends as SIGTERM says, its
@@ -228,6 +232,7 @@ def test_sigterm_removes_the_session_folder_and_ends_the_worker(mode, exercise, 
         grade.kill()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", list(MODES))
 def test_sigterm_while_a_model_trains_leaves_no_trainer_folder(mode, tmp_path):
     """SIGTERM of `grade` while a trainer fits the learner's model (exercise 02's training check runs
