@@ -35,7 +35,15 @@ class ExerciseGroup(click.Group):
             index += 2 if args[index] == "--lang" else 1
         if index < len(args) and args[index] not in self.commands:
             args = [*args[:index], "check", *args[index:]]
-        return super().parse_args(ctx, args)
+        # Eager options act in the order given: the group's --lang goes first, so that
+        # `grade --stop-server --lang ko` answers in Korean
+        head, tail = args[:index], args[index:]
+        for at, arg in enumerate(head):
+            if arg.startswith("--lang=") or (arg == "--lang" and at + 1 < len(head)):
+                taken = head[at : at + (1 if "=" in arg else 2)]
+                head = [*taken, *head[:at], *head[at + len(taken) :]]
+                break
+        return super().parse_args(ctx, [*head, *tail])
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         if args is not None:  # called with its arguments (a test's CliRunner, a script): leave that process alone

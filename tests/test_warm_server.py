@@ -161,3 +161,9 @@ def test_the_server_forks_grading_children_only_and_only_for_its_user(env):
         )
         other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
         assert other.stdout.strip() != "connected", other.stderr
+
+
+@pytest.mark.parametrize("args", [("--stop-server", "--lang", "ko"), ("--lang", "ko", "--stop-server")])
+def test_stop_server_answers_in_the_language_asked_for_wherever_it_is_written(env, args):
+    answer = _grade({**env, "LANG": "C.UTF-8", "KERASDRILL_LANG": ""}, *args)
+    assert answer.returncode == 0 and answer.stdout.strip() == "실행 중인 빠른 채점 서버가 없습니다.", answer
