@@ -786,35 +786,16 @@ def dataset_name(data: Any) -> dict:
     return message_ref(f"dataset.{data.name}")
 
 
-def held_out_score(
-    model: Any,
-    data: Any,
-    *,
-    call: str,
-    seed: int = 0,
-    epochs: int = 0,
-    metric: str = "accuracy",
-    batch_size: int = 32,
-    budget_s: float = 60.0,
-    advice: dict | str = "",
-) -> float:
+def held_out_score(model: Any, data: Any, *, call: str, **settings: Any) -> float:
     """``model``'s accuracy or R² on ``data``'s held-out part, after ``epochs`` of seeded training on its
-    training part, computed by a trainer process (memory cap, hard deadline), never here.
+    training part, computed by a trainer process (memory cap, hard deadline), never here. ``settings``:
+    those of :func:`start_held_out_score` (``seed``, ``epochs``, ``metric``, ``batch_size``, ``budget_s``,
+    ``advice``).
 
     Fails when training runs past ``budget_s``, needs more memory than a training run may use,
     or raises (with ``advice``, the loss/output mismatch that explains it).
     """
-    return start_held_out_score(
-        model,
-        data,
-        call=call,
-        seed=seed,
-        epochs=epochs,
-        metric=metric,
-        batch_size=batch_size,
-        budget_s=budget_s,
-        advice=advice,
-    ).score()
+    return start_held_out_score(model, data, call=call, **settings).score()
 
 
 class PendingScore:

@@ -12,11 +12,11 @@ saved from the copy it judged, trains it seeded, and replies with numbers only.
 
 Whatever the model does to the trainer (needs more than :data:`TRAINER_MEMORY_MB`,
 runs one endless batch, crashes TensorFlow) costs its own check: the trainer is
-killed at the deadline or dies on its own, :func:`train_and_score` says which,
+killed at the deadline or dies on its own, :func:`start_training` says which,
 and the grading process goes on with the next check at its own small size.
 
 Learning curves (``--plot``) never change a score: while a :class:`TrainingRecorder` is
-:func:`recording`, :func:`train_and_score` keeps what it was asked to train (the archive, the
+:func:`recording`, :func:`start_training` keeps what it was asked to train (the archive, the
 data, the settings) without changing that training; after the checks, :func:`learning_curve`
 has another trainer fit the same archive again, seeded, with the held-out part as validation
 data, and reply with ``loss`` and ``val_loss`` per epoch.
@@ -66,36 +66,6 @@ class TrainingOutcome:
     error: str = ""
 
 
-def train_and_score(
-    model: Any,
-    data: Any,
-    *,
-    seed: int,
-    epochs: int,
-    metric: str = "accuracy",
-    batch_size: int = 32,
-    budget_s: float = 60.0,
-    memory_mb: int = TRAINER_MEMORY_MB,
-) -> TrainingOutcome:
-    """Fit ``model`` (already judged here) on ``data``'s training part in a trainer and score it held out.
-
-    ``epochs=0`` only scores. ``metric`` is ``"accuracy"`` or ``"r2"``. The
-    trainer is killed ``budget_s`` + :data:`START_ALLOWANCE_S` seconds after
-    it was asked, whatever it is doing. While a :class:`TrainingRecorder` is :func:`recording`,
-    a fit (``epochs > 0``) is also kept for a learning curve; the fit itself is the same.
-    """
-    return start_training(
-        model,
-        data,
-        seed=seed,
-        epochs=epochs,
-        metric=metric,
-        batch_size=batch_size,
-        budget_s=budget_s,
-        memory_mb=memory_mb,
-    ).outcome()
-
-
 class PendingTraining:
     """A trainer at work on one request (:func:`start_training`): :meth:`outcome` waits for its reply."""
 
@@ -134,7 +104,14 @@ def start_training(
     budget_s: float = 60.0,
     memory_mb: int = TRAINER_MEMORY_MB,
 ) -> PendingTraining:
-    """:func:`train_and_score`, begun: the trainer has its request and works while the caller goes on."""
+    """Begin fitting ``model`` (already judged here) on ``data``'s training part in a trainer, scored held out;
+    :meth:`PendingTraining.outcome` waits for it, and the caller goes on meanwhile.
+
+    ``epochs=0`` only scores. ``metric`` is ``"accuracy"`` or ``"r2"``. The
+    trainer is killed ``budget_s`` + :data:`START_ALLOWANCE_S` seconds after
+    it was asked, whatever it is doing. While a :class:`TrainingRecorder` is :func:`recording`,
+    a fit (``epochs > 0``) is also kept for a learning curve; the fit itself is the same.
+    """
     archive = archive_bytes(model)
     recorder = _RECORDER.get()
     record = None
@@ -181,7 +158,7 @@ def _outcome(reply: dict | None) -> TrainingOutcome:
 
 
 class RecordedOnly(Exception):
-    """Raised by :func:`train_and_score` under a ``record_only`` recorder: the run was only asked what it
+    """Raised by :func:`start_training` under a ``record_only`` recorder: the run was only asked what it
     would train (the reference solution's, for its learning curve), so nothing is trained or scored."""
 
 
@@ -239,7 +216,7 @@ _RECORDER: contextvars.ContextVar[TrainingRecorder | None] = contextvars.Context
 
 @contextlib.contextmanager
 def recording(recorder: TrainingRecorder | None) -> Iterator[TrainingRecorder | None]:
-    """Have :func:`train_and_score` (and :func:`current_recorder`) see ``recorder`` for this block (``None``: off)."""
+    """Have :func:`start_training` (and :func:`current_recorder`) see ``recorder`` for this block (``None``: off)."""
     token = _RECORDER.set(recorder)
     try:
         yield recorder
@@ -266,7 +243,7 @@ class CurveOutcome:
 
 def learning_curve(record: TrainingRecord, *, memory_mb: int = TRAINER_MEMORY_MB) -> CurveOutcome:
     """Fit ``record``'s archive again in a trainer, seeded, validating on the held-out part after every
-    epoch; bounded like :func:`train_and_score` (memory cap, hard deadline)."""
+    epoch; bounded like :func:`start_training` (memory cap, hard deadline)."""
     budget_s = record.budget_s * VALIDATION_ALLOWANCE
     request = {
         "op": "learning_curve",
