@@ -58,7 +58,16 @@ def reference(input_shape: tuple, n_classes: int):
 
 def _model(learner, rng, input_shape=None, n_classes=None):
     """The model ``build_cnn`` returns (the defaults, or ``input_shape`` and ``n_classes``) and the call:
-    loaded here, or, for a subclass, the worker's report on it (built on random images of its input shape)."""
+    loaded here, or, for a subclass, the worker's report on it (built on random images of its input shape).
+
+    The layer and compile checks judge the same ``build_cnn()``, and neither changes it: it is built,
+    saved and loaded once for both."""
+    if input_shape is None:
+        return learner.once("build_cnn()", lambda: _built(learner, rng, None, None))
+    return _built(learner, rng, input_shape, n_classes)
+
+
+def _built(learner, rng, input_shape, n_classes):
     kwargs = {} if input_shape is None else {"input_shape": input_shape, "n_classes": n_classes}
     call = "build_cnn()" if input_shape is None else f"build_cnn(input_shape={input_shape}, n_classes={n_classes})"
     value = learner.build_cnn(**kwargs)
