@@ -65,9 +65,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_protocol(item, nextitem):
     """Under pytest-xdist, a test marked ``alone`` runs while no other worker runs a test.
 
-    Some tests hold what the whole machine shares: the fork loop fills the task quota of the sandbox's user
-    (``nobody`` as root: one quota for every worker on the machine), so a model trained beside it could fail
-    to start a thread. Every test (with its fixtures' setup and teardown) holds a shared lock on a file of this
+    Some tests hold what the whole machine shares: without the root layers, the fork loop fills the task quota
+    of the user running the tests, so a model trained beside it could fail to start a thread. Every test (with its fixtures' setup and teardown) holds a shared lock on a file of this
     run; an ``alone`` test holds it exclusively. A second lock, the gate, is taken before either, so that the
     other workers' next tests do not starve a waiting ``alone`` test.
     """

@@ -40,8 +40,13 @@ WRITABLE_DEVICES = ("/dev/null",)
 SYSTEM_INFO = ("/sys/devices/system/cpu", "/sys/devices/system/node")
 #: Of ``/etc``, only what the dynamic loader and the C library's clock need.
 ETC_COPIED = ("/etc/ld.so.cache", "/etc/localtime")
-#: The worker's own user as root drops to it (``nobody`` on most systems; no file on the host is its).
+#: The user a worker drops to as root where the system has no id of its own to give it (``nobody``).
 WORKER_UID = WORKER_GID = 65534
+#: A worker's own user and group as root: this plus its launcher's process id, so no two workers that run
+#: at the same time share one (the kernel counts ``RLIMIT_NPROC`` per user: with one user for every worker,
+#: a learner's fork loop left the next learners no thread to start). The range above it is one that
+#: systemd's table of UIDs leaves unassigned (1879048192-2147352575); a process id is below 2**22.
+WORKER_ID_BASE = 0x70000000
 #: The members of the ``grader`` package the worker imports (everything else of it stays out of view).
 PACKAGE_MEMBERS = ("__init__.py", "outcomes.py", "sandbox")
 #: The conventional top-level links of a merged-/usr system (``/lib -> usr/lib``), recreated so the
@@ -59,7 +64,8 @@ class View:
     ``read_only``: files and folders, each visible at its own path; ``package``: the grader package
     folder, shown only as ``package_members``; ``holes``: folders inside a ``read_only`` entry that
     stay empty (the folders the caller hid, e.g. a class folder); ``writable``: the session folder;
-    ``links``: symlinks to recreate (``path -> target`` as the host has them).
+    ``links``: symlinks to recreate (``path -> target`` as the host has them); ``uid``/``gid``: the
+    worker's own user and group as root.
     """
 
     read_only: tuple[str, ...]
@@ -68,6 +74,8 @@ class View:
     holes: tuple[str, ...]
     writable: str
     links: dict[str, str] = field(default_factory=dict)
+    uid: int = WORKER_UID  # who the worker becomes as root (:func:`worker_ids`), and whom /etc names
+    gid: int = WORKER_GID
 
 
 def _real(path: str) -> str:
@@ -174,9 +182,34 @@ def grader_package() -> str:
     return _real(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def worker_view(session_dir: str, hidden: list[str] | tuple[str, ...] = ()) -> View:
+ID_MAPS = ("/proc/self/uid_map", "/proc/self/gid_map")  # this process's user namespace: which ids exist
+
+
+def worker_ids(launcher_pid: int, maps: tuple[str, str] = ID_MAPS) -> tuple[int, int]:
+    """The user and group id a worker started by ``launcher_pid`` becomes as root: its own
+    (:data:`WORKER_ID_BASE` + the pid), or ``nobody`` where this process's user namespace maps no such
+    id (``maps``: its uid and gid maps; a container may map only 65536 ids)."""
+    own = WORKER_ID_BASE + int(launcher_pid)
+    if all(_mapped(own, path) for path in maps):
+        return own, own
+    return WORKER_UID, WORKER_GID
+
+
+def _mapped(number: int, map_file: str) -> bool:
+    try:
+        with open(map_file, encoding="ascii") as handle:
+            ranges = [[int(field) for field in line.split()] for line in handle]
+    except (OSError, ValueError):
+        return False
+    return any(len(r) == 3 and r[0] <= number < r[0] + r[2] for r in ranges)
+
+
+def worker_view(
+    session_dir: str, hidden: list[str] | tuple[str, ...] = (), ids: tuple[int, int] = (WORKER_UID, WORKER_GID)
+) -> View:
     """The worker's view for ``session_dir``; ``hidden``: folders that must stay empty even if a
-    listed folder holds them (a class folder, an instructor's checks)."""
+    listed folder holds them (a class folder, an instructor's checks); ``ids``: the worker's own user
+    and group as root (:func:`worker_ids`)."""
     session = _real(session_dir)
     package = grader_package()
     checkout = os.path.dirname(package)  # a checkout's root or a site folder
@@ -219,6 +252,8 @@ def worker_view(session_dir: str, hidden: list[str] | tuple[str, ...] = ()) -> V
         holes=tuple(_outermost(holes)),
         writable=session,
         links={k: v for k, v in links.items() if not _inside(k, session)},
+        uid=ids[0],
+        gid=ids[1],
     )
 
 

@@ -363,7 +363,7 @@ def _etc_files(view: View) -> dict[str, bytes]:
         except OSError:
             pass
     home = os.path.join(view.writable, "home")
-    for name, text in allowlist.passwd_entries(allowlist.WORKER_UID, allowlist.WORKER_GID, home).items():
+    for name, text in allowlist.passwd_entries(view.uid, view.gid, home).items():
         files[name] = text.encode()
     return files
 

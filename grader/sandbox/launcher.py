@@ -31,11 +31,12 @@ def launch(argv: list[str] | None = None) -> None:
     unprivileged = os.environ.pop(UNPRIVILEGED_VARIABLE, "") == "1"
     layers: dict[str, bool] = isolation.new_namespaces(skip=unprivileged)
     isolation.drop_ptrace_capability()  # after unshare, which needs root; before any learner code
+    ids = allowlist.worker_ids(os.getpid())  # the worker's own user as root: its tasks are counted apart
     child = os.fork()
     if child == 0:
         try:
             isolation.die_with_parent()  # a killed launcher takes the worker (and its PID namespace) along
-            view = allowlist.worker_view(argv[2], hidden)
+            view = allowlist.worker_view(argv[2], hidden, ids)
             # while /sys/fs/cgroup and the system's tools are still in sight
             layers.update(
                 limits.join_cgroups(

@@ -245,7 +245,7 @@ def lock_down(session_dir: str, layers: dict[str, bool], view: View) -> dict[str
     if layers.get("allowlisted files"):
         layers["read-only files"] = _read_only(["/", *view.read_only, *view.package_members])
         isolation.drop_bounding_set()  # while root: the bounding set needs CAP_SETPCAP
-        layers["unprivileged user"] = isolation.become_worker_user(session_dir)
+        layers["unprivileged user"] = isolation.become_worker_user(session_dir, view.uid, view.gid)
         isolation.die_with_parent()  # a change of user clears the parent-death signal: set it again
     else:
         layers["read-only files"] = layers["unprivileged user"] = False

@@ -21,8 +21,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import solution_source
 from test_hostile import EXERCISE, FULL, MODES, TARGET, _with_function, grade
+
+from grader.sandbox import allowlist
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox's layers are Linux's")
 
@@ -418,3 +422,29 @@ def test_hidden_folders_inside_the_package_are_not_holes(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "path", [*sys.path, site])
     view = allowlist.worker_view(str(tmp_path), [os.path.join(package, "exercises"), package + "/_content"])
     assert not any(hole.startswith(package) for hole in view.holes), view.holes
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pid=st.integers(min_value=1, max_value=2**22),
+    start=st.integers(min_value=0, max_value=2**32 - 2),
+    length=st.integers(min_value=1, max_value=2**32),
+)
+def test_each_worker_gets_its_own_ids_where_the_namespace_maps_them_and_nobody_elsewhere(pid, start, length):
+    """Root's worker becomes user WORKER_ID_BASE + its launcher's pid (its tasks counted apart from every other
+    worker's), unless the user namespace maps no such id, as in a container mapping 65536 ids: then ``nobody``."""
+    with tempfile.TemporaryDirectory() as folder:
+        uid_map, gid_map = os.path.join(folder, "uid_map"), os.path.join(folder, "gid_map")
+        for path in (uid_map, gid_map):
+            Path(path).write_text(f"{start:>10} {start:>10} {length:>10}\n", encoding="ascii")
+        ids = allowlist.worker_ids(pid, (uid_map, gid_map))
+    own = allowlist.WORKER_ID_BASE + pid
+    assert ids == ((own, own) if start <= own < start + length else (allowlist.WORKER_UID, allowlist.WORKER_GID))
+
+
+def test_two_launchers_never_share_a_worker_user_where_every_id_is_mapped(tmp_path):
+    full = tmp_path / "map"
+    full.write_text("         0          0 4294967295\n", encoding="ascii")
+    maps = (str(full), str(full))
+    assert allowlist.worker_ids(101, maps) != allowlist.worker_ids(102, maps)
+    assert allowlist.WORKER_ID_BASE + 2**22 < 2147352576  # below systemd's foreign range, above nspawn's

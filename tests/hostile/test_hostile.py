@@ -309,9 +309,10 @@ def _with_function(body: str) -> str:
     return "import json\n" + source.replace(ORIGINAL, 'def batchnorm_params(channels):\n    """hostile"""\n' + body)
 
 
-#: Cases that take what other tests share: the fork loop fills the task quota of the sandbox's user, which as root
-#: is one user (``nobody``) for every worker on the machine; a test beside it under pytest-xdist could not fork.
-ALONE = {"fork loop"}
+#: Cases that take what other tests share: without the root layers the fork loop fills the task quota of the
+#: user who runs the tests, which every other worker shares; a test beside it under pytest-xdist could not fork.
+#: With them each worker is a user of its own (tests/hostile/test_task_quota.py), and the loop fills only its own.
+ALONE = set() if ROOT_LAYERS else {"fork loop"}
 
 
 @pytest.mark.parametrize(
