@@ -244,7 +244,7 @@ junit_xml_option = click.option(
 plot_option = click.option(
     "--plot",
     is_flag=True,
-    help="Training exercises (02, 08-12): draw loss and val_loss per epoch, yours beside the reference's, "
+    help="Training exercises (02, 08-12, 16): draw loss and val_loss per epoch, yours beside the reference's, "
     'into .kerasdrill/plots/ (PNG with the plots extra: pip install "kerasdrill[plots]"; SVG always).',
 )
 seed_option = click.option(

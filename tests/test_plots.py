@@ -19,6 +19,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import mutate, solution_source
 
 from grader.engine import GradeOptions, grade_exercise
@@ -242,6 +244,30 @@ def test_exercise_12_plots_its_recipe_and_exercise_11_says_it_trains_nothing(tmp
     assert cached["trains"] is False  # the next run knows without grading the reference again
 
 
+@slow
+def test_exercise_16_draws_the_learners_own_early_stopping_history_beside_the_references(tmp_path):
+    """16's checks run the learner's fit_with_early_stopping in the worker: its history is the curve (never
+    fitted again), beside the reference solution's run of the same check. It used to say it trained nothing."""
+    sixteen = find_exercise("exercise-16")
+    options = GradeOptions(plot_dir=str(tmp_path))
+    source = tmp_path / "learner" / sixteen.file_name
+    source.parent.mkdir()
+    source.write_text(solution_source(sixteen), encoding="utf-8")
+    result = grade_exercise(sixteen, Submission(source), options)
+    assert result.passed and [note["$message"] for note in result.notes] == ["plots.written"], result.notes
+    series = result.learning_curves["series"]
+    assert series["yours"] == series["reference"] and 1 < len(series["yours"]["val_loss"]) < 40
+    assert result.learning_curves["data"] == "noisy_regression" and (tmp_path / "exercise_16.png").is_file()
+
+    never_stops = mutate(solution_source(sixteen), ("        callbacks=[early_stopping],\n", ""))
+    source.write_text(never_stops, encoding="utf-8")
+    result = grade_exercise(sixteen, Submission(source), options)
+    assert not result.passed and [note["$message"] for note in result.notes] == ["plots.written"], result.notes
+    series = result.learning_curves["series"]
+    assert len(series["yours"]["loss"]) == len(series["yours"]["val_loss"]) == 40  # what the learner's fit ran
+    assert len(series["reference"]["val_loss"]) < 40
+
+
 def test_a_plain_data_exercise_says_it_trains_nothing_and_imports_no_tensorflow(tmp_path):
     code = textwrap.dedent(
         f"""
@@ -286,6 +312,20 @@ def test_a_model_named_like_markup_is_text_in_the_svg_never_markup():
     root = ET.fromstring(text)
     assert not list(root.iter(f"{SVG}script"))
     assert any(HOSTILE in "".join(node.itertext()) for node in root.iter(f"{SVG}text"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), min_size=1, max_size=200))
+def test_a_title_too_wide_for_the_figure_is_shortened_in_every_language(title):
+    from grader.outputs.columns import display_width
+
+    for language in ("en", "ko"):
+        labels = learning_curve.labels_for(
+            catalogue_for(find_exercise("exercise-16"), language), exercise="exercise-16", title=title
+        )
+        assert display_width(labels["title"]) <= learning_curve.TITLE_COLUMNS
+        assert display_width(labels["subtitle"]) <= learning_curve.SUBTITLE_COLUMNS
+        assert labels["title"].startswith("exercise-16")
 
 
 def test_labels_come_from_the_catalogue_and_hide_keras_default_names():

@@ -21,6 +21,7 @@ Runs only in the checker (never learner code): importing this module imports Ker
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tempfile
@@ -940,6 +941,31 @@ def record_for_plot(
     name = str(getattr(model, "name", "") or "")
     settings = {"seed": seed, "epochs": epochs, "batch_size": batch_size, "metric": metric}
     return recorder.offer(archive_bytes(model), data, model_name=name, **settings) is not None
+
+
+def record_history_for_plot(
+    loss: Any, val_loss: Any, data: Any, *, seed: int, epochs: int, batch_size: int = 32, model_name: str = ""
+) -> bool:
+    """Offer a fit the learner's own code ran (in the worker) for ``--plot``: its per-epoch ``loss`` and
+    ``val_loss`` are drawn as they are (non-finite values left out), beside the reference solution's run of
+    the same check. ``data`` names the data (a :class:`grader.datasets.Split`); ``seed``, ``epochs`` and
+    ``batch_size`` say which fit this is. Trains nothing; ``False`` when no plot was asked for or a fit is
+    already kept."""
+    from grader.checking.trainer import CurveOutcome, current_recorder
+
+    recorder = current_recorder()
+    if recorder is None:
+        return False
+    curve = CurveOutcome(
+        loss=tuple(_finite_or_none(v) for v in loss), val_loss=tuple(_finite_or_none(v) for v in val_loss)
+    )
+    settings = {"seed": seed, "epochs": epochs, "batch_size": batch_size, "model_name": model_name}
+    return recorder.offer(b"", data, curve=curve, **settings) is not None
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 # ----------------------------------------------------------------------------- subclassed models

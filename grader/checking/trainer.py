@@ -177,6 +177,7 @@ class TrainingRecord:
     failure: str = ""  # how the graded fit ended: "" (scored) or TrainingOutcome.failure, with its error
     error_type: str = ""
     error: str = ""
+    curve: CurveOutcome | None = None  # a fit already run (the learner's own, in the worker): drawn as it is
 
     @property
     def key(self) -> str:

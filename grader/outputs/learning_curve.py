@@ -24,6 +24,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from grader.messages import Catalogue
+from grader.outputs.columns import clip, display_width
 
 SERIES = ("yours", "reference")
 KINDS = ("loss", "val_loss")
@@ -57,11 +58,22 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DEFAULT_MODEL_NAME = re.compile(r"(sequential|functional|model)(_\d+)?")
 
 
+#: The widest title and subtitle the figure holds, in terminal columns (a Hangul syllable is two): the title
+#: is bold at 16 px (SVG) and 18 px (PNG), the subtitle 11-12.5 px, across 800 px.
+TITLE_COLUMNS, SUBTITLE_COLUMNS = 72, 112
+
+
 def labels_for(catalogue: Catalogue, *, exercise: str, title: str, data: Any = "", model: str = "") -> dict[str, str]:
     """Every label of the figure in ``catalogue``'s language. ``data`` is the dataset's name (a string or a
-    message ref); ``model``, the learner's model name, shown unless it is Keras's default."""
+    message ref); ``model``, the learner's model name, shown unless it is Keras's default. A title or
+    subtitle too wide for the figure is shortened with "…" (the exercise's title, then the line)."""
     params = {"exercise": exercise, "exercise_title": title, "data": data}
     labels = {name: catalogue.render(f"plots.{name}", **params) for name in LABEL_IDS}
+    excess = display_width(labels["title"]) - TITLE_COLUMNS
+    if excess > 0:
+        shorter = clip(title, max(display_width(title) - excess, 8))
+        labels["title"] = clip(catalogue.render("plots.title", **{**params, "exercise_title": shorter}), TITLE_COLUMNS)
+    labels["subtitle"] = clip(labels["subtitle"], SUBTITLE_COLUMNS)
     shown = " ".join(str(model).split())[:40]
     if shown and not _DEFAULT_MODEL_NAME.fullmatch(shown):
         labels["yours"] = catalogue.render("plots.yours_named", model=shown)

@@ -36,7 +36,8 @@ from grader.checking import (
     load_model,
     type_name,
 )
-from grader.checking.models import deterministic, keras, learner_model, predict
+from grader.checking.models import deterministic, keras, learner_model, predict, record_history_for_plot
+from grader.datasets import Split
 from grader.sandbox.protocol import ModelFile
 
 MAX_EPOCHS = 40
@@ -125,6 +126,8 @@ def _training_run(learner, rng, seed) -> dict:
         "patience": patience,
         "returned": returned,
         "trained": args[0],
+        "data": Split(x_train, y_train, x_valid, y_valid, "noisy_regression"),
+        "seed": seed,
         "valid": (x_valid, y_valid),
         "untrained": model,  # its validation loss is computed only when the trained model's is not the lowest
     }
@@ -145,6 +148,8 @@ def _fit(learner, rng, seed):
         fail("no_val_loss", call=call, found=sorted(str(k) for k in returned)[:8])
     if loss is None or loss.size != val_loss.size:
         fail("history_values", call=call, key="loss", found_type=type_name(returned.get("loss")))
+    # --plot: this history is the learning curve; the reference solution's run of this check beside it
+    record_history_for_plot(loss, val_loss, run["data"], seed=run["seed"], epochs=MAX_EPOCHS)
     return call, run["patience"], loss, val_loss, run["trained"], run["valid"], run["untrained"]
 
 
