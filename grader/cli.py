@@ -17,7 +17,15 @@ from typing import Any
 
 import click
 
-from grader.messages import LANGUAGES, Catalogue, catalogue_for, detect_language
+from grader.messages import (
+    LANGUAGES,
+    MESSAGE_REF_KEY,
+    Catalogue,
+    Localized,
+    catalogue_for,
+    detect_language,
+    is_message_ref,
+)
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WRITERS
 from grader.outputs.sanitize import ci_log
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
@@ -556,11 +564,11 @@ def batch_command(
 
     try:
         if late_penalty is not None and due is None:
-            raise DeadlineError("--late-penalty needs --due (the deadline it counts from)")
+            raise DeadlineError("instructor.penalty_needs_due")
         due_time = parse_due(due) if due is not None else None
         penalty = LatePenalty.parse(late_penalty) if late_penalty is not None else None
     except DeadlineError as error:
-        click.echo(f"grade batch: {ci_log(error)}", err=True)
+        click.echo(f"grade batch: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
     options = GradeOptions(
         language=_language(),
@@ -633,11 +641,13 @@ def merge_command(
             parts, out, formats, _text_context(to_screen=False), roster=class_roster, stream=sys.stderr
         )
     except MergeError as error:
-        click.echo(f"grade merge: {ci_log(error)}", err=True)
+        click.echo(f"grade merge: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
+    catalogue = _catalogue()
     for problem in problems:
-        click.echo(f"grade merge: incomplete: {ci_log(problem)}", err=True)
-    click.echo(f"merged {len(merged.learners)} learner(s) from {len(parts)} part(s); results in {out}/", err=True)
+        click.echo(f"grade merge: {_incomplete(catalogue, problem)}", err=True)
+    done = catalogue.render("instructor.merge_done", learners=len(merged.learners), parts=len(parts), out=str(out))
+    click.echo(ci_log(done), err=True)
     code = _batch_exit_code(merged, fail_under)
     sys.exit(EXIT_BELOW if code == EXIT_INTERRUPTED else code)
 
@@ -677,13 +687,13 @@ def report_command(results: tuple[Path, ...], out: Path | None) -> None:
         else:
             _, text, problems = class_report(results, out=out, language=_language(), width=terminal_width())
     except MergeError as error:
-        click.echo(f"grade report: {ci_log(error)}", err=True)
+        click.echo(f"grade report: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
     except ImportError as missing:  # the page needs jinja2 (the "report" extra); the table does not
         click.echo(_catalogue().render("class_report.no_jinja2", module=missing.name or "jinja2"), err=True)
         sys.exit(EXIT_USAGE)
     for problem in problems:
-        click.echo(f"grade report: incomplete: {ci_log(problem)}", err=True)
+        click.echo(f"grade report: {_incomplete(_catalogue(), problem)}", err=True)
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -760,11 +770,12 @@ def ci_github_command(
             language=_language(),
         )
     except WheelError as error:
-        click.echo(f"grade ci github: {error}", err=True)
+        click.echo(f"grade ci github: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
+    catalogue = _catalogue()
     for path in written:
-        click.echo(f"wrote {path}")
-    click.echo("Commit both files (git add .github) and push: the workflow runs on GitHub.")
+        click.echo(catalogue.render("instructor.wrote", path=str(path)))
+    click.echo(catalogue.render("instructor.github_next"))
 
 
 @ci_group.command("gradescope")
@@ -806,7 +817,7 @@ def ci_gradescope_command(
     try:
         use_extra_checks([extra_checks] if extra_checks else [], extra_visibility)  # a broken folder fails here
     except RegistryError as error:
-        click.echo(f"grade ci gradescope: {error}", err=True)
+        click.echo(f"grade ci gradescope: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
     (exercise,) = _exercises((exercise_name,))
     try:
@@ -819,9 +830,9 @@ def ci_gradescope_command(
             language=_language(),
         )
     except WheelError as error:
-        click.echo(f"grade ci gradescope: {error}", err=True)
+        click.echo(f"grade ci gradescope: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(f"wrote {path}: upload it as the autograder, and raise its memory to 2 GB (README.md inside).")
+    click.echo(_catalogue().render("instructor.gradescope_wrote", path=str(path)))
 
 
 @ci_group.command("run-gradescope")
@@ -1075,11 +1086,23 @@ def _class_roster(command: str, formats, roster):
     lms = [name for name in formats if name in ("canvas", "moodle")]
     try:
         if lms and roster is None:
-            raise RosterError(f"--format {lms[0]} needs --roster (the learners' LMS identifiers)")
+            raise RosterError("instructor.roster_needed", format=lms[0])
         return read_roster(roster, formats) if roster is not None else None
     except RosterError as error:
-        click.echo(f"grade {command}: {ci_log(error)}", err=True)
+        click.echo(f"grade {command}: {_told(error)}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _told(error: Exception) -> str:
+    """An instructor-facing error in the chosen language (a :class:`~grader.messages.Localized` one), safe for a
+    CI log: its paths and names are the instructor's own, but a learner's folder name may be among them."""
+    return ci_log(error.render(_catalogue()) if isinstance(error, Localized) else str(error))
+
+
+def _incomplete(catalogue: Catalogue, problem: Any) -> str:
+    """One reason a merged class is incomplete (a message ref), as ``grade merge`` and ``grade report`` print it."""
+    text = catalogue.render(problem[MESSAGE_REF_KEY], **problem["params"]) if is_message_ref(problem) else str(problem)
+    return ci_log(catalogue.render("instructor.incomplete", problem=text))
 
 
 if __name__ == "__main__":  # pragma: no cover

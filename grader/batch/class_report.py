@@ -22,7 +22,7 @@ def read_class(parts: Sequence[str | os.PathLike]) -> tuple[ClassResult, list[st
     """The class in ``parts`` (one results.json or folder, or a class's shards) and what is missing.
     :class:`~grader.batch.merge.MergeError` if a part cannot be read or the parts do not belong together."""
     if not parts:
-        raise MergeError("no results given")
+        raise MergeError("instructor.merge_no_results")
     read = [read_part(part) for part in parts]
     if len(read) == 1 and not read[0].provenance.get("class", {}).get("shard"):
         return read[0], ([] if read[0].complete else ["the batch was interrupted"])

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.layout import LearnerFolder
+from grader.messages import Localized
 from grader.registry import Exercise
 from grader.submissions import LOADERS
 from grader.submissions.intake import MAX_BYTES, MAX_BYTES_OTHER
@@ -47,7 +48,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _PENALTY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*/\s*(day|hour)\s*(?:,\s*max\s*(\d+(?:\.\d+)?)\s*%)?\s*$", re.I)
 
 
-class DeadlineError(ValueError):
+class DeadlineError(Localized, ValueError):
     """A ``--due`` or ``--late-penalty`` that cannot be read (a usage error)."""
 
 
@@ -56,9 +57,9 @@ def parse_due(text: str) -> datetime:
     try:
         due = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise DeadlineError(f"--due {text!r}: write an ISO time with its offset, e.g. 2026-12-01T23:59+09:00") from None
+        raise DeadlineError("instructor.due_unreadable", text=repr(text)) from None
     if due.tzinfo is None:
-        raise DeadlineError(f"--due {text!r}: add the time zone offset, e.g. {text}+09:00 (or Z for UTC)")
+        raise DeadlineError("instructor.due_no_offset", text=repr(text), example=text)
     return due
 
 
@@ -74,10 +75,10 @@ class LatePenalty:
     def parse(cls, text: str) -> LatePenalty:
         found = _PENALTY.match(text)
         if not found:
-            raise DeadlineError(f"--late-penalty {text!r}: write e.g. 10%/day,max50% or 5%/hour")
+            raise DeadlineError("instructor.penalty_unreadable", text=repr(text))
         percent, unit, cap = float(found.group(1)), found.group(2).lower(), float(found.group(3) or 100)
         if percent > 100 or cap > 100:
-            raise DeadlineError(f"--late-penalty {text!r}: percentages are at most 100%")
+            raise DeadlineError("instructor.penalty_over_100", text=repr(text))
         return cls(percent, unit, cap)
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grader.messages import Localized, message_ref
 from grader.outputs import CLASS_WRITERS
 from grader.results import ClassResult, LearnerResult
 
@@ -22,7 +23,7 @@ from grader.results import ClassResult, LearnerResult
 SAME_IN_EVERY_PART = ("grader_version", "exercise_versions", "seed", "language")
 
 
-class MergeError(Exception):
+class MergeError(Localized):
     """Parts that cannot be merged; the message says which and why."""
 
 
@@ -34,9 +35,9 @@ def read_part(folder: str | os.PathLike) -> ClassResult:
     try:
         return ClassResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        raise MergeError(f"{path}: not found (a shard's --out folder holds results.json)") from None
+        raise MergeError("instructor.merge_not_found", path=str(path)) from None
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise MergeError(f"{path}: not a results.json written by grade batch ({exc})") from None
+        raise MergeError("instructor.merge_not_results", path=str(path), error=str(exc)) from None
 
 
 def merge_results(parts: Sequence[ClassResult], names: Sequence[str] = ()) -> tuple[ClassResult, list[str]]:
@@ -47,44 +48,46 @@ def merge_results(parts: Sequence[ClassResult], names: Sequence[str] = ()) -> tu
     in messages (default: their position).
     """
     if not parts:
-        raise MergeError("nothing to merge")
+        raise MergeError("instructor.merge_nothing")
     labels = list(names) or [f"part {i + 1}" for i in range(len(parts))]
     first = parts[0]
     for label, part in zip(labels[1:], parts[1:]):
         if part.exercises != first.exercises or part.max_points != first.max_points:
-            raise MergeError(f"{label} graded other exercises ({', '.join(part.exercises)}) than {labels[0]}")
+            raise MergeError(
+                "instructor.merge_other_exercises", label=label, exercises=", ".join(part.exercises), first=labels[0]
+            )
         for key in SAME_IN_EVERY_PART:
             if part.provenance.get(key) != first.provenance.get(key):
-                raise MergeError(f"{label} and {labels[0]} differ in {key}: their scores are not comparable")
+                raise MergeError("instructor.merge_differ", label=label, first=labels[0], key=key)
         if _class(part).get("learners") != _class(first).get("learners"):
-            raise MergeError(f"{label} and {labels[0]} were graded from different class folders")
+            raise MergeError("instructor.merge_other_class", label=label, first=labels[0])
     problems: list[str] = []
     shards = [tuple(_class(part).get("shard", (1, 1))) for part in parts]
     total = shards[0][1] if shards else 1
     if any(n != total for _, n in shards):
-        raise MergeError(
-            "the parts were cut into different numbers of shards: " + ", ".join(f"{k}/{n}" for k, n in shards)
-        )
+        raise MergeError("instructor.merge_shard_counts", shards=", ".join(f"{k}/{n}" for k, n in shards))
     seen_shards: dict[int, str] = {}
     for label, (k, _) in zip(labels, shards):
         if k in seen_shards:
-            raise MergeError(f"{label} and {seen_shards[k]} are both shard {k}/{total}")
+            raise MergeError("instructor.merge_same_shard", label=label, other=seen_shards[k], shard=f"{k}/{total}")
         seen_shards[k] = label
     missing = [f"{k}/{total}" for k in range(1, total + 1) if k not in seen_shards]
     if missing:
-        problems.append("missing shard(s): " + ", ".join(missing))
+        problems.append(message_ref("instructor.merge_missing_shards", shards=", ".join(missing)))
     by_learner: dict[str, LearnerResult] = {}
     for label, part in zip(labels, parts):
         if not part.complete:
-            problems.append(f"{label} was interrupted")
+            problems.append(message_ref("instructor.merge_interrupted", label=label))
         for learner in part.learners:
             if learner.learner in by_learner:
-                raise MergeError(f"{learner.learner} is in two parts (the second: {label})")
+                raise MergeError("instructor.merge_learner_twice", learner=learner.learner, label=label)
             by_learner[learner.learner] = learner
     order = list(_class(first).get("learners") or sorted(by_learner))
     ungraded = [name for name in order if name not in by_learner]
     if ungraded and not missing:
-        problems.append(f"{len(ungraded)} learner(s) graded in no part: " + ", ".join(ungraded[:10]))
+        problems.append(
+            message_ref("instructor.merge_ungraded", count=len(ungraded), learners=", ".join(ungraded[:10]))
+        )
     provenance = {key: value for key, value in first.provenance.items() if key not in ("started", "finished")}
     provenance["class"] = {"learners": order, "shard": [1, 1], "merged_from": len(parts)}
     times = [part.provenance for part in parts]
@@ -157,7 +160,7 @@ def _merged_deadline(provenances: Sequence[dict], labels: Sequence[str]) -> dict
     for label, provenance in zip(labels, provenances):
         deadline = provenance.get("deadline") or {}
         if any(deadline.get(key) != first.get(key) for key in ("due", "late_penalty", "graded")):
-            raise MergeError(f"{label} and {labels[0]} were graded with another --due or --late-penalty")
+            raise MergeError("instructor.merge_other_deadline", label=label, first=labels[0])
         learners.update(deadline.get("learners") or {})
     return {**first, "learners": learners}
 

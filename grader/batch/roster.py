@@ -19,6 +19,7 @@ import io
 import os
 from dataclasses import replace
 
+from grader.messages import Localized
 from grader.outputs.lms import ALIASES, CANVAS_IDS, Roster, RosterEntry, match
 from grader.results import ClassResult
 
@@ -29,7 +30,7 @@ MAX_CELL = 256
 NOT_IN_ROSTER = "not in the roster: no LMS row"
 
 
-class RosterError(ValueError):
+class RosterError(Localized, ValueError):
     """The roster cannot be used (unreadable, too large, no learner column, a needed identifier missing)."""
 
 
@@ -39,25 +40,25 @@ def read_roster(path: str | os.PathLike, formats: tuple[str, ...] | list[str] = 
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as error:
-        raise RosterError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise RosterError("instructor.roster_unreadable", path=str(path), error=str(error.strerror or error)) from None
     if len(data) > MAX_BYTES:
-        raise RosterError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; a roster is a few KB")
+        raise RosterError("instructor.roster_too_large", path=str(path), limit=MAX_BYTES // (1024 * 1024))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RosterError(f"{path}: not UTF-8 text (save it as CSV UTF-8)") from None
+        raise RosterError("instructor.roster_not_utf8", path=str(path)) from None
     try:
         rows = list(_rows(text))
     except csv.Error as error:
-        raise RosterError(f"{path}: not a CSV file ({error})") from None
+        raise RosterError("instructor.roster_not_csv", path=str(path), error=str(error)) from None
     if not rows:
-        raise RosterError(f"{path}: empty")
+        raise RosterError("instructor.roster_empty", path=str(path))
     header, body = rows[0], rows[1:]
     if len(header) > MAX_COLUMNS:
-        raise RosterError(f"{path}: more than {MAX_COLUMNS} columns")
+        raise RosterError("instructor.roster_columns", path=str(path), limit=MAX_COLUMNS)
     fields = [ALIASES.get(_key(name), "") for name in header]
     if "learner" not in fields:
-        raise RosterError(f"{path}: no learner column (name one 'learner', 'folder' or 'github')")
+        raise RosterError("instructor.roster_no_learner_column", path=str(path))
     entries = []
     for number, row in enumerate(body, start=2):
         values = {}
@@ -68,7 +69,7 @@ def read_roster(path: str | os.PathLike, formats: tuple[str, ...] | list[str] = 
         if not learner and not any(values.values()):
             continue  # a blank line
         if not learner:
-            raise RosterError(f"{path}: row {number} names no learner")
+            raise RosterError("instructor.roster_row_without_learner", path=str(path), row=number)
         entries.append(RosterEntry(learner, values))
     roster = Roster(entries, tuple(dict.fromkeys(name for name in fields if name and name != "learner")))
     _check(roster, path, formats)
@@ -91,9 +92,9 @@ def _key(name: str) -> str:
 
 def _check(roster: Roster, path: str | os.PathLike, formats) -> None:
     if "canvas" in formats and not any(name in roster.columns for name in CANVAS_IDS):
-        raise RosterError(f"{path}: Canvas needs a Student, ID or SIS User ID column")
+        raise RosterError("instructor.roster_canvas_ids", path=str(path))
     if "moodle" in formats and not roster.moodle_field():
-        raise RosterError(f"{path}: Moodle needs an email, idnumber or username column")
+        raise RosterError("instructor.roster_moodle_ids", path=str(path))
 
 
 def reconcile(graded: ClassResult, roster: Roster) -> tuple[ClassResult, list[str]]:

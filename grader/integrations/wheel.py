@@ -22,12 +22,14 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+from grader.messages import Localized
+
 DISTRIBUTION = "kerasdrill"
 #: dist-info files that describe one installation, not the package (pip writes them when it installs)
 INSTALL_ONLY = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
 
 
-class WheelError(Exception):
+class WheelError(Localized):
     """No wheel could be built or found; the message says what to do."""
 
 
@@ -46,7 +48,7 @@ def kerasdrill_wheel(destination: str | os.PathLike, given: str | os.PathLike | 
     if given is not None:
         path = Path(given)
         if path.suffix != ".whl" or not path.is_file():
-            raise WheelError(f"{given}: not a wheel file (.whl)")
+            raise WheelError("instructor.wheel_not_a_wheel", path=str(given))
         return Path(shutil.copy2(path, folder / path.name))
     checkout = source_checkout()
     if checkout is None:
@@ -59,7 +61,7 @@ def kerasdrill_wheel(destination: str | os.PathLike, given: str | os.PathLike | 
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
         wheels = sorted(Path(built).glob("kerasdrill-*.whl"))
         if completed.returncode != 0 or not wheels:
-            raise WheelError("building the kerasdrill wheel failed:\n" + (completed.stderr or completed.stdout)[-2000:])
+            raise WheelError("instructor.wheel_build_failed", output=(completed.stderr or completed.stdout)[-2000:])
         return Path(shutil.move(str(wheels[0]), folder / wheels[0].name))
 
 
@@ -69,18 +71,13 @@ def wheel_from_installed(destination: str | os.PathLike) -> Path:
     try:
         dist = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        raise WheelError(
-            "kerasdrill is not installed as a package here; pass --wheel PATH (a kerasdrill .whl)"
-        ) from None
+        raise WheelError("instructor.wheel_not_installed") from None
     files = list(dist.files or [])
     info = next((f.parts[0] for f in files if f.parts and f.parts[0].endswith(".dist-info")), None)
     here = Path(__file__).resolve().parents[1]
     if info is None or not any(Path(dist.locate_file(f)).resolve() == here / "__init__.py" for f in files):
         # an editable install (its files are elsewhere) or another copy than the one running: not this package
-        raise WheelError(
-            "the installed kerasdrill is not the one running (an editable install?); build a wheel with "
-            "`pip wheel --no-deps -w dist/ PATH-TO-CHECKOUT` and pass --wheel dist/kerasdrill-*.whl"
-        )
+        raise WheelError("instructor.wheel_not_this_one")
     tag = "py3-none-any"
     wheel_text = Path(dist.locate_file(f"{info}/WHEEL")).read_text(encoding="utf-8")
     for line in wheel_text.splitlines():

@@ -247,3 +247,17 @@ def detect_language(environ: dict[str, str] | None = None) -> str:
 def catalogue_for(exercise: Exercise | None = None, language: str = DEFAULT_LANGUAGE) -> Catalogue:
     """The catalogue for ``exercise`` (or the engine alone) in ``language``."""
     return Catalogue(language, exercise.directory if exercise is not None else None)
+
+
+class Localized(Exception):
+    """An error a person reads (an instructor's bad roster, a shard that does not fit): a catalogue message
+    (``ref``) that each front end renders in its reader's language; ``str()`` is the English text, for logs
+    and callers that do not translate."""
+
+    def __init__(self, message_id: str, /, **params: Any) -> None:
+        self.ref = message_ref(message_id, **params)
+        super().__init__(Catalogue(DEFAULT_LANGUAGE).render(message_id, **params))
+
+    def render(self, catalogue: Catalogue) -> str:
+        """The message in ``catalogue``'s language."""
+        return catalogue.render(self.ref[MESSAGE_REF_KEY], **self.ref["params"])
