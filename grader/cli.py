@@ -17,15 +17,7 @@ from typing import Any
 
 import click
 
-from grader.messages import (
-    LANGUAGES,
-    MESSAGE_REF_KEY,
-    Catalogue,
-    Localized,
-    catalogue_for,
-    detect_language,
-    is_message_ref,
-)
+from grader.messages import LANGUAGES, Catalogue, Localized, catalogue_for, detect_language
 from grader.outputs import CLASS_WRITERS, DEFAULT_CLASS_FORMATS, WRITERS
 from grader.outputs.sanitize import ci_log
 from grader.registry import Exercise, UnknownExercise, all_exercises, find_exercise
@@ -1101,8 +1093,7 @@ def _told(error: Exception) -> str:
 
 def _incomplete(catalogue: Catalogue, problem: Any) -> str:
     """One reason a merged class is incomplete (a message ref), as ``grade merge`` and ``grade report`` print it."""
-    text = catalogue.render(problem[MESSAGE_REF_KEY], **problem["params"]) if is_message_ref(problem) else str(problem)
-    return ci_log(catalogue.render("instructor.incomplete", problem=text))
+    return ci_log(catalogue.render("instructor.incomplete", problem=problem))
 
 
 if __name__ == "__main__":  # pragma: no cover

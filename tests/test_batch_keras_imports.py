@@ -119,7 +119,7 @@ def test_a_model_exercise_batch_with_two_grading_processes_imports_keras_once(tm
         stderr=subprocess.PIPE,
         text=True,
     )
-    found: dict[str, set] = {}
+    found: dict[str, dict[str, str]] = {}
     assert Path("/proc/sys/kernel/randomize_va_space").read_text().strip() != "0", "ASLR is off: imports look alike"
     sampler = threading.Thread(target=lambda: found.update(copies=tensorflow_copies(process)), daemon=True)
     sampler.start()

@@ -956,14 +956,13 @@ def record_history_for_plot(
     recorder = current_recorder()
     if recorder is None:
         return False
-    curve = CurveOutcome(
-        loss=tuple(_finite_or_none(v) for v in loss), val_loss=tuple(_finite_or_none(v) for v in val_loss)
-    )
+    curve = CurveOutcome(loss=tuple(map(finite_or_none, loss)), val_loss=tuple(map(finite_or_none, val_loss)))
     settings = {"seed": seed, "epochs": epochs, "batch_size": batch_size, "model_name": model_name}
     return recorder.offer(b"", data, curve=curve, **settings) is not None
 
 
-def _finite_or_none(value: Any) -> float | None:
+def finite_or_none(value: Any) -> float | None:
+    """``value`` as a float, ``None`` if it is not finite (a curve's point as JSON can hold it)."""
     number = float(value)
     return number if math.isfinite(number) else None
 

@@ -12,7 +12,6 @@ other, and the grading side stays importable without Keras (the engine and exerc
 from __future__ import annotations
 
 import base64
-import math
 import os
 import shutil
 import tempfile
@@ -93,14 +92,11 @@ def _train(request: dict) -> dict:
 def _learning_curve(request: dict) -> dict:
     def curve(model: Any, data: dict) -> dict:
         history = _fit(model, data, request, validation_data=(data["x_test"], data["y_test"]))
-        return {key: [_plain_float(v) for v in history.get(key, [])] for key in ("loss", "val_loss")}
+        from grader.checking.models import finite_or_none
+
+        return {key: [finite_or_none(v) for v in history.get(key, [])] for key in ("loss", "val_loss")}
 
     return _with_model(request, curve)
-
-
-def _plain_float(value: Any) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _with_model(request: dict, action: Any) -> dict:

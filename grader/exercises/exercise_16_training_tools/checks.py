@@ -128,7 +128,6 @@ def _training_run(learner, rng, seed) -> dict:
         "trained": args[0],
         "data": Split(x_train, y_train, x_valid, y_valid, "noisy_regression"),
         "seed": seed,
-        "valid": (x_valid, y_valid),
         "untrained": model,  # its validation loss is computed only when the trained model's is not the lowest
     }
 
@@ -150,7 +149,8 @@ def _fit(learner, rng, seed):
         fail("history_values", call=call, key="loss", found_type=type_name(returned.get("loss")))
     # --plot: this history is the learning curve; the reference solution's run of this check beside it
     record_history_for_plot(loss, val_loss, run["data"], seed=run["seed"], epochs=MAX_EPOCHS)
-    return call, run["patience"], loss, val_loss, run["trained"], run["valid"], run["untrained"]
+    data = run["data"]
+    return call, run["patience"], loss, val_loss, run["trained"], (data.x_test, data.y_test), run["untrained"]
 
 
 @check(points=3, timeout=120)
